@@ -1,0 +1,96 @@
+import { awscdk, javascript } from 'projen';
+
+// Versions are pinned exactly where a change would alter what we ship or snapshot:
+// the bundler, the SDK clients and Powertools end up inside the Lambda assets.
+const ESBUILD_VERSION = '0.28.2';
+const AWS_SDK_VERSION = '3.1169.0';
+const POWERTOOLS_VERSION = '2.35.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-ecr-scan-reporter',
+  description:
+    'An AWS CDK construct that keeps Amazon ECR images rescanned and reports findings above your thresholds to SNS.',
+  author: 'cdk-ecr-scan-reporter contributors',
+  authorAddress: 'maintainers@cdk-ecr-scan-reporter.invalid',
+  repositoryUrl: 'https://github.com/cdk-ecr-scan-reporter/cdk-ecr-scan-reporter.git',
+  keywords: ['cdk', 'aws-cdk', 'ecr', 'container', 'vulnerability', 'scanning', 'security', 'sns'],
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  minNodeVersion: '20.0.0',
+
+  // aws-cdk-lib floor: cdk-nag 3 needs ^2.257.0.
+  cdkVersion: '2.257.0',
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+
+  // No GitHub here: `.ci/run` is the CI. Keep the tree free of workflows nothing runs.
+  github: false,
+  release: false,
+
+  // jsii targets. `package:python` and `package:java` build them; CI builds js.
+  publishToPypi: {
+    distName: 'cdk-ecr-scan-reporter',
+    module: 'cdk_ecr_scan_reporter',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdk_ecr_scan_reporter',
+    mavenGroupId: 'io.github.cdk-ecr-scan-reporter',
+    mavenArtifactId: 'cdk-ecr-scan-reporter',
+  },
+
+  // Handlers: `src/lambda/*.lambda.ts`, bundled by esbuild at build time with the
+  // SDK v3 clients inside, so consumers need neither Docker nor esbuild.
+  lambdaAutoDiscover: true,
+  lambdaOptions: {
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+    // `minify` is an esbuild option projen passes through to `addBundle`.
+    bundlingOptions: { externals: [], sourcemap: false, minify: true } as javascript.BundlingOptions,
+  },
+  bundlerOptions: {
+    esbuildVersion: ESBUILD_VERSION,
+  },
+
+  devDeps: [
+    `esbuild@${ESBUILD_VERSION}`,
+    `@aws-sdk/client-ecr@${AWS_SDK_VERSION}`,
+    `@aws-sdk/client-sqs@${AWS_SDK_VERSION}`,
+    `@aws-sdk/client-sns@${AWS_SDK_VERSION}`,
+    `@aws-lambda-powertools/logger@${POWERTOOLS_VERSION}`,
+    `@aws-lambda-powertools/batch@${POWERTOOLS_VERSION}`,
+    '@types/aws-lambda@8.10.161',
+    'aws-sdk-client-mock@4.1.0',
+    'aws-sdk-client-mock-jest@4.1.0',
+    'cdk-nag@3.0.2',
+    'aws-cdk@2.1148.1',
+  ],
+
+  jestOptions: {
+    // A changed template must fail the test, never rewrite the snapshot.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    // A run that finds no test is a broken run.
+    passWithNoTests: false,
+  },
+
+  tsconfigDev: {
+    include: ['example/**/*.ts'],
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'example', 'projenrc', '.projenrc.ts'],
+  },
+  gitignore: ['cdk.out/', '.cdk.staging/'],
+});
+
+for (const pattern of ['/example/', '/cdk.json', '/cdk.out/', '/.ci/']) {
+  project.addPackageIgnore(pattern);
+}
+
+// The example app (`npx cdk synth`): bundles the handlers first so a fresh clone works.
+project.addTask('synth:example', {
+  description: 'Synthesize the example app in example/app.ts',
+  steps: [{ spawn: 'bundle' }, { exec: 'cdk synth --quiet' }],
+});
+
+project.synth();
