@@ -73,15 +73,23 @@ const project = new awscdk.AwsCdkConstructLibrary({
     passWithNoTests: false,
   },
 
-  tsconfigDev: {
-    include: ['example/**/*.ts'],
-  },
+  // Type-checks src, test, the example app and .projenrc.ts; ts-jest and ts-node use it.
+  tsconfigDevFile: 'tsconfig.dev.json',
   eslintOptions: {
     dirs: ['src'],
     devdirs: ['test', 'example', 'projenrc', '.projenrc.ts'],
   },
   gitignore: ['cdk.out/', '.cdk.staging/'],
 });
+
+// projen's dev tsconfig includes '**/*.ts' (lib/ and cdk.out/ too); name the folders instead.
+project.tryFindObjectFile('tsconfig.dev.json')?.addOverride('include', [
+  'src/**/*.ts',
+  'test/**/*.ts',
+  'example/**/*.ts',
+  'projenrc/**/*.ts',
+  '.projenrc.ts',
+]);
 
 for (const pattern of ['/example/', '/cdk.json', '/cdk.out/', '/.ci/']) {
   project.addPackageIgnore(pattern);

@@ -1,0 +1,186 @@
+/**
+ * The ECR reads and writes the handlers and the command-line tool share. Every
+ * list is paginated with the SDK's paginators; errors are told apart by name,
+ * so any error shape the SDK produces is classified or rethrown, never misread.
+ */
+import {
+  DescribeImageScanFindingsCommand,
+  ECRClient,
+  GetRegistryScanningConfigurationCommand,
+  ImageDetail,
+  StartImageScanCommand,
+  paginateDescribeImageScanFindings,
+  paginateDescribeImages,
+  paginateDescribeRepositories,
+} from '@aws-sdk/client-ecr';
+import { Finding, fromBasicFinding, fromEnhancedFinding } from '../decisions/findings';
+import { ImageScanState, RegistryScanType } from '../decisions/rescan';
+
+/** ECR's largest page for the list and describe calls. */
+export const PAGE_SIZE = 1000;
+
+export function errorName(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const e = error as { name?: unknown; Code?: unknown; code?: unknown };
+    for (const candidate of [e.name, e.Code, e.code]) {
+      if (typeof candidate === 'string' && candidate !== '' && candidate !== 'Error') return candidate;
+    }
+  }
+  return 'UnknownError';
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function getRegistryScanType(ecr: ECRClient): Promise<RegistryScanType> {
+  const response = await ecr.send(new GetRegistryScanningConfigurationCommand({}));
+  return response.scanningConfiguration?.scanType === 'ENHANCED' ? 'ENHANCED' : 'BASIC';
+}
+
+/** Repository names of the registry, page by page. */
+export async function* repositoryNamePages(ecr: ECRClient): AsyncGenerator<string[]> {
+  for await (const page of paginateDescribeRepositories({ client: ecr, pageSize: PAGE_SIZE }, {})) {
+    yield (page.repositories ?? []).map((r) => r.repositoryName).filter((n): n is string => typeof n === 'string');
+  }
+}
+
+/**
+ * A repository's images, one entry per digest (DescribeImages lists each digest
+ * once, with all its tags), page by page so memory stays flat.
+ */
+export async function* imagePages(ecr: ECRClient, repositoryName: string): AsyncGenerator<ImageDetail[]> {
+  const seen = new Set<string>();
+  for await (const page of paginateDescribeImages({ client: ecr, pageSize: PAGE_SIZE }, { repositoryName })) {
+    const images: ImageDetail[] = [];
+    for (const image of page.imageDetails ?? []) {
+      // A digest must never be evaluated twice, even if a page boundary repeats it.
+      if (!image.imageDigest || seen.has(image.imageDigest)) continue;
+      seen.add(image.imageDigest);
+      images.push(image);
+    }
+    yield images;
+  }
+}
+
+/**
+ * The scan state of one image: from the DescribeImages summary when ECR put it
+ * there (older scanning), else from DescribeImageScanFindings with the smallest
+ * page, where ScanNotFoundException means never scanned.
+ */
+export async function readScanState(ecr: ECRClient, repositoryName: string, image: ImageDetail): Promise<ImageScanState> {
+  if (image.imageStatus === 'ARCHIVED') {
+    return { status: 'IMAGE_ARCHIVED', description: 'the image is in the ECR archive storage class' };
+  }
+  if (image.imageScanStatus?.status) {
+    return {
+      status: image.imageScanStatus.status,
+      description: image.imageScanStatus.description,
+      completedAt: image.imageScanFindingsSummary?.imageScanCompletedAt,
+    };
+  }
+  try {
+    const response = await ecr.send(
+      new DescribeImageScanFindingsCommand({ repositoryName, imageId: { imageDigest: image.imageDigest }, maxResults: 1 }),
+    );
+    return {
+      status: response.imageScanStatus?.status,
+      description: response.imageScanStatus?.description,
+      completedAt: response.imageScanFindings?.imageScanCompletedAt,
+    };
+  } catch (error) {
+    if (errorName(error) === 'ScanNotFoundException') return {};
+    throw error;
+  }
+}
+
+export type StartScanOutcome =
+  /** ECR accepted the scan. */
+  | 'started'
+  /** LimitExceededException for the per-image quota: the image was scanned in the last 24 hours. */
+  | 'recently-scanned'
+  /** LimitExceededException for another quota, e.g. the registry's daily scan quota. */
+  | 'quota-exceeded'
+  /** UnsupportedImageTypeException: an image index, an artifact, or an OS ECR cannot scan. */
+  | 'unsupported-image'
+  /** ImageNotFoundException or ImageArchivedException: deleted or archived since it was listed. */
+  | 'image-gone';
+
+export interface StartScanResult {
+  readonly outcome: StartScanOutcome;
+  readonly message?: string;
+}
+
+/**
+ * Calls StartImageScan once. LimitExceededException is an answer, not a fault:
+ * no sleeping and no retry (the SDK's retry strategy does not retry it either).
+ */
+export async function startScan(ecr: ECRClient, repositoryName: string, imageDigest: string): Promise<StartScanResult> {
+  try {
+    await ecr.send(new StartImageScanCommand({ repositoryName, imageId: { imageDigest } }));
+    return { outcome: 'started' };
+  } catch (error) {
+    const name = errorName(error);
+    const message = errorMessage(error);
+    switch (name) {
+      case 'LimitExceededException':
+        // "The scan quota per image has been exceeded. Wait and retry the scan later."
+        return { outcome: /per image/i.test(message) ? 'recently-scanned' : 'quota-exceeded', message };
+      case 'UnsupportedImageTypeException':
+        return { outcome: 'unsupported-image', message };
+      case 'ImageNotFoundException':
+      case 'ImageArchivedException':
+        return { outcome: 'image-gone', message };
+      default:
+        throw error;
+    }
+  }
+}
+
+export interface ScanDetails {
+  readonly status?: string;
+  readonly statusDescription?: string;
+  readonly completedAt?: Date;
+  readonly vulnerabilitySourceUpdatedAt?: Date;
+  /** Findings read, at most `limit`. */
+  readonly findings: Finding[];
+  /** True when more findings exist than were read. */
+  readonly truncated: boolean;
+}
+
+/**
+ * Reads an image's findings for a report, basic and enhanced, following pages
+ * until `limit` findings are read (ECR returns them in no useful order, so a
+ * report sorts what it read).
+ */
+export async function readScanDetails(
+  ecr: ECRClient,
+  repositoryName: string,
+  imageDigest: string,
+  limit: number,
+): Promise<ScanDetails> {
+  const findings: Finding[] = [];
+  let status: string | undefined;
+  let statusDescription: string | undefined;
+  let completedAt: Date | undefined;
+  let vulnerabilitySourceUpdatedAt: Date | undefined;
+  let truncated = false;
+  const pages = paginateDescribeImageScanFindings(
+    { client: ecr, pageSize: PAGE_SIZE },
+    { repositoryName, imageId: { imageDigest } },
+  );
+  for await (const page of pages) {
+    status ??= page.imageScanStatus?.status;
+    statusDescription ??= page.imageScanStatus?.description;
+    completedAt ??= page.imageScanFindings?.imageScanCompletedAt;
+    vulnerabilitySourceUpdatedAt ??= page.imageScanFindings?.vulnerabilitySourceUpdatedAt;
+    findings.push(...(page.imageScanFindings?.findings ?? []).map(fromBasicFinding));
+    findings.push(...(page.imageScanFindings?.enhancedFindings ?? []).map(fromEnhancedFinding));
+    if (findings.length >= limit) {
+      truncated = findings.length > limit || page.nextToken !== undefined;
+      findings.length = limit;
+      break;
+    }
+  }
+  return { status, statusDescription, completedAt, vulnerabilitySourceUpdatedAt, findings, truncated };
+}

@@ -1,0 +1,124 @@
+/**
+ * Walks one repository: every image digest once, its scan state read, the
+ * rescan decision applied, and StartImageScan called for the due ones (unless
+ * `dryRun`). Shared by the rescan handler and the command-line tool.
+ */
+import { ECRClient, ImageDetail } from '@aws-sdk/client-ecr';
+import { mapWithConcurrency } from './concurrency';
+import { StartScanOutcome, imagePages, readScanState, startScan } from './ecr';
+import { ImageScanState, RegistryScanType, RescanDecision, decideRescan } from '../decisions/rescan';
+
+/** The logging calls used here; Powertools' Logger and a console adapter both fit. */
+export interface Log {
+  debug(message: string, ...extra: Record<string, unknown>[]): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+export interface ImageEvaluation {
+  readonly repositoryName: string;
+  readonly imageDigest: string;
+  readonly imageTags: string[];
+  readonly state: ImageScanState;
+  readonly decision: RescanDecision;
+  /** What StartImageScan answered; absent for skips and dry runs. */
+  readonly outcome?: StartScanOutcome;
+  readonly outcomeMessage?: string;
+  /** Severity counts from the DescribeImages summary, when ECR put them there. */
+  readonly severityCounts?: Record<string, number>;
+}
+
+export interface RescanOptions {
+  readonly now: Date;
+  readonly scanExpiryMs: number;
+  readonly registryScanType: RegistryScanType;
+  /** ECR requests in flight at once for this repository. */
+  readonly concurrency: number;
+  /** Decide only; never call StartImageScan. */
+  readonly dryRun?: boolean;
+  readonly log: Log;
+  /** Called once per digest, in page order. */
+  readonly onImage?: (evaluation: ImageEvaluation) => void;
+}
+
+export interface RescanCounts {
+  imagesEvaluated: number;
+  /** Digests the decision called due. */
+  due: number;
+  scansStarted: number;
+  /** Due, but StartImageScan answered that the image was scanned in the last 24 hours. */
+  recentlyScanned: number;
+  /** Due, but a registry quota refused the scan. */
+  quotaExceeded: number;
+  /** Skipped images by reason: the decision's reasons and StartImageScan's refusals. */
+  skipped: Record<string, number>;
+}
+
+export function emptyCounts(): RescanCounts {
+  return { imagesEvaluated: 0, due: 0, scansStarted: 0, recentlyScanned: 0, quotaExceeded: 0, skipped: {} };
+}
+
+export function addCounts(into: RescanCounts, from: RescanCounts): RescanCounts {
+  into.imagesEvaluated += from.imagesEvaluated;
+  into.due += from.due;
+  into.scansStarted += from.scansStarted;
+  into.recentlyScanned += from.recentlyScanned;
+  into.quotaExceeded += from.quotaExceeded;
+  for (const [reason, n] of Object.entries(from.skipped)) into.skipped[reason] = (into.skipped[reason] ?? 0) + n;
+  return into;
+}
+
+function summaryCounts(image: ImageDetail): Record<string, number> | undefined {
+  const counts = image.imageScanFindingsSummary?.findingSeverityCounts;
+  return counts && Object.keys(counts).length > 0 ? { ...counts } : undefined;
+}
+
+export async function rescanRepository(ecr: ECRClient, repositoryName: string, options: RescanOptions): Promise<RescanCounts> {
+  const counts = emptyCounts();
+  const skip = (reason: string) => (counts.skipped[reason] = (counts.skipped[reason] ?? 0) + 1);
+  const policy = { now: options.now, scanExpiryMs: options.scanExpiryMs, registryScanType: options.registryScanType };
+
+  const evaluate = async (image: ImageDetail): Promise<ImageEvaluation> => {
+    const imageDigest = image.imageDigest as string;
+    const keys = { repositoryName, imageDigest };
+    // Under enhanced scanning nothing can be started, so the state is not worth a request.
+    const state = options.registryScanType === 'ENHANCED' ? {} : await readScanState(ecr, repositoryName, image);
+    const decision = decideRescan(state, policy);
+    const base = { repositoryName, imageDigest, imageTags: image.imageTags ?? [], state, decision, severityCounts: summaryCounts(image) };
+    counts.imagesEvaluated++;
+    if (decision.action === 'skip') {
+      skip(decision.reason);
+      const level = decision.reason === 'unknown-status' ? 'warn' : 'debug';
+      options.log[level]('Image skipped', { ...keys, reason: decision.reason, detail: decision.detail, status: state.status });
+      return base;
+    }
+    counts.due++;
+    if (options.dryRun) return base;
+    const started = await startScan(ecr, repositoryName, imageDigest);
+    switch (started.outcome) {
+      case 'started':
+        counts.scansStarted++;
+        options.log.debug('Scan started', { ...keys, reason: decision.reason, detail: decision.detail });
+        break;
+      case 'recently-scanned':
+        counts.recentlyScanned++;
+        options.log.debug('Scan refused: scanned in the last 24 hours', { ...keys, reason: decision.reason, ecrMessage: started.message });
+        break;
+      case 'quota-exceeded':
+        counts.quotaExceeded++;
+        options.log.warn('Scan refused by an ECR quota', { ...keys, ecrMessage: started.message });
+        break;
+      default:
+        skip(started.outcome);
+        options.log.info('Scan refused', { ...keys, outcome: started.outcome, ecrMessage: started.message });
+    }
+    return { ...base, outcome: started.outcome, outcomeMessage: started.message };
+  };
+
+  for await (const page of imagePages(ecr, repositoryName)) {
+    const evaluations = await mapWithConcurrency(page, options.concurrency, evaluate);
+    if (options.onImage) evaluations.forEach(options.onImage);
+  }
+  return counts;
+}

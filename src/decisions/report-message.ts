@@ -1,0 +1,264 @@
+/**
+ * How a report reads: an email-friendly text, a JSON document for machine
+ * subscribers, a subject and SNS message attributes, all within SNS's limits.
+ *
+ * SNS limits (Publish API reference): the message, with its attributes, at most
+ * 262,144 bytes; the subject ASCII, no line breaks, under 100 characters.
+ * Plain module, no AWS client.
+ */
+import { Finding, compareFindings } from './findings';
+import { ReportDecision, SeverityCounts, Thresholds, orderedSeverityNames } from './report';
+
+export const SNS_MAX_PUBLISH_BYTES = 262_144;
+export const SNS_MAX_SUBJECT_LENGTH = 99;
+/** Tags listed in a report; the rest are counted. */
+export const MAX_TAGS_LISTED = 50;
+
+export interface ReportMessageInput {
+  readonly repositoryName: string;
+  readonly imageDigest: string;
+  readonly imageTags: readonly string[];
+  readonly scanStatus: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly counts: SeverityCounts;
+  readonly thresholds: Thresholds;
+  readonly decision: ReportDecision;
+  /** Findings as read from DescribeImageScanFindings, any order. */
+  readonly findings: readonly Finding[];
+  /** `imageScanStatus.description`, e.g. why a scan failed. */
+  readonly statusDescription?: string;
+  readonly scanCompletedAt?: Date;
+  readonly vulnerabilitySourceUpdatedAt?: Date;
+  /** Set when findings could not be read; the report says so. */
+  readonly findingsUnavailableReason?: string;
+}
+
+export interface ReportMessageOptions {
+  /** Findings listed at most; fewer when the size limit demands. */
+  readonly maxFindings: number;
+  /** Size limit of the publish request's message plus attributes. @default SNS_MAX_PUBLISH_BYTES */
+  readonly maxBytes?: number;
+}
+
+export interface MessageAttribute {
+  readonly DataType: 'String';
+  readonly StringValue: string;
+}
+
+export interface ReportMessage {
+  readonly subject: string;
+  /** For email: a readable text. */
+  readonly text: string;
+  /** For SQS, Lambda, HTTP(S), Firehose and email-json subscribers. */
+  readonly document: ReportDocument;
+  /** For subscription filter policies. */
+  readonly attributes: Record<string, MessageAttribute>;
+  /** The SNS `Message` with `MessageStructure: 'json'`: `default` is the JSON document, `email` the text. */
+  readonly snsMessage: string;
+  readonly findingsListed: number;
+  readonly findingsOmitted: number;
+  /** Bytes of message plus attributes, as SNS counts them. */
+  readonly bytes: number;
+}
+
+/** The JSON form. Field names are a public contract: add, never rename. */
+export interface ReportDocument {
+  readonly version: 1;
+  readonly source: 'cdk-ecr-scan-reporter';
+  readonly reason: string;
+  readonly repositoryName: string;
+  readonly imageDigest: string;
+  readonly imageTags: string[];
+  readonly imageTagsOmitted: number;
+  readonly scanStatus: string;
+  readonly statusDescription?: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly highestSeverity: string;
+  readonly severityCounts: SeverityCounts;
+  readonly thresholds: Thresholds;
+  readonly evaluations: ReportDecision['evaluations'];
+  readonly totalFindings: number;
+  readonly findings: Finding[];
+  readonly findingsOmitted: number;
+  readonly findingsUnavailableReason?: string;
+  readonly scanCompletedAt?: string;
+  readonly vulnerabilitySourceUpdatedAt?: string;
+  readonly consoleUrl: string;
+}
+
+/** The ECR console page with this image's scan results, in the region's partition. */
+export function consoleUrl(region: string, accountId: string, repositoryName: string, imageDigest: string): string {
+  const host = region.startsWith('cn-')
+    ? `${region}.console.amazonaws.cn`
+    : region.startsWith('us-gov-')
+      ? `${region}.console.amazonaws-us-gov.com`
+      : `${region}.console.aws.amazon.com`;
+  return `https://${host}/ecr/repositories/private/${accountId}/${repositoryName}/_/image/${imageDigest}/scan-results?region=${region}`;
+}
+
+/** Printable ASCII only: SNS rejects other subject characters. */
+function asciiLine(value: string): string {
+  return value.replace(/[^\x20-\x7e]/g, '?');
+}
+
+export function buildSubject(input: Pick<ReportMessageInput, 'repositoryName' | 'imageDigest' | 'imageTags' | 'decision'>): string {
+  const { decision } = input;
+  const what =
+    decision.reason === 'scan-failed'
+      ? 'scan FAILED'
+      : decision.evaluations
+        .filter((e) => e.breached)
+        .map((e) => `${e.severity} ${e.count}`)
+        .join(', ');
+  const prefix = asciiLine(`ECR scan: ${what} in `);
+  const ref = asciiLine(
+    input.imageTags.length > 0 ? `${input.repositoryName}:${input.imageTags[0]}` : `${input.repositoryName}@${input.imageDigest.slice(0, 19)}`,
+  );
+  const room = SNS_MAX_SUBJECT_LENGTH - prefix.length;
+  if (room >= 12) {
+    return prefix + (ref.length <= room ? ref : `${ref.slice(0, room - 3)}...`);
+  }
+  // Many breached levels with huge counts: keep the start, which names the worst.
+  const whole = prefix + ref;
+  return `${whole.slice(0, SNS_MAX_SUBJECT_LENGTH - 3)}...`;
+}
+
+function describeFinding(f: Finding): string {
+  const pkg = f.packageName ? ` ${f.packageName}${f.packageVersion ? ` ${f.packageVersion}` : ''}` : '';
+  const score = f.score !== undefined ? ` (score ${f.score})` : '';
+  const link = f.url ? `\n      ${f.url}` : '';
+  return `  - ${f.severity.padEnd(13)} ${f.id}${pkg}${score}${link}`;
+}
+
+function buildText(input: ReportMessageInput, tags: string[], tagsOmitted: number, findings: Finding[], omitted: number, url: string): string {
+  const { decision } = input;
+  const lines: string[] = [];
+  if (decision.reason === 'scan-failed') {
+    lines.push(`An Amazon ECR image scan FAILED${input.statusDescription ? `: ${input.statusDescription}` : '.'}`);
+  } else {
+    const breached = decision.evaluations.filter((e) => e.breached);
+    lines.push(
+      `An Amazon ECR image scan found vulnerabilities at or above your thresholds: ${breached
+        .map((e) => `${e.count} ${e.severity} (threshold ${e.threshold})`)
+        .join(', ')}.`,
+    );
+  }
+  lines.push('');
+  lines.push(`Repository:  ${input.repositoryName}`);
+  lines.push(`Tags:        ${tags.length > 0 ? tags.join(', ') + (tagsOmitted > 0 ? ` and ${tagsOmitted} more` : '') : '(untagged)'}`);
+  lines.push(`Digest:      ${input.imageDigest}`);
+  lines.push(`Account:     ${input.accountId} (${input.region})`);
+  lines.push(`Scan status: ${input.scanStatus}${input.scanCompletedAt ? `, completed ${input.scanCompletedAt.toISOString()}` : ''}`);
+  if (input.vulnerabilitySourceUpdatedAt) {
+    lines.push(`Vulnerability data as of ${input.vulnerabilitySourceUpdatedAt.toISOString()}`);
+  }
+
+  const severities = orderedSeverityNames(input.counts, input.thresholds);
+  if (severities.length > 0) {
+    lines.push('');
+    lines.push('Severity       Count  Threshold');
+    for (const severity of severities) {
+      const count = input.counts[severity] ?? 0;
+      const evaluation = decision.evaluations.find((e) => e.severity === severity);
+      const threshold = evaluation ? String(evaluation.threshold) : '-';
+      const mark = evaluation?.breached ? '  reached' : '';
+      lines.push(`${severity.padEnd(13)} ${String(count).padStart(6)}  ${threshold.padStart(9)}${mark}`);
+    }
+  }
+
+  if (input.findingsUnavailableReason) {
+    lines.push('');
+    lines.push(`Findings could not be listed: ${input.findingsUnavailableReason}`);
+  } else if (findings.length > 0 || omitted > 0) {
+    lines.push('');
+    lines.push(`Top findings (${findings.length} of ${findings.length + omitted}):`);
+    lines.push(...findings.map(describeFinding));
+    if (omitted > 0) lines.push(`  ... and ${omitted} more, not listed here; see the console link below.`);
+  }
+  lines.push('');
+  lines.push(`Scan results in the ECR console: ${url}`);
+  lines.push('');
+  lines.push('Sent by cdk-ecr-scan-reporter.');
+  return lines.join('\n');
+}
+
+function byteLength(value: string): number {
+  return Buffer.byteLength(value, 'utf8');
+}
+
+function attributesBytes(attributes: Record<string, MessageAttribute>): number {
+  return Object.entries(attributes).reduce(
+    (sum, [name, a]) => sum + byteLength(name) + byteLength(a.DataType) + byteLength(a.StringValue),
+    0,
+  );
+}
+
+export function buildReportMessage(input: ReportMessageInput, options: ReportMessageOptions): ReportMessage {
+  const maxBytes = options.maxBytes ?? SNS_MAX_PUBLISH_BYTES;
+  const url = consoleUrl(input.region, input.accountId, input.repositoryName, input.imageDigest);
+  const sorted = [...input.findings].sort(compareFindings);
+  const tags = input.imageTags.slice(0, MAX_TAGS_LISTED);
+  const tagsOmitted = input.imageTags.length - tags.length;
+  // Findings we know exist: the counts may exceed what could be read.
+  const knownFindings = Math.max(sorted.length, input.decision.totalFindings);
+  const subject = buildSubject(input);
+  const attributes: Record<string, MessageAttribute> = {
+    repository: { DataType: 'String', StringValue: input.repositoryName },
+    highestSeverity: { DataType: 'String', StringValue: input.decision.highestSeverity },
+    scanStatus: { DataType: 'String', StringValue: input.scanStatus || 'UNKNOWN' },
+  };
+
+  const render = (listed: number) => {
+    const findings = sorted.slice(0, listed);
+    const omitted = knownFindings - findings.length;
+    const document: ReportDocument = {
+      version: 1,
+      source: 'cdk-ecr-scan-reporter',
+      reason: input.decision.reason,
+      repositoryName: input.repositoryName,
+      imageDigest: input.imageDigest,
+      imageTags: tags,
+      imageTagsOmitted: tagsOmitted,
+      scanStatus: input.scanStatus,
+      statusDescription: input.statusDescription,
+      accountId: input.accountId,
+      region: input.region,
+      highestSeverity: input.decision.highestSeverity,
+      severityCounts: input.counts,
+      thresholds: input.thresholds,
+      evaluations: input.decision.evaluations,
+      totalFindings: knownFindings,
+      findings,
+      findingsOmitted: omitted,
+      findingsUnavailableReason: input.findingsUnavailableReason,
+      scanCompletedAt: input.scanCompletedAt?.toISOString(),
+      vulnerabilitySourceUpdatedAt: input.vulnerabilitySourceUpdatedAt?.toISOString(),
+      consoleUrl: url,
+    };
+    const text = buildText(input, tags, tagsOmitted, findings, omitted, url);
+    const snsMessage = JSON.stringify({ default: JSON.stringify(document), email: text });
+    const bytes = byteLength(snsMessage) + attributesBytes(attributes);
+    return { subject, text, document, attributes, snsMessage, findingsListed: findings.length, findingsOmitted: omitted, bytes };
+  };
+
+  // Largest number of findings that fits: binary search, since size grows with each one.
+  let best = render(0);
+  if (best.bytes > maxBytes) {
+    throw new Error(`a report without findings is ${best.bytes} bytes, over the ${maxBytes}-byte limit`);
+  }
+  let low = 0;
+  let high = Math.min(Math.max(options.maxFindings, 0), sorted.length);
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    const candidate = render(mid);
+    if (candidate.bytes <= maxBytes) {
+      best = candidate;
+      low = mid;
+    } else {
+      high = mid - 1;
+    }
+  }
+  return best.findingsListed === low ? best : render(low);
+}
