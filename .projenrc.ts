@@ -76,6 +76,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // Type-checks src, test, the example app and .projenrc.ts; ts-jest and ts-node use it.
   tsconfigDevFile: 'tsconfig.dev.json',
   eslintOptions: {
+    tsconfigPath: './tsconfig.dev.json',
+    projectService: false,
     dirs: ['src'],
     devdirs: ['test', 'example', 'projenrc', '.projenrc.ts'],
   },
@@ -90,6 +92,13 @@ project.tryFindObjectFile('tsconfig.dev.json')?.addOverride('include', [
   'projenrc/**/*.ts',
   '.projenrc.ts',
 ]);
+
+// Handler code and the SDK layer are bundled into the Lambda assets by esbuild at build
+// time, so what they import is a devDependency of the library, never a runtime one.
+project.eslint?.addOverride({
+  files: ['src/lambda/**/*.ts', 'src/aws/**/*.ts'],
+  rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
+});
 
 for (const pattern of ['/example/', '/cdk.json', '/cdk.out/', '/.ci/']) {
   project.addPackageIgnore(pattern);

@@ -5,6 +5,7 @@ import {
   Duration,
   Stack,
   Token,
+  Tokenization,
   Validations,
   aws_events as events,
   aws_events_targets as targets,
@@ -285,17 +286,17 @@ export class EcrScanReporter extends Construct {
     this.rescanFunction = new RescanFunction(this, 'RescanFunction', {
       ...functionProps('Rescan', 'Starts ECR image scans that are due', RESCAN_TIMEOUT, {
         ...filterEnvironment,
-        [ENV.SCAN_EXPIRY_SECONDS]: scanExpiry.toSeconds().toString(),
-        [ENV.IMAGE_CONCURRENCY]: (props.imageConcurrency ?? DEFAULTS.imageConcurrency).toString(),
+        [ENV.SCAN_EXPIRY_SECONDS]: Tokenization.stringifyNumber(scanExpiry.toSeconds()),
+        [ENV.IMAGE_CONCURRENCY]: Tokenization.stringifyNumber(props.imageConcurrency ?? DEFAULTS.imageConcurrency),
       }),
     });
     this.reportFunction = new ReportFunction(this, 'ReportFunction', {
       ...functionProps('Report', 'Publishes ECR scan reports above thresholds', Duration.minutes(1), {
         ...filterEnvironment,
         [ENV.TOPIC_ARN]: this.topic.topicArn,
-        [ENV.THRESHOLDS]: JSON.stringify(thresholdsConfig(props.thresholds)),
+        [ENV.THRESHOLDS]: stack.toJsonString(thresholdsConfig(props.thresholds)),
         [ENV.NOTIFY_ON_SCAN_FAILURE]: String(notifyOnScanFailure),
-        [ENV.MAX_FINDINGS]: (props.maxFindingsPerReport ?? DEFAULTS.maxFindingsPerReport).toString(),
+        [ENV.MAX_FINDINGS]: Tokenization.stringifyNumber(props.maxFindingsPerReport ?? DEFAULTS.maxFindingsPerReport),
       }),
       ...asyncFailureHandling,
     });
@@ -353,17 +354,22 @@ export class EcrScanReporter extends Construct {
   }
 
   /**
-   * Records, on the resources concerned, why they are as they are, for cdk-nag
-   * (v3 reads CDK's acknowledgments; v2 reads the `cdk_nag` metadata).
+   * Records, on the resources concerned, why they are as they are, for cdk-nag:
+   * v3 reads CDK's acknowledged-rules metadata, v2 the `cdk_nag` metadata.
+   * IAM5 is acknowledged per finding, so any other wildcard still fails.
    */
   private acknowledgeNagRules(): void {
-    const iam5 =
+    const stack = Stack.of(this);
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+    const repositories = `Resource::arn:<AWS::Partition>:ecr:${region}:${account}:repository/*`;
+    const reason =
       'ECR actions are scoped to this account and region\'s repository ARNs (repository/*) because the patterns select repositories that may be created after deployment; ' +
-      'ecr:GetRegistryScanningConfiguration is a registry-level action that supports no resource; log permissions cover only the function\'s own log group and its streams. No action is a wildcard.';
-    for (const fn of [this.dispatchFunction, this.rescanFunction, this.reportFunction]) {
-      const policy = fn.role?.node.tryFindChild('DefaultPolicy');
-      if (policy) acknowledge(policy, 'AwsSolutions-IAM5', iam5);
-    }
+      'ecr:GetRegistryScanningConfiguration is a registry-level action that supports no resource ARN. No action is a wildcard.';
+    const policyOf = (fn: lambda.Function) => fn.role!.node.findChild('DefaultPolicy');
+    acknowledge(policyOf(this.dispatchFunction), 'AwsSolutions-IAM5', reason, [repositories, 'Resource::*']);
+    acknowledge(policyOf(this.rescanFunction), 'AwsSolutions-IAM5', reason, [repositories, 'Resource::*']);
+    acknowledge(policyOf(this.reportFunction), 'AwsSolutions-IAM5', reason, [repositories]);
     acknowledge(
       this.eventDeadLetterQueue,
       'AwsSolutions-SQS3',
@@ -372,11 +378,18 @@ export class EcrScanReporter extends Construct {
   }
 }
 
-function acknowledge(scope: IConstruct, id: string, reason: string): void {
-  Validations.of(scope).acknowledge({ id, reason });
-  const resource = scope.node.defaultChild ?? scope;
+/**
+ * Acknowledges a cdk-nag rule, or some of its findings, on one construct.
+ * `Validations.acknowledge` refuses ids with more than one '::', which IAM5's
+ * findings about tokenized ARNs contain, so the metadata it would write is
+ * written directly (its key is public for exactly this use).
+ */
+function acknowledge(scope: IConstruct, ruleId: string, reason: string, findings?: string[]): void {
+  const ids = findings ? findings.map((f) => `${ruleId}[${f}]`) : [ruleId];
+  scope.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, Object.fromEntries(ids.map((id) => [id, reason])));
+  const resource = scope.node.defaultChild;
   if (CfnResource.isCfnResource(resource)) {
-    resource.addMetadata('cdk_nag', { rules_to_suppress: [{ id, reason }] });
+    resource.addMetadata('cdk_nag', { rules_to_suppress: [{ id: ruleId, reason, ...(findings ? { applies_to: findings } : {}) }] });
   }
 }
 

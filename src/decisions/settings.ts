@@ -4,8 +4,8 @@
  * each invocation and fail loudly on a bad value (a misconfiguration must not
  * look like "nothing to do").
  */
-import { RepositoryFilter } from './repository-filter';
 import { Thresholds, parseThresholds } from './report';
+import { RepositoryFilter } from './repository-filter';
 
 export const ENV = {
   REPOSITORY_PATTERN: 'REPOSITORY_PATTERN',

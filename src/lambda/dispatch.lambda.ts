@@ -3,12 +3,12 @@
  * the patterns select, and puts one rescan message per repository on the queue.
  */
 import type { Context } from 'aws-lambda';
+import { createLogger } from './logger';
 import { createEcrClient, createSqsClient } from '../aws/clients';
 import { getRegistryScanType, repositoryNamePages } from '../aws/ecr';
 import { sendMessages } from '../aws/queue';
 import { rescanMessageBody } from '../decisions/inputs';
 import { readDispatchSettings } from '../decisions/settings';
-import { createLogger } from './logger';
 
 const logger = createLogger();
 const ecr = createEcrClient();

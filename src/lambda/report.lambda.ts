@@ -7,13 +7,13 @@
  */
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
+import { createLogger } from './logger';
 import { createEcrClient, createSnsClient } from '../aws/clients';
 import { ScanDetails, errorMessage, errorName, readScanDetails } from '../aws/ecr';
 import { parseScanEvent } from '../decisions/inputs';
 import { decideReport, normalizeCounts } from '../decisions/report';
 import { buildReportMessage } from '../decisions/report-message';
 import { readReportSettings } from '../decisions/settings';
-import { createLogger } from './logger';
 
 const logger = createLogger();
 const ecr = createEcrClient();

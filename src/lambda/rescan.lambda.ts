@@ -6,12 +6,12 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createLogger } from './logger';
 import { createEcrClient } from '../aws/clients';
 import { errorMessage, errorName, getRegistryScanType } from '../aws/ecr';
 import { rescanRepository } from '../aws/rescan-repository';
 import { parseRescanMessage } from '../decisions/inputs';
 import { readRescanSettings } from '../decisions/settings';
-import { createLogger } from './logger';
 
 const logger = createLogger();
 const ecr = createEcrClient();
