@@ -57,6 +57,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `@aws-sdk/client-ecr@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-sqs@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-sns@${AWS_SDK_VERSION}`,
+    // The ECR client's retry strategy extends the SDK's own (src/aws/clients.ts).
+    '@smithy/core@3.41.1',
+    '@smithy/types@4.20.0',
     `@aws-lambda-powertools/logger@${POWERTOOLS_VERSION}`,
     `@aws-lambda-powertools/batch@${POWERTOOLS_VERSION}`,
     '@types/aws-lambda@8.10.161',

@@ -30,7 +30,14 @@ export function errorName(error: unknown): string {
 }
 
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null) {
+    const e = error as { message?: unknown; Message?: unknown };
+    for (const candidate of [e.message, e.Message]) {
+      if (typeof candidate === 'string') return candidate;
+    }
+  }
+  return String(error);
 }
 
 export async function getRegistryScanType(ecr: ECRClient): Promise<RegistryScanType> {
@@ -113,7 +120,8 @@ export interface StartScanResult {
 
 /**
  * Calls StartImageScan once. LimitExceededException is an answer, not a fault:
- * no sleeping and no retry (the SDK's retry strategy does not retry it either).
+ * no sleeping and no retry (the ECR client's EcrRetryStrategy does not retry it
+ * either, although the SDK's default strategies would, as throttling).
  */
 export async function startScan(ecr: ECRClient, repositoryName: string, imageDigest: string): Promise<StartScanResult> {
   try {

@@ -58,7 +58,7 @@ export function fromBasicFinding(f: BasicFindingLike): Finding {
     packageName: attribute(f.attributes, 'package_name'),
     packageVersion: attribute(f.attributes, 'package_version'),
     url: f.uri,
-    score: parseScore(attribute(f.attributes, 'CVSS3_SCORE') ?? attribute(f.attributes, 'CVSS2_SCORE')),
+    score: parseScore(attribute(f.attributes, 'CVSS3_SCORE')) ?? parseScore(attribute(f.attributes, 'CVSS2_SCORE')),
   };
 }
 

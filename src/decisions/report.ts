@@ -16,7 +16,7 @@ export type SeverityCounts = Record<string, number>;
 export interface NormalizedCounts {
   /** Non-negative integer counts, by severity name as ECR sent it. */
   readonly counts: SeverityCounts;
-  /** Keys whose value was not a non-negative integer, for a log line. */
+  /** Keys whose value was not a non-negative integer, or repeated a severity, for a log line. */
   readonly ignored: string[];
 }
 
@@ -30,8 +30,10 @@ export function normalizeCounts(raw: unknown): NormalizedCounts {
   if (raw === undefined || raw === null) return { counts, ignored };
   if (typeof raw !== 'object' || Array.isArray(raw)) return { counts, ignored: ['(not an object)'] };
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    if (typeof value === 'number' && Number.isInteger(value) && value >= 0) {
-      counts[key.toUpperCase()] = value;
+    const severity = key.toUpperCase();
+    // A second spelling of the same severity ("high" next to "HIGH") is named, not merged.
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && !(severity in counts)) {
+      counts[severity] = value;
     } else {
       ignored.push(key);
     }

@@ -41,7 +41,8 @@ function required(env: Environment, name: string): string {
 function integer(env: Environment, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
+  // Digits only: Number() would also take '0x10', '1e3' and ' 5 '.
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new Error(`environment variable ${name} must be an integer from ${min} to ${max}; got ${JSON.stringify(raw)}`);
   }
@@ -88,7 +89,7 @@ export interface ReportSettings {
 }
 
 export function readReportSettings(env: Environment): ReportSettings {
-  const notify = env[ENV.NOTIFY_ON_SCAN_FAILURE];
+  const notify = env[ENV.NOTIFY_ON_SCAN_FAILURE] || undefined;
   if (notify !== undefined && notify !== 'true' && notify !== 'false') {
     throw new Error(`environment variable ${ENV.NOTIFY_ON_SCAN_FAILURE} must be "true" or "false"; got ${JSON.stringify(notify)}`);
   }
@@ -96,7 +97,7 @@ export function readReportSettings(env: Environment): ReportSettings {
   return {
     filter: filterFrom(env),
     topicArn: required(env, ENV.TOPIC_ARN),
-    thresholds: thresholdsJson ? parseThresholds(thresholdsJson) : DEFAULTS.thresholds,
+    thresholds: thresholdsJson ? parseThresholds(thresholdsJson) : { ...DEFAULTS.thresholds },
     notifyOnScanFailure: notify === undefined ? DEFAULTS.notifyOnScanFailure : notify === 'true',
     maxFindings: integer(env, ENV.MAX_FINDINGS, DEFAULTS.maxFindingsPerReport, 0, 1000),
   };

@@ -1,0 +1,134 @@
+/**
+ * The clients' retry settings, exercised through the SDK's real middleware
+ * (signing, retry, deserialization) with a fake HTTP handler: aws-sdk-client-mock
+ * replaces `send` and so bypasses retries altogether. Fake timers make the
+ * SDK's back-off instant.
+ */
+import { DescribeImagesCommand, ECRClient, StartImageScanCommand } from '@aws-sdk/client-ecr';
+import { DIGESTS, PER_IMAGE_QUOTA_MESSAGE, settle } from './helpers';
+import { MAX_ATTEMPTS, createEcrClient, createSnsClient, createSqsClient } from '../../src/aws/clients';
+import { startScan } from '../../src/aws/ecr';
+
+process.env.AWS_REGION = 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+process.env.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+
+const REPOSITORY = 'team-a/service-01';
+
+interface FakeResponse {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+/** Puts a fake HTTP handler under the client's middleware stack; answers in order, repeating the last. */
+function fakeHttp(client: ECRClient, answers: FakeResponse[]) {
+  const targets: string[] = [];
+  const handler = {
+    handle: async (request: { headers: Record<string, string> }) => {
+      targets.push(request.headers['x-amz-target']);
+      const answer = answers[Math.min(targets.length - 1, answers.length - 1)];
+      return {
+        response: {
+          statusCode: answer.status,
+          headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': `req-${targets.length}` },
+          body: new TextEncoder().encode(JSON.stringify(answer.body)),
+        },
+      };
+    },
+  };
+  (client.config as unknown as { requestHandler: typeof handler }).requestHandler = handler;
+  return { targets };
+}
+
+/** The retry mode of a client's resolved strategy ('standard' or 'adaptive'). */
+async function retryModeOf(client: { config: { retryStrategy: () => Promise<unknown> } }): Promise<unknown> {
+  return ((await client.config.retryStrategy()) as { mode?: unknown }).mode;
+}
+
+/** Runs `work` while advancing fake time, so back-off delays pass at once. */
+async function withFastClock<T>(work: () => Promise<T>): Promise<T> {
+  let done = false;
+  const promise = work().finally(() => (done = true));
+  promise.catch(() => undefined);
+  for (let i = 0; i < 50 && !done; i++) {
+    await settle();
+    await jest.advanceTimersByTimeAsync(30_000);
+  }
+  return promise;
+}
+
+beforeEach(() => {
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+});
+
+afterEach(() => {
+  jest.useRealTimers();
+});
+
+describe('client settings', () => {
+  test('ECR uses adaptive retry with 5 attempts; SQS and SNS standard retry with 5 attempts', async () => {
+    expect(MAX_ATTEMPTS).toBe(5);
+    const ecr = createEcrClient();
+    const sqs = createSqsClient();
+    const sns = createSnsClient();
+    // ECR's attempts are checked by behaviour below (5 requests for a persistent ThrottlingException).
+    expect(await retryModeOf(ecr)).toBe('adaptive');
+    expect(await sqs.config.maxAttempts()).toBe(5);
+    expect(await retryModeOf(sqs)).toBe('standard');
+    expect(await sns.config.maxAttempts()).toBe(5);
+    expect(await retryModeOf(sns)).toBe('standard');
+  });
+});
+
+describe('createEcrClient retries', () => {
+  test('retries a ThrottlingException, then succeeds', async () => {
+    const ecr = createEcrClient();
+    const http = fakeHttp(ecr, [
+      { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } },
+      { status: 200, body: { imageDetails: [{ repositoryName: REPOSITORY, imageDigest: DIGESTS.other }] } },
+    ]);
+
+    const response = await withFastClock(() => ecr.send(new DescribeImagesCommand({ repositoryName: REPOSITORY })));
+
+    expect(response.imageDetails?.[0].imageDigest).toBe(DIGESTS.other);
+    expect(http.targets).toEqual(['AmazonEC2ContainerRegistry_V20150921.DescribeImages', 'AmazonEC2ContainerRegistry_V20150921.DescribeImages']);
+  });
+
+  test('gives up on a ThrottlingException after 5 attempts', async () => {
+    const ecr = createEcrClient();
+    const http = fakeHttp(ecr, [{ status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } }]);
+
+    await expect(withFastClock(() => ecr.send(new DescribeImagesCommand({ repositoryName: REPOSITORY })))).rejects.toMatchObject({
+      name: 'ThrottlingException',
+    });
+    expect(http.targets).toHaveLength(5);
+  });
+
+  test('does not retry StartImageScan\'s per-image LimitExceededException: one request, no back-off', async () => {
+    // "Scanned in the last 24 hours" is an answer, not throttling: retrying cannot
+    // succeed, costs back-off time per image and slows the adaptive rate limiter.
+    const ecr = createEcrClient();
+    const http = fakeHttp(ecr, [{ status: 400, body: { __type: 'LimitExceededException', message: PER_IMAGE_QUOTA_MESSAGE } }]);
+
+    const result = await withFastClock(() => startScan(ecr, REPOSITORY, DIGESTS.recentlyScanned));
+
+    expect(result).toEqual({ outcome: 'recently-scanned', message: PER_IMAGE_QUOTA_MESSAGE });
+    expect(http.targets).toEqual(['AmazonEC2ContainerRegistry_V20150921.StartImageScan']);
+  });
+
+  test('StartImageScan with a modeled, non-retryable refusal is sent once', async () => {
+    const ecr = createEcrClient();
+    const http = fakeHttp(ecr, [{ status: 400, body: { __type: 'UnsupportedImageTypeException', message: 'The image is not supported for scanning' } }]);
+
+    const result = await withFastClock(() =>
+      ecr.send(new StartImageScanCommand({ repositoryName: REPOSITORY, imageId: { imageDigest: DIGESTS.unsupported } })).then(
+        () => 'resolved',
+        (e: Error) => e.name,
+      ),
+    );
+
+    expect(result).toBe('UnsupportedImageTypeException');
+    expect(http.targets).toHaveLength(1);
+  });
+});

@@ -1,0 +1,338 @@
+import {
+  DescribeImageScanFindingsCommand,
+  DescribeImageScanFindingsCommandOutput,
+  ECRClient,
+  ImageNotFoundException,
+  ScanNotFoundException,
+} from '@aws-sdk/client-ecr';
+import { PublishCommand, PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { InvalidInputError } from '../../src/decisions/inputs';
+import { DIGESTS, LogCapture, captureLogs, fakeContext, loadEventFixture, loadSdkFixture, paginatedFake, sdkMetadata, serviceError } from '../aws/helpers';
+
+// What the construct sets (src/decisions/settings.ts ENV), before the handler module loads.
+process.env.AWS_REGION = 'us-east-1';
+process.env.POWERTOOLS_SERVICE_NAME = 'ecr-scan-reporter';
+process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:EcrScanReporter-ReportTopic-1QX7Z3K9L2M4';
+const REPOSITORY = 'team-a/service-01';
+const BASE_ENV = { ...process.env };
+
+const ecrMock = mockClient(ECRClient);
+const snsMock = mockClient(SNSClient);
+
+type HandlerModule = typeof import('../../src/lambda/report.lambda');
+let handler: HandlerModule['handler'];
+let logs: LogCapture;
+
+beforeAll(() => {
+  // Loaded after the environment above is set: the module creates its logger and clients at load.
+  ({ handler } = jest.requireActual<HandlerModule>('../../src/lambda/report.lambda'));
+});
+
+const completeEvent = () => loadEventFixture('eventbridge-ecr-image-scan-complete.json');
+const failedEvent = () => loadEventFixture('eventbridge-ecr-image-scan-failed.json');
+const context = () => fakeContext('EcrScanReporter-ReportFunction');
+
+/** The findings of the fixture, most severe first, then highest score, then id. */
+const SORTED_IDS = [
+  'CVE-2024-3094',
+  'CVE-2024-45490',
+  'CVE-2024-6387',
+  'CVE-2023-4911',
+  'CVE-2024-2961',
+  'CVE-2023-5678',
+  'CVE-2025-1111',
+  'CVE-2011-3374',
+  'CVE-2017-18018',
+];
+
+function published(): PublishCommandInput[] {
+  return snsMock.commandCalls(PublishCommand).map((c) => c.args[0].input);
+}
+
+function documentOf(input: PublishCommandInput): Record<string, any> {
+  const message = JSON.parse(input.Message as string) as { default: string; email: string };
+  expect(typeof message.email).toBe('string');
+  return JSON.parse(message.default);
+}
+
+beforeEach(() => {
+  process.env = {
+    ...BASE_ENV,
+    TOPIC_ARN,
+    REPOSITORY_PATTERN: '^team-a/',
+    THRESHOLDS: '{"CRITICAL":1,"HIGH":1}',
+    NOTIFY_ON_SCAN_FAILURE: 'true',
+    MAX_FINDINGS_PER_REPORT: '20',
+  };
+  ecrMock.reset();
+  snsMock.reset();
+  const pages = loadSdkFixture<DescribeImageScanFindingsCommandOutput[]>('describe-image-scan-findings-basic-pages.json');
+  ecrMock.on(DescribeImageScanFindingsCommand).callsFake(paginatedFake(pages).fake);
+  snsMock.on(PublishCommand).resolves({ MessageId: '94f20ce6-13c5-43a0-9a9e-ca52d816e90b' });
+  logs = captureLogs();
+});
+
+afterEach(() => {
+  logs.restore();
+  process.env = { ...BASE_ENV };
+});
+
+describe('report handler', () => {
+  test('a COMPLETE scan above the threshold publishes one size-safe report with the findings most severe first', async () => {
+    const result = await handler(completeEvent(), context());
+
+    expect(result).toEqual({ published: true, reason: 'threshold-reached', messageId: '94f20ce6-13c5-43a0-9a9e-ca52d816e90b' });
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const input = published()[0];
+    expect(input.TopicArn).toBe(TOPIC_ARN);
+    expect(input.MessageStructure).toBe('json');
+    expect(input.Subject).toBe('ECR scan: CRITICAL 1, HIGH 4 in team-a/service-01:v1.4.2');
+    expect((input.Subject as string).length).toBeLessThan(100);
+    expect(input.MessageAttributes).toEqual({
+      repository: { DataType: 'String', StringValue: REPOSITORY },
+      highestSeverity: { DataType: 'String', StringValue: 'CRITICAL' },
+      scanStatus: { DataType: 'String', StringValue: 'COMPLETE' },
+    });
+    expect(Buffer.byteLength(input.Message as string, 'utf8')).toBeLessThanOrEqual(262_144);
+
+    const document = documentOf(input);
+    expect(document).toMatchObject({
+      version: 1,
+      source: 'cdk-ecr-scan-reporter',
+      reason: 'threshold-reached',
+      repositoryName: REPOSITORY,
+      imageDigest: DIGESTS.report,
+      imageTags: ['v1.4.2', 'latest'],
+      scanStatus: 'COMPLETE',
+      accountId: '123456789012',
+      region: 'us-east-1',
+      highestSeverity: 'CRITICAL',
+      severityCounts: { CRITICAL: 1, HIGH: 4, MEDIUM: 2, LOW: 1, INFORMATIONAL: 1 },
+      totalFindings: 9,
+      findingsOmitted: 0,
+      scanCompletedAt: '2026-11-15T11:58:02.000Z',
+      vulnerabilitySourceUpdatedAt: '2026-11-15T06:12:40.000Z',
+    });
+    expect(document.findings.map((f: { id: string }) => f.id)).toEqual(SORTED_IDS);
+    expect(document.findings[0]).toEqual({
+      id: 'CVE-2024-3094',
+      severity: 'CRITICAL',
+      packageName: 'xz-utils',
+      packageVersion: '5.6.0-0.2',
+      url: 'https://security-tracker.debian.org/tracker/CVE-2024-3094',
+      score: 10,
+    });
+    expect(document.findingsUnavailableReason).toBeUndefined();
+
+    // Both findings pages were read, for this digest only.
+    expect(ecrMock).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 2);
+    expect(ecrMock).toHaveReceivedCommandWith(DescribeImageScanFindingsCommand, {
+      repositoryName: REPOSITORY,
+      imageId: { imageDigest: DIGESTS.report },
+    });
+  });
+
+  test('the report\'s log line carries repositoryName and imageDigest', async () => {
+    await handler(completeEvent(), context());
+    const line = logs.lines().find((l) => l.message === 'Report published');
+    expect(line).toMatchObject({
+      level: 'INFO',
+      repositoryName: REPOSITORY,
+      imageDigest: DIGESTS.report,
+      highestSeverity: 'CRITICAL',
+      findingsListed: 9,
+      messageId: '94f20ce6-13c5-43a0-9a9e-ca52d816e90b',
+    });
+  });
+
+  test('MAX_FINDINGS_PER_REPORT caps the listed findings, keeping the most severe', async () => {
+    process.env.MAX_FINDINGS_PER_REPORT = '3';
+    await handler(completeEvent(), context());
+    const document = documentOf(published()[0]);
+    expect(document.findings.map((f: { id: string }) => f.id)).toEqual(SORTED_IDS.slice(0, 3));
+    expect(document.findingsOmitted).toBe(6);
+  });
+
+  test('a very long repository name still gives a subject under 100 characters without line breaks', async () => {
+    const longName = `team-a/${'very-long-service-name-'.repeat(10)}end`;
+    const event = completeEvent();
+    event.detail['repository-name'] = longName;
+
+    await handler(event, context());
+
+    const subject = published()[0].Subject as string;
+    expect(subject.length).toBeLessThan(100);
+    expect(subject).not.toMatch(/[\r\n]/);
+    expect(subject.startsWith('ECR scan: CRITICAL 1, HIGH 4 in team-a/very-long-service-name-')).toBe(true);
+  });
+
+  test('below the threshold publishes nothing and reads no findings', async () => {
+    const event = completeEvent();
+    event.detail['finding-severity-counts'] = { MEDIUM: 7, LOW: 3 };
+
+    const result = await handler(event, context());
+
+    expect(result).toEqual({ published: false, reason: 'below-threshold' });
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 0);
+    expect(ecrMock).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 0);
+  });
+
+  test('a COMPLETE scan with no findings (counts {}) publishes nothing', async () => {
+    const event = completeEvent();
+    event.detail['finding-severity-counts'] = {};
+    expect(await handler(event, context())).toEqual({ published: false, reason: 'below-threshold' });
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 0);
+  });
+
+  test('a FAILED scan publishes when NOTIFY_ON_SCAN_FAILURE=true, with no counts and image-tags []', async () => {
+    ecrMock.on(DescribeImageScanFindingsCommand).resolves({
+      registryId: '123456789012',
+      repositoryName: REPOSITORY,
+      imageId: { imageDigest: DIGESTS.report },
+      imageScanStatus: { status: 'FAILED', description: 'UnsupportedImageError: The operating system and/or package manager are not supported.' },
+    });
+    const event = failedEvent();
+    expect(event.detail['image-tags']).toEqual([]);
+    expect(event.detail).not.toHaveProperty('finding-severity-counts');
+
+    const result = await handler(event, context());
+
+    expect(result).toMatchObject({ published: true, reason: 'scan-failed' });
+    const input = published()[0];
+    expect(input.Subject).toBe(`ECR scan: scan FAILED in ${REPOSITORY}@${DIGESTS.report.slice(0, 19)}`);
+    expect(input.MessageAttributes).toEqual({
+      repository: { DataType: 'String', StringValue: REPOSITORY },
+      highestSeverity: { DataType: 'String', StringValue: 'NONE' },
+      scanStatus: { DataType: 'String', StringValue: 'FAILED' },
+    });
+    const document = documentOf(input);
+    expect(document).toMatchObject({
+      reason: 'scan-failed',
+      scanStatus: 'FAILED',
+      imageTags: [],
+      severityCounts: {},
+      findings: [],
+      statusDescription: 'UnsupportedImageError: The operating system and/or package manager are not supported.',
+    });
+  });
+
+  test('a FAILED scan publishes nothing when NOTIFY_ON_SCAN_FAILURE=false', async () => {
+    process.env.NOTIFY_ON_SCAN_FAILURE = 'false';
+    const result = await handler(failedEvent(), context());
+    expect(result).toEqual({ published: false, reason: 'scan-failed-not-reported' });
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 0);
+    expect(ecrMock.calls()).toHaveLength(0);
+  });
+
+  test('a repository the patterns do not select publishes nothing and makes no ECR call', async () => {
+    const event = completeEvent();
+    event.detail['repository-name'] = 'team-b/web';
+
+    const result = await handler(event, context());
+
+    expect(result).toEqual({ published: false, reason: 'repository-not-selected' });
+    expect(ecrMock.calls()).toHaveLength(0);
+    expect(snsMock.calls()).toHaveLength(0);
+    expect(logs.lines().find((l) => l.message.startsWith('Report skipped'))).toMatchObject({ repositoryName: 'team-b/web', imageDigest: DIGESTS.report });
+  });
+
+  test('ScanNotFoundException still publishes, with the event\'s counts and findingsUnavailableReason', async () => {
+    ecrMock
+      .on(DescribeImageScanFindingsCommand)
+      .rejects(new ScanNotFoundException({ message: `Image scan does not exist for the image with '{imageDigest:'${DIGESTS.report}'}'`, $metadata: sdkMetadata }));
+
+    const result = await handler(completeEvent(), context());
+
+    expect(result).toMatchObject({ published: true, reason: 'threshold-reached' });
+    const document = documentOf(published()[0]);
+    expect(document.findingsUnavailableReason).toMatch(/^ScanNotFoundException: Image scan does not exist/);
+    expect(document.findings).toEqual([]);
+    expect(document.severityCounts).toEqual({ CRITICAL: 1, HIGH: 4, MEDIUM: 2, LOW: 1, INFORMATIONAL: 1 });
+    expect(document.totalFindings).toBe(9);
+    const email = JSON.parse(published()[0].Message as string).email as string;
+    expect(email).toContain('Findings could not be listed: ScanNotFoundException');
+  });
+
+  test('ImageNotFoundException (image deleted since the scan) still publishes', async () => {
+    ecrMock.on(DescribeImageScanFindingsCommand).rejects(new ImageNotFoundException({ message: 'The image requested does not exist', $metadata: sdkMetadata }));
+    await handler(completeEvent(), context());
+    expect(documentOf(published()[0]).findingsUnavailableReason).toBe('ImageNotFoundException: The image requested does not exist');
+  });
+
+  test.each([
+    serviceError('ThrottlingException', 'Rate exceeded'),
+    serviceError('AccessDeniedException', 'not authorized to perform: ecr:DescribeImageScanFindings'),
+    serviceError('ServerException', 'internal error', 500),
+  ])('another ECR error ($name) throws and publishes nothing', async (error) => {
+    ecrMock.on(DescribeImageScanFindingsCommand).rejects(error);
+    await expect(handler(completeEvent(), context())).rejects.toBe(error);
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 0);
+  });
+
+  test('an SNS Publish error throws, so Lambda retries and the on-failure destination keeps the event', async () => {
+    const error = Object.assign(new Error('User is not authorized to perform: SNS:Publish'), { name: 'AuthorizationErrorException' });
+    snsMock.on(PublishCommand).rejects(error);
+    await expect(handler(completeEvent(), context())).rejects.toMatchObject({ name: 'AuthorizationErrorException' });
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+  });
+
+  const malformed: [string, () => unknown][] = [
+    ['wrong source', () => ({ ...completeEvent(), 'source': 'aws.inspector2', 'detail-type': 'Inspector2 Scan' })],
+    ['missing detail', () => {
+      const event = completeEvent();
+      delete event.detail;
+      return event;
+    }],
+    ['bad digest', () => {
+      const event = completeEvent();
+      event.detail['image-digest'] = 'latest';
+      return event;
+    }],
+    ['bad repository name', () => {
+      const event = completeEvent();
+      event.detail['repository-name'] = 'Team A';
+      return event;
+    }],
+    ['image-tags not a list', () => {
+      const event = completeEvent();
+      event.detail['image-tags'] = 'latest';
+      return event;
+    }],
+    ['not an object', () => 'ECR Image Scan'],
+  ];
+
+  test.each(malformed)('a malformed event (%s) throws InvalidInputError, logs an error and publishes nothing', async (_, event) => {
+    await expect(handler(event(), context())).rejects.toBeInstanceOf(InvalidInputError);
+    expect(ecrMock.calls()).toHaveLength(0);
+    expect(snsMock.calls()).toHaveLength(0);
+    const errors = logs.lines().filter((l) => l.level === 'ERROR');
+    expect(errors).toHaveLength(1);
+    expect(errors[0].message).toMatch(/^Malformed scan event/);
+    expect(typeof errors[0].error).toBe('string');
+  });
+
+  test('a malformed event names the bad field in its error', async () => {
+    const event = completeEvent();
+    event.detail['image-digest'] = 'latest';
+    await expect(handler(event, context())).rejects.toThrow('detail.image-digest is not an image digest: latest');
+  });
+
+  test('a missing TOPIC_ARN throws before any AWS call', async () => {
+    delete process.env.TOPIC_ARN;
+    await expect(handler(completeEvent(), context())).rejects.toThrow('environment variable TOPIC_ARN is not set');
+    expect(ecrMock.calls()).toHaveLength(0);
+    expect(snsMock.calls()).toHaveLength(0);
+  });
+
+  test('the thresholds come from THRESHOLDS', async () => {
+    process.env.THRESHOLDS = '{"CRITICAL":2}';
+    expect(await handler(completeEvent(), context())).toEqual({ published: false, reason: 'below-threshold' });
+    process.env.THRESHOLDS = '{"MEDIUM":2}';
+    expect(await handler(completeEvent(), context())).toMatchObject({ published: true, reason: 'threshold-reached' });
+    expect(published()[0].Subject).toBe('ECR scan: MEDIUM 2 in team-a/service-01:v1.4.2');
+  });
+});
