@@ -103,7 +103,9 @@ project.eslint?.addOverride({
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 
-for (const pattern of ['/example/', '/cdk.json', '/cdk.out/', '/.ci/']) {
+// Handler sources are shipped bundled in assets/; their compiled copies would require
+// packages consumers do not install, so they stay out of the npm package.
+for (const pattern of ['/example/', '/cdk.json', '/cdk.out/', '/.ci/', '/lib/aws/', '/lib/lambda/*.lambda.*', '/lib/lambda/logger.*']) {
   project.addPackageIgnore(pattern);
 }
 
