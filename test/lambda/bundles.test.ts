@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import { builtinModules } from 'module';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -45,7 +46,7 @@ describe.each(HANDLERS)('the %s bundle', (name) => {
   test('carries the AWS SDK and Powertools inside, requiring only Node.js built-ins', () => {
     const code = fs.readFileSync(path.join(ASSETS, `${name}.lambda`, 'index.js'), 'utf8');
     const required = new Set([...code.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]));
-    const builtins = new Set(require('module').builtinModules as string[]);
+    const builtins = new Set(builtinModules);
     const external = [...required].filter(
       (m) => !builtins.has(m.replace(/^node:/, '')) && !builtins.has(m.replace(/^node:/, '').split('/')[0]) && !OPTIONAL_SDK_REQUIRES.includes(m),
     );
