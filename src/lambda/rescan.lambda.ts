@@ -41,6 +41,11 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
         logger.info('Repository skipped: it does not match the configured patterns');
         return;
       }
+      if (registryScanType === 'ENHANCED') {
+        // Queued before the registry switched: Amazon Inspector rescans it, StartImageScan is not allowed.
+        logger.info('Repository skipped: the registry uses enhanced scanning');
+        return;
+      }
       const now = new Date();
       try {
         const counts = await rescanRepository(ecr, repositoryName, {

@@ -173,17 +173,17 @@ describe('rescan handler', () => {
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: MALFORMED }, { itemIdentifier: BAD_NAME }, { itemIdentifier: 'm-3' }] });
   });
 
-  test('an ENHANCED registry walks the images but reads no scan state and starts nothing', async () => {
+  test('an ENHANCED registry: the message is done without walking the repository or starting anything', async () => {
     ecrMock.on(GetRegistryScanningConfigurationCommand).resolves(loadSdkFixture('get-registry-scanning-configuration-enhanced.json'));
 
     const response = await handler({ Records: [recordFor('team-a/worker-01', 'm-1')] }, context());
 
     expect(response).toEqual({ batchItemFailures: [] });
+    expect(ecrMock).toHaveReceivedCommandTimes(DescribeImagesCommand, 0);
     expect(ecrMock).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 0);
     expect(ecrMock).toHaveReceivedCommandTimes(StartImageScanCommand, 0);
-    expect(logs.lines().find((l) => l.message === 'Repository rescanned')).toMatchObject({
-      registryScanType: 'ENHANCED',
-      skipped: { 'enhanced-scanning': 2 },
+    expect(logs.lines().find((l) => l.message === 'Repository skipped: the registry uses enhanced scanning')).toMatchObject({
+      repositoryName: 'team-a/worker-01',
     });
   });
 
