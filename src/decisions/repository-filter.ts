@@ -14,7 +14,7 @@ export class RepositoryFilter {
       new RegExp(pattern);
       return undefined;
     } catch (e) {
-      return `${name} is not a valid JavaScript regular expression: ${(e as Error).message} (given ${JSON.stringify(pattern)})`;
+      return `${name} is not a valid JavaScript regular expression: ${(e as Error).message} (given ${JSON.stringify(pattern)}); give the pattern's source without slashes or flags, and escape ( [ . * + ? with a backslash to match them literally`;
     }
   }
 

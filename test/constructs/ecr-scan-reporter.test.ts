@@ -327,7 +327,7 @@ describe('EcrScanReporter props', () => {
 
 describe('EcrScanReporter validation', () => {
   const cases: Array<[string, EcrScanReporterProps, RegExp]> = [
-    ['repositoryPattern is not a regular expression', { repositoryPattern: '(unclosed' }, /repositoryPattern is not a valid JavaScript regular expression: .* \(given "\(unclosed"\)/],
+    ['repositoryPattern is not a regular expression', { repositoryPattern: '(unclosed' }, /repositoryPattern is not a valid JavaScript regular expression: .* \(given "\(unclosed"\); give the pattern.s source without slashes or flags, and escape/],
     ['excludePattern is not a regular expression', { excludePattern: '[a-' }, /excludePattern is not a valid JavaScript regular expression: .* \(given "\[a-"\)/],
     ['repositoryPattern is empty', { repositoryPattern: '' }, /repositoryPattern must not be empty; omit it to select every repository \(given ""\)/],
     ['scanExpiry is under a day', { scanExpiry: Duration.hours(12) }, /scanExpiry must be at least 1 day, because ECR allows one scan per image per 24 hours \(given 12 hours\)/],
