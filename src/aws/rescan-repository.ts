@@ -5,7 +5,7 @@
  */
 import { ECRClient, ImageDetail } from '@aws-sdk/client-ecr';
 import { mapWithConcurrency } from './concurrency';
-import { StartScanOutcome, imagePages, readScanState, startScan } from './ecr';
+import { StartScanOutcome, errorName, imagePages, readScanState, startScan } from './ecr';
 import { ImageScanState, RegistryScanType, RescanDecision, decideRescan } from '../decisions/rescan';
 
 /** The logging calls used here; Powertools' Logger and a console adapter both fit. */
@@ -82,10 +82,21 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
   const evaluate = async (image: ImageDetail): Promise<ImageEvaluation> => {
     const imageDigest = image.imageDigest as string;
     const keys = { repositoryName, imageDigest };
-    // Under enhanced scanning nothing can be started, so the state is not worth a request.
-    const state = options.registryScanType === 'ENHANCED' ? {} : await readScanState(ecr, repositoryName, image);
+    const imageTags = image.imageTags ?? [];
+    let state: ImageScanState;
+    try {
+      // Under enhanced scanning nothing can be started, so the state is not worth a request.
+      state = options.registryScanType === 'ENHANCED' ? {} : await readScanState(ecr, repositoryName, image);
+    } catch (error) {
+      if (errorName(error) !== 'ImageNotFoundException') throw error;
+      counts.imagesEvaluated++;
+      skip('image-gone');
+      options.log.info('Image skipped: deleted since it was listed', keys);
+      const decision: RescanDecision = { action: 'skip', reason: 'not-scannable', detail: 'the image was deleted since it was listed' };
+      return { repositoryName, imageDigest, imageTags, state: {}, decision };
+    }
     const decision = decideRescan(state, policy);
-    const base = { repositoryName, imageDigest, imageTags: image.imageTags ?? [], state, decision, severityCounts: summaryCounts(image) };
+    const base = { repositoryName, imageDigest, imageTags, state, decision, severityCounts: summaryCounts(image) };
     counts.imagesEvaluated++;
     if (decision.action === 'skip') {
       skip(decision.reason);

@@ -304,6 +304,25 @@ describe('rescanRepository', () => {
     expect(ecrMock).toHaveReceivedCommandTimes(DescribeImagesCommand, 2);
   });
 
+  test('an image deleted between listing and its status read is a counted skip, not a failed walk', async () => {
+    mockRepository();
+    ecrMock
+      .on(DescribeImageScanFindingsCommand, { imageId: { imageDigest: DIGESTS.failed } })
+      .rejects(serviceError('ImageNotFoundException', 'The image requested does not exist in the specified repository.'));
+    const opts = options();
+
+    const counts = await rescanRepository(ecr, REPOSITORY, opts);
+
+    expect(counts.skipped['image-gone']).toBe(1);
+    expect(startedDigests()).not.toContain(DIGESTS.failed);
+    expect(ecrMock).toHaveReceivedCommandTimes(DescribeImagesCommand, 3);
+    expect(opts.entries).toContainEqual({
+      level: 'info',
+      message: 'Image skipped: deleted since it was listed',
+      extra: { repositoryName: REPOSITORY, imageDigest: DIGESTS.failed },
+    });
+  });
+
   test('an unexpected StartImageScan error fails the walk', async () => {
     mockRepository();
     ecrMock.on(StartImageScanCommand).rejects(serviceError('AccessDeniedException', 'not authorized to perform: ecr:StartImageScan'));
