@@ -87,6 +87,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['cdk.out/', '.cdk.staging/'],
 });
 
+// No task that rewrites snapshots: updating one is a deliberate, reviewed act
+// (`npx jest -u test/constructs/snapshot.test.ts`), never part of a routine task.
+project.removeTask('test:update');
+
 // projen's dev tsconfig includes '**/*.ts' (lib/ and cdk.out/ too); name the folders instead.
 project.tryFindObjectFile('tsconfig.dev.json')?.addOverride('include', [
   'src/**/*.ts',

@@ -5,7 +5,7 @@ import { EcrScanReporter } from '../../src';
 /**
  * One snapshot of the whole template with default props, so any change to the
  * infrastructure shows up in review. The test task never updates snapshots:
- * run `npx projen test:update` on purpose and commit the diff.
+ * run `npx jest -u test/constructs/snapshot.test.ts` on purpose and commit the diff.
  *
  * Lambda asset hashes are masked: they change with every handler edit, and the
  * handlers' behaviour is covered by their own tests.
