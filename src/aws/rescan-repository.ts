@@ -55,18 +55,8 @@ export interface RescanCounts {
   skipped: Record<string, number>;
 }
 
-export function emptyCounts(): RescanCounts {
+function emptyCounts(): RescanCounts {
   return { imagesEvaluated: 0, due: 0, scansStarted: 0, recentlyScanned: 0, quotaExceeded: 0, skipped: {} };
-}
-
-export function addCounts(into: RescanCounts, from: RescanCounts): RescanCounts {
-  into.imagesEvaluated += from.imagesEvaluated;
-  into.due += from.due;
-  into.scansStarted += from.scansStarted;
-  into.recentlyScanned += from.recentlyScanned;
-  into.quotaExceeded += from.quotaExceeded;
-  for (const [reason, n] of Object.entries(from.skipped)) into.skipped[reason] = (into.skipped[reason] ?? 0) + n;
-  return into;
 }
 
 function summaryCounts(image: ImageDetail): Record<string, number> | undefined {

@@ -243,7 +243,8 @@ export function buildReportMessage(input: ReportMessageInput, options: ReportMes
     return { subject, text, document, attributes, snsMessage, findingsListed: findings.length, findingsOmitted: omitted, bytes };
   };
 
-  // Largest number of findings that fits: binary search, since size grows with each one.
+  // Largest number of findings that fits: binary search, since size grows with each
+  // one. Invariant: best is render(low), the largest count known to fit.
   let best = render(0);
   if (best.bytes > maxBytes) {
     throw new Error(`a report without findings is ${best.bytes} bytes, over the ${maxBytes}-byte limit`);
@@ -260,5 +261,5 @@ export function buildReportMessage(input: ReportMessageInput, options: ReportMes
       high = mid - 1;
     }
   }
-  return best.findingsListed === low ? best : render(low);
+  return best;
 }

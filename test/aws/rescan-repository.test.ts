@@ -13,7 +13,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { DIGESTS, PER_IMAGE_QUOTA_MESSAGE, loadSdkFixture, paginatedFake, sdkMetadata, serviceError } from './helpers';
-import { ImageEvaluation, Log, RescanOptions, addCounts, emptyCounts, rescanRepository } from '../../src/aws/rescan-repository';
+import { ImageEvaluation, Log, RescanOptions, rescanRepository } from '../../src/aws/rescan-repository';
 
 const ecrMock = mockClient(ECRClient);
 const ecr = new ECRClient({ region: 'us-east-1' });
@@ -327,22 +327,5 @@ describe('rescanRepository', () => {
     mockRepository();
     ecrMock.on(StartImageScanCommand).rejects(serviceError('AccessDeniedException', 'not authorized to perform: ecr:StartImageScan'));
     await expect(rescanRepository(ecr, REPOSITORY, options())).rejects.toMatchObject({ name: 'AccessDeniedException' });
-  });
-});
-
-describe('emptyCounts and addCounts', () => {
-  test('addCounts sums every field and merges skip reasons', () => {
-    const a = { imagesEvaluated: 3, due: 2, scansStarted: 1, recentlyScanned: 1, quotaExceeded: 0, skipped: { fresh: 1 } };
-    const b = { imagesEvaluated: 4, due: 1, scansStarted: 0, recentlyScanned: 0, quotaExceeded: 1, skipped: { 'fresh': 2, 'in-progress': 1 } };
-    const total = addCounts(addCounts(emptyCounts(), a), b);
-    expect(total).toEqual({
-      imagesEvaluated: 7,
-      due: 3,
-      scansStarted: 1,
-      recentlyScanned: 1,
-      quotaExceeded: 1,
-      skipped: { 'fresh': 3, 'in-progress': 1 },
-    });
-    expect(emptyCounts()).toEqual({ imagesEvaluated: 0, due: 0, scansStarted: 0, recentlyScanned: 0, quotaExceeded: 0, skipped: {} });
   });
 });
