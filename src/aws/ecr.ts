@@ -70,6 +70,10 @@ export async function* imagePages(ecr: ECRClient, repositoryName: string): Async
   }
 }
 
+function nonEmptyCounts(counts: Record<string, number> | undefined): Record<string, number> | undefined {
+  return counts && Object.keys(counts).length > 0 ? { ...counts } : undefined;
+}
+
 /**
  * The scan state of one image: from the DescribeImages summary when ECR put it
  * there (older scanning), else from DescribeImageScanFindings with the smallest
@@ -84,6 +88,7 @@ export async function readScanState(ecr: ECRClient, repositoryName: string, imag
       status: image.imageScanStatus.status,
       description: image.imageScanStatus.description,
       completedAt: image.imageScanFindingsSummary?.imageScanCompletedAt,
+      severityCounts: nonEmptyCounts(image.imageScanFindingsSummary?.findingSeverityCounts),
     };
   }
   try {
@@ -94,6 +99,7 @@ export async function readScanState(ecr: ECRClient, repositoryName: string, imag
       status: response.imageScanStatus?.status,
       description: response.imageScanStatus?.description,
       completedAt: response.imageScanFindings?.imageScanCompletedAt,
+      severityCounts: nonEmptyCounts(response.imageScanFindings?.findingSeverityCounts),
     };
   } catch (error) {
     if (errorName(error) === 'ScanNotFoundException') return {};

@@ -25,8 +25,6 @@ export interface ImageEvaluation {
   /** What StartImageScan answered; absent for skips and dry runs. */
   readonly outcome?: StartScanOutcome;
   readonly outcomeMessage?: string;
-  /** Severity counts from the DescribeImages summary, when ECR put them there. */
-  readonly severityCounts?: Record<string, number>;
 }
 
 export interface RescanOptions {
@@ -59,11 +57,6 @@ function emptyCounts(): RescanCounts {
   return { imagesEvaluated: 0, due: 0, scansStarted: 0, recentlyScanned: 0, quotaExceeded: 0, skipped: {} };
 }
 
-function summaryCounts(image: ImageDetail): Record<string, number> | undefined {
-  const counts = image.imageScanFindingsSummary?.findingSeverityCounts;
-  return counts && Object.keys(counts).length > 0 ? { ...counts } : undefined;
-}
-
 export async function rescanRepository(ecr: ECRClient, repositoryName: string, options: RescanOptions): Promise<RescanCounts> {
   const counts = emptyCounts();
   const skip = (reason: string) => (counts.skipped[reason] = (counts.skipped[reason] ?? 0) + 1);
@@ -86,7 +79,7 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
       return { repositoryName, imageDigest, imageTags, state: {}, decision };
     }
     const decision = decideRescan(state, policy);
-    const base = { repositoryName, imageDigest, imageTags, state, decision, severityCounts: summaryCounts(image) };
+    const base = { repositoryName, imageDigest, imageTags, state, decision };
     counts.imagesEvaluated++;
     if (decision.action === 'skip') {
       skip(decision.reason);

@@ -20,6 +20,11 @@ export interface ImageScanState {
   readonly completedAt?: Date;
   /** `imageScanStatus.description`, for logs. */
   readonly description?: string;
+  /**
+   * `findingSeverityCounts` of the last completed scan, when ECR returned any. Not part of
+   * the decision; the command-line plan shows it.
+   */
+  readonly severityCounts?: Record<string, number>;
 }
 
 export interface RescanPolicy {

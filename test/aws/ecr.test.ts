@@ -148,6 +148,7 @@ describe('readScanState', () => {
       status: 'COMPLETE',
       description: 'The scan was completed successfully.',
       completedAt: new Date('2026-11-14T08:00:00Z'),
+      severityCounts: { HIGH: 2, MEDIUM: 5 },
     });
     expect(ecrMock).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 0);
     expect(ecrMock.calls()).toHaveLength(0);
@@ -159,6 +160,7 @@ describe('readScanState', () => {
       status: 'UNSUPPORTED_IMAGE',
       description: 'The operating system and/or package manager are not supported.',
       completedAt: undefined,
+      severityCounts: undefined,
     });
     expect(ecrMock.calls()).toHaveLength(0);
   });
@@ -175,6 +177,7 @@ describe('readScanState', () => {
       status: 'COMPLETE',
       description: 'The scan was completed successfully.',
       completedAt: new Date('2026-10-01T04:00:00Z'),
+      severityCounts: { CRITICAL: 1, HIGH: 6 },
     });
     expect(ecrMock).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 1);
     expect(ecrMock).toHaveReceivedCommandWith(DescribeImageScanFindingsCommand, {

@@ -163,7 +163,7 @@ describe('rescanRepository', () => {
     ]);
     for (const e of evaluations) expect(e.repositoryName).toBe(REPOSITORY);
     const fresh = evaluations.find((e) => e.imageDigest === DIGESTS.fresh);
-    expect(fresh?.severityCounts).toEqual({ HIGH: 2, MEDIUM: 5 });
+    expect(fresh?.state.severityCounts).toEqual({ HIGH: 2, MEDIUM: 5 });
     expect(fresh?.state.completedAt).toEqual(new Date('2026-11-14T08:00:00Z'));
     const recent = evaluations.find((e) => e.imageDigest === DIGESTS.recentlyScanned);
     expect(recent?.outcomeMessage).toBe(PER_IMAGE_QUOTA_MESSAGE);
