@@ -57,6 +57,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `@aws-sdk/client-ecr@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-sqs@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-sns@${AWS_SDK_VERSION}`,
+    // Only the emulator harness (local/) uses EventBridge: it sends the scan events.
+    `@aws-sdk/client-eventbridge@${AWS_SDK_VERSION}`,
     // The ECR client's retry strategy extends the SDK's own (src/aws/clients.ts).
     '@smithy/core@3.41.1',
     '@smithy/types@4.20.0',
@@ -82,9 +84,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
     dirs: ['src'],
-    devdirs: ['test', 'example', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'example', 'local', 'projenrc', '.projenrc.ts'],
   },
-  gitignore: ['cdk.out/', '.cdk.staging/'],
+  // .emulator/: the local AWS emulator's virtual environment (local/emulator/install.sh).
+  gitignore: ['cdk.out/', '.cdk.staging/', '/.emulator/'],
+
+  // The command-line tool: a committed shim that loads the esbuild bundle (see below).
+  bin: { 'ecr-scan-reporter': 'bin/ecr-scan-reporter' },
 });
 
 // No task that rewrites snapshots: updating one is a deliberate, reviewed act
@@ -96,6 +102,7 @@ project.tryFindObjectFile('tsconfig.dev.json')?.addOverride('include', [
   'src/**/*.ts',
   'test/**/*.ts',
   'example/**/*.ts',
+  'local/**/*.ts',
   'projenrc/**/*.ts',
   '.projenrc.ts',
 ]);
@@ -103,13 +110,25 @@ project.tryFindObjectFile('tsconfig.dev.json')?.addOverride('include', [
 // Handler code and the SDK layer are bundled into the Lambda assets by esbuild at build
 // time, so what they import is a devDependency of the library, never a runtime one.
 project.eslint?.addOverride({
-  files: ['src/lambda/**/*.ts', 'src/aws/**/*.ts'],
+  files: ['src/lambda/**/*.ts', 'src/aws/**/*.ts', 'src/cli/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 
 // Handler sources are shipped bundled in assets/; their compiled copies would require
 // packages consumers do not install, so they stay out of the npm package.
-for (const pattern of ['/example/', '/cdk.json', '/cdk.out/', '/.ci/', '/lib/aws/', '/lib/lambda/*.lambda.*', '/lib/lambda/logger.*']) {
+// The command-line tool ships the same way, as one bundle in assets/cli/.
+for (const pattern of [
+  '/example/',
+  '/local/',
+  '/.emulator/',
+  '/cdk.json',
+  '/cdk.out/',
+  '/.ci/',
+  '/lib/aws/',
+  '/lib/cli/',
+  '/lib/lambda/*.lambda.*',
+  '/lib/lambda/logger.*',
+]) {
   project.addPackageIgnore(pattern);
 }
 
@@ -117,6 +136,41 @@ for (const pattern of ['/example/', '/cdk.json', '/cdk.out/', '/.ci/', '/lib/aws
 project.addTask('synth:example', {
   description: 'Synthesize the example app in example/app.ts',
   steps: [{ spawn: 'bundle' }, { exec: 'cdk synth --quiet' }],
+});
+
+// The command-line tool `ecr-scan-reporter` (src/cli): bundled like the handlers, with the
+// SDK inside, so `npx cdk-ecr-scan-reporter`-style installs need no runtime dependencies.
+project.bundler.addBundle('./src/cli/ecr-scan-reporter.ts', {
+  platform: 'node',
+  target: 'node20',
+  externals: [],
+  sourcemap: false,
+  minify: true,
+  banner: '// ecr-scan-reporter command-line tool, bundled by esbuild from src/cli',
+});
+
+// The local AWS emulator (moto server, pinned in local/emulator/requirements.txt).
+const installEmulator = project.addTask('emulator:install', {
+  description: 'Install the local AWS emulator into .emulator/venv (once; needs python3 and PyPI)',
+  exec: 'bash local/emulator/install.sh',
+});
+
+// End-to-end suite: the real handler bundles and SDK clients over HTTP against the emulator.
+// Its files end in .e2e.ts, so the unit run (jest's default pattern) never picks them up.
+const e2e = project.addTask('test:e2e', {
+  description: 'Run the end-to-end suite against the local AWS emulator',
+  steps: [{ spawn: 'bundle' }, { spawn: installEmulator.name }, { exec: 'jest --ci --config test/e2e/jest.config.json', receiveArgs: true }],
+});
+project.testTask.spawn(e2e);
+
+// The demo: the README's first command.
+project.addTask('demo', {
+  description: 'Run the whole flow against the local AWS emulator and print what a user would read',
+  steps: [
+    { spawn: 'bundle' },
+    { spawn: installEmulator.name },
+    { exec: 'ts-node --transpile-only --project tsconfig.dev.json local/demo.ts' },
+  ],
 });
 
 project.synth();

@@ -1,0 +1,288 @@
+/**
+ * The deployed service, rebuilt in the emulator without Lambda: the queues, the topic and
+ * the event rule the construct creates, the three handler bundles exactly as they are
+ * deployed (assets/lambda/*), and the part of Lambda that feeds them (an SQS event source
+ * with partial batch responses, and EventBridge's asynchronous invocation).
+ *
+ * moto cannot invoke Lambda from a queue or a rule, so the rule targets an SQS queue and
+ * `deliverScanEvents` hands each event that arrives there to the report handler, and
+ * `runQueue` polls the rescan queue as Lambda's event source mapping would.
+ */
+import { randomUUID } from 'crypto';
+import { existsSync } from 'fs';
+import { join } from 'path';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { Emulator, REPO_ROOT } from './emulator/emulator';
+
+/** What the construct deploys around the handlers, created in the emulator. */
+export interface Infrastructure {
+  readonly rescanQueueUrl: string;
+  readonly rescanQueueArn: string;
+  readonly rescanDeadLetterQueueUrl: string;
+  /** Where the scan-event rule delivers (moto cannot target Lambda). */
+  readonly scanEventQueueUrl: string;
+  readonly topicArn: string;
+  /** An SQS queue subscribed to the topic: what a subscriber receives. */
+  readonly subscriberQueueUrl: string;
+}
+
+export interface InfrastructureOptions {
+  /** The rescan queue's redrive: deliveries before a message moves to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /** The scan-event rule's pattern, as the construct synthesizes it. */
+  readonly scanEventPattern: Record<string, unknown>;
+}
+
+/**
+ * moto's default rule-to-SQS delivery leaves out the event's `account` field, which real
+ * EventBridge always sends; this transformer rebuilds the whole standard envelope.
+ */
+const FULL_EVENT_TRANSFORMER = {
+  InputPathsMap: {
+    id: '$.id',
+    detailType: '$.detail-type',
+    source: '$.source',
+    account: '$.account',
+    time: '$.time',
+    region: '$.region',
+    resources: '$.resources',
+    detail: '$.detail',
+  },
+  InputTemplate:
+    '{"version": "0", "id": "<id>", "detail-type": "<detailType>", "source": "<source>", "account": "<account>", ' +
+    '"time": "<time>", "region": "<region>", "resources": <resources>, "detail": <detail>}',
+};
+
+async function queue(sqs: SQSClient, name: string, attributes: Record<string, string> = {}): Promise<{ url: string; arn: string }> {
+  const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  const url = created.QueueUrl as string;
+  const read = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+  return { url, arn: read.Attributes?.QueueArn as string };
+}
+
+export async function createInfrastructure(emulator: Emulator, options: InfrastructureOptions): Promise<Infrastructure> {
+  const config = emulator.clientConfig();
+  const sqs = new SQSClient(config);
+  const sns = new SNSClient(config);
+  const eventBridge = new EventBridgeClient(config);
+  try {
+    const deadLetter = await queue(sqs, 'rescan-dead-letter');
+    const rescan = await queue(sqs, 'rescan', {
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount: options.maxReceiveCount }),
+    });
+    const scanEvents = await queue(sqs, 'scan-events');
+    await eventBridge.send(new PutRuleCommand({ Name: 'scan-event-rule', EventPattern: JSON.stringify(options.scanEventPattern) }));
+    await eventBridge.send(
+      new PutTargetsCommand({
+        Rule: 'scan-event-rule',
+        Targets: [{ Id: 'report', Arn: scanEvents.arn, InputTransformer: FULL_EVENT_TRANSFORMER }],
+      }),
+    );
+    const topic = await sns.send(new CreateTopicCommand({ Name: 'scan-reports' }));
+    const subscriber = await queue(sqs, 'report-subscriber');
+    await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: 'sqs', Endpoint: subscriber.arn }));
+    return {
+      rescanQueueUrl: rescan.url,
+      rescanQueueArn: rescan.arn,
+      rescanDeadLetterQueueUrl: deadLetter.url,
+      scanEventQueueUrl: scanEvents.url,
+      topicArn: topic.TopicArn as string,
+      subscriberQueueUrl: subscriber.url,
+    };
+  } finally {
+    sqs.destroy();
+    sns.destroy();
+    eventBridge.destroy();
+  }
+}
+
+export type Handler<E, R> = (event: E, context: Context) => Promise<R>;
+
+export interface Handlers {
+  readonly dispatch: Handler<unknown, { registryScanType: string; repositoriesListed: number; repositoriesSelected: number; messagesSent: number }>;
+  readonly rescan: Handler<SQSEvent, SQSBatchResponse>;
+  readonly report: Handler<unknown, { published: boolean; reason: string; messageId?: string }>;
+}
+
+/**
+ * Loads the three handler bundles as Lambda would (assets/lambda/*, built by `npx projen bundle`).
+ * Their SDK clients are created at load time from the environment, so call this after
+ * `process.env` holds the emulator's variables (Emulator.environment()).
+ */
+export function loadHandlers(): Handlers {
+  const load = (name: string) => {
+    const file = join(REPO_ROOT, 'assets', 'lambda', `${name}.lambda`, 'index.js');
+    if (!existsSync(file)) throw new Error(`${file} is missing; run \`npx projen bundle\` first`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(file).handler;
+  };
+  return { dispatch: load('dispatch'), rescan: load('rescan'), report: load('report') };
+}
+
+/** A Lambda context good enough for Powertools; the deadline is `timeoutSeconds` from now. */
+export function lambdaContext(functionName: string, timeoutSeconds = 600): Context {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: '2026/11/27/[$LATEST]emulator',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function toRecord(message: Message, queueArn: string): SQSRecord {
+  const a = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId as string,
+    receiptHandle: message.ReceiptHandle as string,
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: a.ApproximateReceiveCount ?? '1',
+      SentTimestamp: a.SentTimestamp ?? String(Date.now()),
+      SenderId: a.SenderId ?? 'AIDAEMULATOR',
+      ApproximateFirstReceiveTimestamp: a.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: 'us-east-1',
+  };
+}
+
+export interface QueueRun {
+  readonly invocations: number;
+  readonly recordsDelivered: number;
+  /** Records the handler reported as failed (or all of a batch whose invocation threw). */
+  readonly recordsFailed: number;
+  /** Message ids the handler reported as failed, in order, repeats included. */
+  readonly failedMessageIds: readonly string[];
+}
+
+/**
+ * Lambda's SQS event source, run until the queue is empty: receives batches of up to
+ * `batchSize`, invokes the handler, deletes what succeeded and makes what failed visible
+ * again at once (as if its visibility timeout had passed), so the queue's redrive policy
+ * moves a message that keeps failing to the dead-letter queue after maxReceiveCount.
+ */
+export async function runQueue(
+  sqs: SQSClient,
+  queueUrl: string,
+  queueArn: string,
+  handler: Handler<SQSEvent, SQSBatchResponse>,
+  options: { batchSize: number; functionName?: string; maxInvocations?: number },
+): Promise<QueueRun> {
+  let invocations = 0;
+  let recordsDelivered = 0;
+  const failedMessageIds: string[] = [];
+  const maxInvocations = options.maxInvocations ?? 1000;
+  for (;;) {
+    const received = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: options.batchSize,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    const messages = received.Messages ?? [];
+    if (messages.length === 0) break;
+    if (++invocations > maxInvocations) throw new Error(`runQueue: more than ${maxInvocations} invocations; is a message retried forever?`);
+    recordsDelivered += messages.length;
+    const records = messages.map((m) => toRecord(m, queueArn));
+    let failed: Set<string>;
+    try {
+      const response = await handler({ Records: records }, lambdaContext(options.functionName ?? 'rescan'));
+      failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    } catch {
+      failed = new Set(records.map((r) => r.messageId));
+    }
+    failedMessageIds.push(...records.filter((r) => failed.has(r.messageId)).map((r) => r.messageId));
+    const done = messages.filter((m) => !failed.has(m.MessageId as string));
+    const retry = messages.filter((m) => failed.has(m.MessageId as string));
+    if (done.length > 0) {
+      await sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }),
+      );
+    }
+    if (retry.length > 0) {
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: retry.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
+        }),
+      );
+    }
+  }
+  return { invocations, recordsDelivered, recordsFailed: failedMessageIds.length, failedMessageIds };
+}
+
+/** Receives and deletes everything on a queue; returns the message bodies in order. */
+export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+  const all: Message[] = [];
+  for (;;) {
+    const received = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+    );
+    const messages = received.Messages ?? [];
+    if (messages.length === 0) return all;
+    all.push(...messages);
+    await sqs.send(
+      new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }),
+    );
+  }
+}
+
+export interface ScanEventDelivery {
+  readonly event: Record<string, any>;
+  readonly result?: Awaited<ReturnType<Handlers['report']>>;
+  readonly error?: unknown;
+}
+
+/**
+ * EventBridge's asynchronous invocation of the report function: every event the rule
+ * delivered to the scan-event queue is handed to the handler once.
+ */
+export async function deliverScanEvents(sqs: SQSClient, queueUrl: string, report: Handlers['report']): Promise<ScanEventDelivery[]> {
+  const deliveries: ScanEventDelivery[] = [];
+  for (const message of await drainQueue(sqs, queueUrl)) {
+    const event = JSON.parse(message.Body as string) as Record<string, any>;
+    try {
+      deliveries.push({ event, result: await report(event, lambdaContext('report')) });
+    } catch (error) {
+      deliveries.push({ event, error });
+    }
+  }
+  return deliveries;
+}
+
+/** A notification as an SQS subscriber of the topic receives it (SNS's JSON envelope). */
+export interface Notification {
+  readonly Subject?: string;
+  readonly Message: string;
+  readonly MessageAttributes?: Record<string, { Type: string; Value: string }>;
+  readonly TopicArn: string;
+}
+
+export async function receiveNotifications(sqs: SQSClient, queueUrl: string): Promise<Notification[]> {
+  return (await drainQueue(sqs, queueUrl)).map((m) => JSON.parse(m.Body as string) as Notification);
+}

@@ -1,0 +1,92 @@
+/**
+ * What the construct configures, read from its synthesized template: each handler's
+ * environment, the scan-event rule's pattern, the rescan queue's redrive and the event
+ * source's batch size. The emulator runs use these, so the construct-to-handler contract
+ * is exercised end to end: a prop that no longer reaches its handler fails the run.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { EcrScanReporter, EcrScanReporterProps } from '../src';
+
+export interface ServiceConfiguration {
+  /** Each handler's environment variables, with the queue URL and topic ARN still as references. */
+  readonly environments: {
+    readonly dispatch: Record<string, unknown>;
+    readonly rescan: Record<string, unknown>;
+    readonly report: Record<string, unknown>;
+  };
+  readonly scanEventPattern: Record<string, unknown>;
+  readonly maxReceiveCount: number;
+  readonly batchSize: number;
+  /** Logical IDs of the resources handlers are pointed at. */
+  readonly rescanQueueId: string;
+  readonly topicId: string;
+}
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+
+function only(resources: Resources, what: string): [string, { Properties: Record<string, any> }] {
+  const entries = Object.entries(resources);
+  if (entries.length !== 1) throw new Error(`expected one ${what} in the template, found ${entries.length}`);
+  return entries[0];
+}
+
+export function synthesizeService(props: EcrScanReporterProps = {}): ServiceConfiguration {
+  const app = new App();
+  const stack = new Stack(app, 'Service', { env: { account: '123456789012', region: 'us-east-1' } });
+  const reporter = new EcrScanReporter(stack, 'ScanReporter', props);
+  const template = Template.fromStack(stack);
+  const id = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as any);
+
+  const functions = template.findResources('AWS::Lambda::Function') as Resources;
+  const environment = (fn: { node: { defaultChild?: unknown } }) => functions[id(fn)].Properties.Environment.Variables as Record<string, unknown>;
+
+  const rescanQueueId = id(reporter.rescanQueue);
+  const queue = (template.findResources('AWS::SQS::Queue') as Resources)[rescanQueueId];
+  const [, rule] = only(
+    template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.ecr'] } } }) as Resources,
+    'scan-event rule',
+  );
+  const [, mapping] = only(template.findResources('AWS::Lambda::EventSourceMapping') as Resources, 'event source mapping');
+  return {
+    environments: {
+      dispatch: environment(reporter.dispatchFunction),
+      rescan: environment(reporter.rescanFunction),
+      report: environment(reporter.reportFunction),
+    },
+    scanEventPattern: rule.Properties.EventPattern,
+    maxReceiveCount: queue.Properties.RedrivePolicy.maxReceiveCount,
+    batchSize: mapping.Properties.BatchSize,
+    rescanQueueId,
+    topicId: id(reporter.topic as any),
+  };
+}
+
+/**
+ * A handler's environment with the template's references replaced by the emulator's
+ * resources: `{ Ref: rescan queue }` is the queue URL, `{ Ref: topic }` the topic ARN.
+ * Anything else that is not a plain string is refused, so nothing is guessed.
+ */
+export function resolveEnvironment(
+  variables: Record<string, unknown>,
+  config: ServiceConfiguration,
+  resources: { readonly rescanQueueUrl: string; readonly topicArn: string },
+): Record<string, string> {
+  const resolved: Record<string, string> = {};
+  for (const [name, value] of Object.entries(variables)) {
+    if (typeof value === 'string') {
+      resolved[name] = value;
+    } else if (isRef(value, config.rescanQueueId)) {
+      resolved[name] = resources.rescanQueueUrl;
+    } else if (isRef(value, config.topicId)) {
+      resolved[name] = resources.topicArn;
+    } else {
+      throw new Error(`cannot resolve environment variable ${name}: ${JSON.stringify(value)}`);
+    }
+  }
+  return resolved;
+}
+
+function isRef(value: unknown, logicalId: string): boolean {
+  return typeof value === 'object' && value !== null && (value as { Ref?: unknown }).Ref === logicalId;
+}
