@@ -3,6 +3,7 @@
  * the real rescan queue; the rescan bundle, fed by that queue as Lambda's event source
  * would, calls StartImageScan. Checked against the emulator's own state and request log.
  */
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { Duration } from 'aws-cdk-lib';
 import { useEmulator, deploy, Deployment } from './harness';
 import { drainQueue, lambdaContext, runQueue } from '../../local/pipeline';
@@ -140,4 +141,38 @@ test('a second run on the same day starts nothing new and loses nothing', async 
   ]);
   expect(await drainQueue(fixture().sqs, deployment.infrastructure.rescanQueueUrl)).toEqual([]);
   expect(await drainQueue(fixture().sqs, deployment.infrastructure.rescanDeadLetterQueueUrl)).toEqual([]);
+});
+
+test('a poison message ends in the dead-letter queue after maxReceiveCount; the rest of its batch succeeds', async () => {
+  const deployment = await deploy(fixture(), { ...PROPS, maxReceiveCount: 2 }, SAMPLE_REGISTRY, new Date());
+  const { sqs, handlers } = fixture();
+  const { rescanQueueUrl, rescanQueueArn, rescanDeadLetterQueueUrl } = deployment.infrastructure;
+  await sqs.send(
+    new SendMessageBatchCommand({
+      QueueUrl: rescanQueueUrl,
+      Entries: [
+        { Id: 'good-1', MessageBody: JSON.stringify({ repositoryName: 'shop/web' }) },
+        { Id: 'poison-json', MessageBody: '{"repositoryName": "shop/api"' },
+        { Id: 'poison-type', MessageBody: JSON.stringify({ repositoryName: ['shop/api'] }) },
+        { Id: 'good-2', MessageBody: JSON.stringify({ repositoryName: 'shop/worker' }) },
+      ],
+    }),
+  );
+
+  const run = await runQueue(sqs, rescanQueueUrl, rescanQueueArn, handlers.rescan, { batchSize: 10 });
+
+  expect(deployment.config.maxReceiveCount).toBe(2);
+  // Each poison message was delivered maxReceiveCount times, then moved aside by the redrive policy.
+  expect(run.recordsFailed).toBe(4);
+  expect(new Set(run.failedMessageIds).size).toBe(2);
+  const dead = await drainQueue(sqs, rescanDeadLetterQueueUrl);
+  expect(dead.map((m) => m.Body).sort()).toEqual(['{"repositoryName": "shop/api"', JSON.stringify({ repositoryName: ['shop/api'] })].sort());
+  expect(await drainQueue(sqs, rescanQueueUrl)).toEqual([]);
+
+  // The good messages of the same batch were processed once each.
+  const started = (await startImageScanCalls()).filter((c) => c.status === 200).map((c) => c.params.repositoryName);
+  expect(started.sort()).toEqual(['shop/web', 'shop/web', 'shop/web', 'shop/worker']);
+  const errors = fixture().logs().filter((l) => l.level === 'ERROR');
+  expect(errors.length).toBe(4);
+  for (const line of errors) expect(line.message).toMatch(/^Malformed rescan message/);
 });

@@ -1,0 +1,183 @@
+/**
+ * `npm run demo`: the whole service against the local AWS emulator, in under a minute, with
+ * no AWS account. It seeds a small registry, prints the command-line plan, runs the daily
+ * cycle (dispatch -> rescan queue -> rescan) with the handler bundles exactly as deployed,
+ * simulates ECR finishing the scans, runs the report handler on the events, and prints the
+ * notifications as a subscriber receives them. Then it stops the emulator.
+ *
+ * The handlers are configured from the construct's synthesized template (local/service.ts)
+ * with the props below, so what runs here is what `new EcrScanReporter(...)` would deploy.
+ */
+import { spawnSync } from 'child_process';
+import { join } from 'path';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Duration } from 'aws-cdk-lib';
+import { EMULATOR_ACCOUNT_ID, Emulator, REPO_ROOT } from './emulator/emulator';
+import { createInfrastructure, deliverScanEvents, lambdaContext, loadHandlers, receiveNotifications, runQueue } from './pipeline';
+import { findingsFor, seedRegistry } from './registry';
+import { SAMPLE_REGISTRY, SAMPLE_SETTINGS } from './sample-registry';
+import { resolveEnvironment, synthesizeService } from './service';
+import type { EcrScanReporterProps } from '../src';
+
+const PROPS: EcrScanReporterProps = {
+  repositoryPattern: SAMPLE_SETTINGS.repositoryPattern,
+  excludePattern: SAMPLE_SETTINGS.excludePattern,
+  scanExpiry: Duration.days(SAMPLE_SETTINGS.scanExpiryDays),
+  maxFindingsPerReport: 5,
+};
+
+/** What ECR finds when the scans the cycle started complete (by repository:tag, or repository@untagged). */
+const SCAN_RESULTS: Record<string, { status: 'COMPLETE'; counts: Record<string, number> } | { status: 'FAILED'; description: string }> = {
+  'shop/web:v1.4.2': { status: 'COMPLETE', counts: { CRITICAL: 1, HIGH: 2, MEDIUM: 3 } },
+  'shop/web:v1.3.0': { status: 'COMPLETE', counts: { CRITICAL: 1, HIGH: 3, MEDIUM: 7, LOW: 2 } },
+  'shop/web@untagged': { status: 'COMPLETE', counts: { MEDIUM: 4, LOW: 2 } },
+  'shop/api:2026.11.20': { status: 'FAILED', description: 'Unable to retrieve the image layers.' },
+  'shop/worker:main': { status: 'COMPLETE', counts: {} },
+};
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const heading = (text: string) => out(`\n== ${text}\n`);
+const ref = (image: { repositoryName: string; imageTags: readonly string[] }) =>
+  image.imageTags.length > 0 ? `${image.repositoryName}:${image.imageTags[0]}` : `${image.repositoryName}@untagged`;
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  // Quiet handlers: the demo prints what a user reads. DEMO_LOG_LEVEL=INFO shows their JSON logs.
+  process.env.POWERTOOLS_LOG_LEVEL = process.env.DEMO_LOG_LEVEL ?? 'SILENT';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  out('cdk-ecr-scan-reporter demo: the whole flow against a local AWS emulator (moto server), no AWS account needed.');
+
+  const emulator = await Emulator.start();
+  try {
+    Object.assign(process.env, emulator.environment());
+    const now = new Date();
+    const ecr = new ECRClient(emulator.clientConfig());
+    const sqs = new SQSClient(emulator.clientConfig());
+
+    // 1. The registry and the service.
+    const config = synthesizeService(PROPS);
+    const infrastructure = await createInfrastructure(emulator, { maxReceiveCount: config.maxReceiveCount, scanEventPattern: config.scanEventPattern });
+    const seeded = await seedRegistry(emulator, ecr, SAMPLE_REGISTRY, now);
+    for (const variables of Object.values(config.environments)) Object.assign(process.env, resolveEnvironment(variables, config, infrastructure));
+    process.env.POWERTOOLS_LOG_LEVEL = process.env.DEMO_LOG_LEVEL ?? 'SILENT';
+    heading(`1. A registry of ${SAMPLE_REGISTRY.length} repositories and ${seeded.length} images, in the emulator at ${emulator.endpoint}`);
+    for (const repository of SAMPLE_REGISTRY) {
+      out(`   ${repository.name.padEnd(18)} ${repository.images.length} image(s)${repository.selected ? '' : '   (outside the patterns)'}`);
+    }
+
+    // 2. The plan, from the command-line tool.
+    // A value starting with "-" is written --flag=value, as with most command-line parsers.
+    const planArgs = ['plan', `--repository-pattern=${SAMPLE_SETTINGS.repositoryPattern}`, `--exclude-pattern=${SAMPLE_SETTINGS.excludePattern}`];
+    heading(`2. The plan: ecr-scan-reporter ${planArgs.map((a) => (/[\s^$]/.test(a) ? `'${a}'` : a)).join(' ')}`);
+    const plan = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'ecr-scan-reporter'), ...planArgs], {
+      env: process.env,
+      encoding: 'utf8',
+    });
+    if (plan.status !== 0) throw new Error(`ecr-scan-reporter plan failed (exit ${plan.status}):\n${plan.stderr}`);
+    process.stdout.write(plan.stdout);
+
+    // 3. The daily cycle.
+    heading('3. The daily cycle: schedule -> dispatch -> rescan queue -> rescan -> StartImageScan');
+    await emulator.resetRequests();
+    const handlers = loadHandlers();
+    const dispatched = await handlers.dispatch({ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('dispatch'));
+    out(`   dispatch: ${dispatched.repositoriesListed} repositories listed, ${dispatched.repositoriesSelected} selected, ${dispatched.messagesSent} messages queued`);
+    const run = await runQueue(sqs, infrastructure.rescanQueueUrl, infrastructure.rescanQueueArn, handlers.rescan, { batchSize: config.batchSize });
+    out(`   rescan:   ${run.recordsDelivered} messages in ${run.invocations} invocation(s), ${run.recordsFailed} failed`);
+    const scans = (await emulator.requests()).filter((r) => r.operation === 'StartImageScan');
+    out('   StartImageScan, as the emulator saw it:');
+    const startedImages = [];
+    for (const call of scans) {
+      const image = seeded.find((i) => i.imageDigest === call.params.imageId.imageDigest)!;
+      const answer = call.status === 200 ? 'started' : 'refused: LimitExceededException, scanned in the last 24 hours';
+      out(`     ${ref(image).padEnd(24)} ${image.imageDigest.slice(0, 19)}  ${answer}`);
+      if (call.status === 200) startedImages.push(image);
+    }
+
+    // 4. ECR finishes the scans and sends its events.
+    heading('4. ECR finishes the scans: "ECR Image Scan" events -> rule -> report');
+    const eventBridge = new EventBridgeClient(emulator.clientConfig());
+    for (const image of startedImages) {
+      const result = SCAN_RESULTS[ref(image)];
+      if (!result) continue;
+      const completedAt = new Date();
+      const base = { registryId: EMULATOR_ACCOUNT_ID, repositoryName: image.repositoryName, imageId: { imageDigest: image.imageDigest } };
+      const findings =
+        result.status === 'COMPLETE'
+          ? {
+            ...base,
+            imageScanStatus: { status: 'COMPLETE', description: 'The scan was completed successfully.' },
+            imageScanFindings: {
+              imageScanCompletedAt: completedAt.getTime() / 1000,
+              vulnerabilitySourceUpdatedAt: completedAt.getTime() / 1000 - 3600,
+              findingSeverityCounts: result.counts,
+              findings: findingsFor(result.counts, `${image.imageDigest} demo`),
+            },
+          }
+          : { ...base, imageScanStatus: { status: 'FAILED', description: result.description } };
+      await emulator.seedImageScan(image.repositoryName, image.imageDigest, completedAt, findings);
+      await eventBridge.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              Source: 'aws.ecr',
+              DetailType: 'ECR Image Scan',
+              Detail: JSON.stringify({
+                'scan-status': result.status,
+                'repository-name': image.repositoryName,
+                'image-digest': image.imageDigest,
+                'image-tags': image.imageTags,
+                ...(result.status === 'COMPLETE' ? { 'finding-severity-counts': result.counts } : {}),
+              }),
+            },
+          ],
+        }),
+      );
+    }
+    eventBridge.destroy();
+    await emulator.resetRequests();
+    const deliveries = await deliverScanEvents(sqs, infrastructure.scanEventQueueUrl, handlers.report);
+    for (const delivery of deliveries) {
+      const detail = delivery.event.detail;
+      const image = seeded.find((i) => i.imageDigest === detail['image-digest'])!;
+      const counts = Object.entries(detail['finding-severity-counts'] ?? {}).map(([s, n]) => `${s} ${n}`).join(', ') || 'no findings';
+      const what = detail['scan-status'] === 'FAILED' ? 'FAILED' : counts;
+      const outcome = delivery.result?.published ? `published (${delivery.result.reason})` : `nothing sent (${delivery.result?.reason ?? String(delivery.error)})`;
+      out(`   ${ref(image).padEnd(24)} ${what.padEnd(38)} ${outcome}`);
+    }
+
+    // 5. What subscribers receive.
+    const publishes = (await emulator.requests()).filter((r) => r.operation === 'Publish');
+    const received = await receiveNotifications(sqs, infrastructure.subscriberQueueUrl);
+    heading(`5. The notifications: ${publishes.length} published to the SNS topic; an SQS subscriber received ${received.length} JSON documents`);
+    out('   An email subscriber reads:');
+    for (const publish of publishes) {
+      const email = JSON.parse(publish.params.Message).email as string;
+      out();
+      out(`   Subject: ${publish.params.Subject}`);
+      out('   ' + '-'.repeat(100));
+      for (const line of email.split('\n')) out(`   ${line}`);
+      out('   ' + '-'.repeat(100));
+    }
+    if (received.length > 0) {
+      const document = JSON.parse(received[0].Message);
+      out();
+      out(`   An SQS or Lambda subscriber gets the JSON form, e.g. {"reason": "${document.reason}", "repositoryName": "${document.repositoryName}", ` +
+        `"highestSeverity": "${document.highestSeverity}", "severityCounts": ${JSON.stringify(document.severityCounts)}, ...}`);
+      const attributes = Object.entries(received[0].MessageAttributes ?? {}).map(([k, v]) => `${k}=${v.Value}`).join(', ');
+      out(`   and message attributes for filter policies: ${attributes}`);
+    }
+    ecr.destroy();
+    sqs.destroy();
+  } finally {
+    await emulator.stop();
+  }
+  out(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s; the emulator is stopped.`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`demo failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
