@@ -58,7 +58,10 @@ async function main(): Promise<void> {
 
     // 1. The registry and the service.
     const config = synthesizeService(PROPS);
-    const infrastructure = await createInfrastructure(emulator, { maxReceiveCount: config.maxReceiveCount, scanEventPattern: config.scanEventPattern });
+    const infrastructure = await createInfrastructure(emulator, {
+      maxReceiveCount: config.maxReceiveCount,
+      scanEventPattern: config.scanEventPattern,
+    });
     const seeded = await seedRegistry(emulator, ecr, SAMPLE_REGISTRY, now);
     for (const variables of Object.values(config.environments)) Object.assign(process.env, resolveEnvironment(variables, config, infrastructure));
     process.env.POWERTOOLS_LOG_LEVEL = process.env.DEMO_LOG_LEVEL ?? 'SILENT';
