@@ -4,7 +4,7 @@
  * uses the SDK's adaptive retry strategy: exponential back-off with jitter plus
  * a client-side rate limiter that slows down when throttled.
  */
-import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECRClient, ECRClientConfig } from '@aws-sdk/client-ecr';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { AdaptiveRetryStrategy } from '@smithy/core/retry';
@@ -35,8 +35,12 @@ export class EcrRetryStrategy extends AdaptiveRetryStrategy {
   }
 }
 
-export function createEcrClient(): ECRClient {
-  return new ECRClient({ maxAttempts: MAX_ATTEMPTS, retryStrategy: new EcrRetryStrategy(MAX_ATTEMPTS) });
+/**
+ * The ECR client with EcrRetryStrategy. `config` is merged over these defaults:
+ * the command-line tool passes its region and profile.
+ */
+export function createEcrClient(config: ECRClientConfig = {}): ECRClient {
+  return new ECRClient({ maxAttempts: MAX_ATTEMPTS, retryStrategy: new EcrRetryStrategy(MAX_ATTEMPTS), ...config });
 }
 
 export function createSqsClient(): SQSClient {

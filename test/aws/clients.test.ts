@@ -81,6 +81,22 @@ describe('client settings', () => {
   });
 });
 
+describe('createEcrClient(config)', () => {
+  test('the given settings are merged over the defaults; the retry strategy stays', async () => {
+    const ecr = createEcrClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' } });
+    expect(await ecr.config.region()).toBe('eu-west-1');
+    expect((await ecr.config.credentials()).accessKeyId).toBe('AKIAEXAMPLE');
+    expect(await retryModeOf(ecr)).toBe('adaptive');
+    const http = fakeHttp(ecr, [{ status: 400, body: { __type: 'LimitExceededException', message: PER_IMAGE_QUOTA_MESSAGE } }]);
+    await withFastClock(() => startScan(ecr, REPOSITORY, DIGESTS.recentlyScanned));
+    expect(http.targets).toHaveLength(1);
+  });
+
+  test('undefined settings fall back to the SDK defaults (here AWS_REGION)', async () => {
+    expect(await createEcrClient({ region: undefined, profile: undefined }).config.region()).toBe('us-east-1');
+  });
+});
+
 describe('createEcrClient retries', () => {
   test('retries a ThrottlingException, then succeeds', async () => {
     const ecr = createEcrClient();

@@ -9,6 +9,7 @@ import { ECRServiceException } from '@aws-sdk/client-ecr';
 import type { Context } from 'aws-lambda';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'aws');
+const ALL_FIXTURES = join(__dirname, '..', 'fixtures');
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** The image digests used in the fixtures, by the role each image plays. */
@@ -29,9 +30,12 @@ export const DIGESTS = {
 /** The message ECR sends with LimitExceededException when StartImageScan is called twice in 24 hours. */
 export const PER_IMAGE_QUOTA_MESSAGE = 'The scan quota per image has been exceeded. Wait and retry the scan later.';
 
-/** An SDK response fixture: timestamp fields (`…At`) become Dates, as the SDK deserializes them. */
-export function loadSdkFixture<T = any>(name: string): T {
-  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'), (key, value) =>
+/**
+ * An SDK response fixture: timestamp fields (`…At`) become Dates, as the SDK deserializes them.
+ * `folder` is the fixtures folder: test/fixtures/aws by default.
+ */
+export function loadSdkFixture<T = any>(name: string, folder = 'aws'): T {
+  return JSON.parse(readFileSync(join(ALL_FIXTURES, folder, name), 'utf8'), (key, value) =>
     key.endsWith('At') && typeof value === 'string' && ISO_DATE.test(value) ? new Date(value) : value,
   ) as T;
 }

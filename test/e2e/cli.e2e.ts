@@ -58,16 +58,16 @@ test('plan --json prints the documented schema with the registry\'s truth, and s
   expect(document.images).toHaveLength(expectedImages.length);
   for (const image of expectedImages) {
     const row = document.images.find((r: { imageDigest: string }) => r.imageDigest === image.imageDigest);
-    const seed = image.seed as SampleImage;
-    const scan = seed.scan;
+    const sample = image.seed as SampleImage;
+    const scan = sample.scan;
     expect(Object.keys(row).sort()).toEqual(
       ['action', 'imageDigest', 'imageTags', 'lastScanCompletedAt', 'reason', 'repositoryName', 'severityCounts', 'status'].sort(),
     );
     expect(row).toMatchObject({
       repositoryName: image.repositoryName,
       imageTags: image.imageTags,
-      action: seed.expected.action,
-      reason: seed.expected.reason,
+      action: sample.expected.action,
+      reason: sample.expected.reason,
       status: scan.kind === 'never' ? null : scan.kind === 'complete' ? 'COMPLETE' : scan.status,
       severityCounts: scan.kind === 'complete' ? scan.severityCounts ?? {} : {},
     });

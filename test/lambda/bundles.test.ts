@@ -26,6 +26,16 @@ function isolated(name: string): string {
   return path.join(dir, 'index.js');
 }
 
+/** What a bundle requires besides Node.js built-ins and the SDK's optional signers. */
+function externalRequires(bundle: string): string[] {
+  const code = fs.readFileSync(bundle, 'utf8');
+  const required = new Set([...code.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]));
+  const builtins = new Set(builtinModules);
+  return [...required].filter(
+    (m) => !builtins.has(m.replace(/^node:/, '')) && !builtins.has(m.replace(/^node:/, '').split('/')[0]) && !OPTIONAL_SDK_REQUIRES.includes(m),
+  );
+}
+
 /** Runs a script next to the bundle; returns what it wrote to stdout and stderr, in that order. */
 function runIn(file: string, script: string, env: Record<string, string> = {}): string {
   const result = spawnSync(process.execPath, ['-e', script], {
@@ -44,13 +54,7 @@ describe.each(HANDLERS)('the %s bundle', (name) => {
   });
 
   test('carries the AWS SDK and Powertools inside, requiring only Node.js built-ins', () => {
-    const code = fs.readFileSync(path.join(ASSETS, `${name}.lambda`, 'index.js'), 'utf8');
-    const required = new Set([...code.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]));
-    const builtins = new Set(builtinModules);
-    const external = [...required].filter(
-      (m) => !builtins.has(m.replace(/^node:/, '')) && !builtins.has(m.replace(/^node:/, '').split('/')[0]) && !OPTIONAL_SDK_REQUIRES.includes(m),
-    );
-    expect(external).toEqual([]);
+    expect(externalRequires(path.join(ASSETS, `${name}.lambda`, 'index.js'))).toEqual([]);
   });
 });
 
@@ -66,4 +70,54 @@ test('the bundled report handler runs: a malformed event fails with a clear erro
   expect(out).toContain('REJECTED InvalidInputError: expected source "aws.ecr" and detail-type "ECR Image Scan"');
   const logLine = JSON.parse(out.split('\n').find((l) => l.startsWith('{'))!);
   expect(logLine).toMatchObject({ level: 'ERROR', service: 'ecr-scan-reporter', message: expect.stringContaining('Malformed scan event') });
+});
+
+describe('the command-line bundle (assets/cli/ecr-scan-reporter, loaded by bin/ecr-scan-reporter)', () => {
+  const CLI_BUNDLE = path.join(__dirname, '..', '..', 'assets', 'cli', 'ecr-scan-reporter', 'index.js');
+
+  /** Runs `node index.js ...args` from an empty folder with no node_modules, no AWS configuration and no instance metadata. */
+  function runCliBundle(args: string[], env: Record<string, string> = {}) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-cli-'));
+    made.push(dir);
+    fs.copyFileSync(CLI_BUNDLE, path.join(dir, 'index.js'));
+    return spawnSync(process.execPath, ['index.js', ...args], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_PATH: '',
+        HOME: dir,
+        AWS_CONFIG_FILE: path.join(dir, 'no-config'),
+        AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'no-credentials'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...env,
+      },
+      encoding: 'utf8',
+    });
+  }
+
+  test('runs with no node_modules: --help prints the usage on stdout, exit 0', () => {
+    const result = runCliBundle(['--help']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout.startsWith('Usage: ecr-scan-reporter <plan|scan> [options]\n')).toBe(true);
+    expect(result.stdout).toContain('--repository-pattern RE');
+  });
+
+  test('carries the AWS SDK inside, requiring only Node.js built-ins', () => {
+    expect(externalRequires(CLI_BUNDLE)).toEqual([]);
+  });
+
+  test('a usage error exits 2; a missing region exits 1 with its message and no stack trace', () => {
+    const usage = runCliBundle(['plan', '--concurrency', '0']);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('--concurrency must be a whole number from 1 to 50 (given "0")');
+
+    const noRegion = runCliBundle(['plan'], { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' });
+    expect(noRegion.status).toBe(1);
+    expect(noRegion.stdout).toBe('');
+    expect(noRegion.stderr).toBe(
+      'ecr-scan-reporter: no AWS region is set: pass --region REGION (e.g. --region us-east-1) or set AWS_REGION, or set a region in your profile (~/.aws/config)\n',
+    );
+  });
 });

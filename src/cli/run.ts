@@ -1,0 +1,217 @@
+/**
+ * One `plan` or `scan` run: checks the AWS configuration up front (region,
+ * credentials), reads the registry's scan type, lists and filters the
+ * repositories, then walks them one at a time with rescanRepository (dryRun for
+ * plan), streaming one row per image digest and a summary. Everything outside
+ * (the ECR client, stdout, stderr, the environment, the time, the progress clock)
+ * is injected, so a test can drive it whole.
+ */
+import type { ECRClient, ECRClientConfig } from '@aws-sdk/client-ecr';
+import { PROGRAM, RunOptions } from './args';
+import { CliFailure, FailureContext, describeFailure, invalidRegionMessage, isRegionName } from './failures';
+import { StreamingTable, Summary, addToSummary, countOf, emptySummary, formatCount, formatSummary, jsonDocument, toImageRow } from './format';
+import { Output, Progress } from './progress';
+import { errorMessage, errorName, getRegistryScanType, repositoryNamePages } from '../aws/ecr';
+import { ImageEvaluation, Log, rescanRepository } from '../aws/rescan-repository';
+import { RepositoryFilter } from '../decisions/repository-filter';
+
+/** stdout: also watched for a closed pipe (`| head`) and for back-pressure; process.stdout fits. */
+export interface StdoutStream extends Output {
+  readonly writableNeedDrain?: boolean;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  once?(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
+  removeListener?(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
+}
+
+export interface CliDeps {
+  readonly stdout: StdoutStream;
+  readonly stderr: Output;
+  /** Read for AWS_DEFAULT_REGION and to name settings in messages; the SDK reads process.env itself. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Progress interval; by default 2 s on a terminal, 10 s otherwise (see progress.ts). */
+  readonly progressIntervalMs?: number;
+  /** Makes the ECR client; the real one is src/aws/clients.ts' createEcrClient (EcrRetryStrategy). */
+  createEcrClient(config: ECRClientConfig): ECRClient;
+  /** The time the rescan decisions are made at, read once per run. */
+  now(): Date;
+  /** Milliseconds, for the progress line only. */
+  clock(): number;
+  /** The package version for --version, when known. */
+  version?(): string | undefined;
+}
+
+/** Thrown from inside the walk when stdout's reader has gone (`| head`): the run stops quietly. */
+class OutputClosed extends Error {}
+
+/** Where the region comes from. The SDK reads --region (passed as config), AWS_REGION and the profile; the AWS CLI's AWS_DEFAULT_REGION is added here. */
+export function chooseRegion(
+  options: Pick<RunOptions, 'region' | 'profile'>,
+  env: Readonly<Record<string, string | undefined>>,
+): { region?: string; source: string } {
+  if (options.region !== undefined) return { region: options.region, source: '--region' };
+  if (env.AWS_REGION) return { source: 'AWS_REGION' };
+  if (env.AWS_DEFAULT_REGION) return { region: env.AWS_DEFAULT_REGION, source: 'AWS_DEFAULT_REGION' };
+  const profile = options.profile ?? env.AWS_PROFILE;
+  return { source: profile ? `the profile "${profile}"` : 'the default profile' };
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return /^[\w./:@+-]+$/.test(value) ? value : JSON.stringify(value);
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** rescanRepository's Log on stderr: warnings and errors always, info and debug with --verbose. */
+export function stderrLog(writeLine: (line: string) => void, verbose: boolean): Log {
+  const at =
+    (label: string) =>
+      (message: string, ...extra: Record<string, unknown>[]): void => {
+        const fields = Object.entries(Object.assign({}, ...extra) as Record<string, unknown>)
+          .filter(([, value]) => value !== undefined)
+          .map(([key, value]) => `${key}=${formatValue(value)}`);
+        writeLine(`${label}: ${message}${fields.length > 0 ? ` (${fields.join(', ')})` : ''}`);
+      };
+  const drop = (): void => undefined;
+  return { debug: verbose ? at('debug') : drop, info: verbose ? at('info') : drop, warn: at('warning'), error: at('error') };
+}
+
+/** Waits until stdout's buffer has drained (or the stream closed), so a slow reader cannot make memory grow. */
+async function drained(stdout: StdoutStream): Promise<void> {
+  const { once, removeListener } = stdout;
+  if (!stdout.writableNeedDrain || !once || !removeListener) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      for (const event of ['drain', 'close', 'error'] as const) removeListener.call(stdout, event, done);
+      resolve();
+    };
+    for (const event of ['drain', 'close', 'error'] as const) once.call(stdout, event, done);
+  });
+}
+
+/** Runs plan or scan; resolves to the exit code (0, or 1 for a failure, already explained on stderr). */
+export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
+  const filter = new RepositoryFilter(options.repositoryPattern, options.excludePattern);
+  const progress = new Progress(deps.stderr, () => deps.clock(), deps.progressIntervalMs);
+  let stdoutClosed = false;
+  deps.stdout.on?.('error', (error) => {
+    if ((error as { code?: unknown }).code !== 'EPIPE') throw error;
+    stdoutClosed = true;
+  });
+  const out = (text: string): void => {
+    if (stdoutClosed) return;
+    progress.clear();
+    deps.stdout.write(text);
+  };
+  const note = (line: string): void => {
+    progress.clear();
+    deps.stderr.write(`${PROGRAM}: ${line}\n`);
+  };
+  const log = stderrLog(note, options.verbose);
+
+  const regionChoice = chooseRegion(options, deps.env);
+  let context: FailureContext = { regionSource: regionChoice.source, profile: options.profile, endpointUrl: deps.env.AWS_ENDPOINT_URL };
+  const ecr = deps.createEcrClient({ region: regionChoice.region, profile: options.profile });
+  let summary: Summary | undefined;
+  let documentBegun = false;
+
+  try {
+    // The configuration first, so its problems are told as such rather than as a failed request.
+    context = { ...context, during: 'resolving the region' };
+    const region = await ecr.config.region();
+    if (!isRegionName(region)) throw new CliFailure(invalidRegionMessage(region, regionChoice.source));
+    context = { ...context, region, during: 'loading the credentials', resolvingCredentials: true };
+    await ecr.config.credentials();
+    context = { ...context, during: 'reading the registry scanning configuration', resolvingCredentials: false };
+    const registryScanType = await getRegistryScanType(ecr);
+    const totals = emptySummary(options.command, registryScanType, options.scanExpiryDays);
+    summary = totals;
+
+    context = { ...context, during: 'listing the repositories' };
+    const selected: string[] = [];
+    for await (const names of repositoryNamePages(ecr)) {
+      totals.repositoriesListed += names.length;
+      selected.push(...names.filter((name) => filter.matches(name)));
+      progress.update(() => `${PROGRAM}: listing repositories: ${formatCount(totals.repositoriesListed)} listed, ${formatCount(selected.length)} selected`);
+    }
+    totals.repositoriesSelected = selected.length;
+    if (selected.length === 0) {
+      note(`no repository selected (${formatCount(totals.repositoriesListed)} listed)${options.repositoryPattern || options.excludePattern ? '; check --repository-pattern and --exclude-pattern' : ''}`);
+    }
+
+    const table = new StreamingTable(options.command, selected);
+    out(options.json ? jsonDocument.begin() : table.header());
+    documentBegun = true;
+
+    if (registryScanType === 'ENHANCED') {
+      note(
+        options.command === 'scan'
+          ? 'the registry uses enhanced scanning: Amazon Inspector rescans continuously and StartImageScan is not allowed, so no scan was started; run plan to list the images'
+          : 'the registry uses enhanced scanning: Amazon Inspector rescans continuously, so every image is skipped (enhanced-scanning)',
+      );
+    }
+    // Under enhanced scanning there is nothing to start, so scan does not walk.
+    const walk = registryScanType === 'ENHANCED' && options.command === 'scan' ? [] : selected;
+
+    // One time for every decision of the run.
+    const now = deps.now();
+    let position = 0;
+    const onImage = (evaluation: ImageEvaluation): void => {
+      if (stdoutClosed) throw new OutputClosed();
+      const row = toImageRow(evaluation, options.command);
+      const first = totals.imagesEvaluated === 0;
+      addToSummary(totals, row);
+      out(options.json ? jsonDocument.image(row, first) : table.row(row));
+      progress.update(
+        () =>
+          `${PROGRAM}: repository ${formatCount(position)}/${formatCount(walk.length)}, ` +
+          `${countOf(totals.imagesEvaluated, 'image')} evaluated, ${formatCount(totals.toScan)} to scan` +
+          (options.command === 'scan' ? `, ${countOf(totals.scansStarted, 'scan')} started` : ''),
+      );
+    };
+    for (const repositoryName of walk) {
+      position++;
+      context = { ...context, during: `walking the repository ${repositoryName}` };
+      try {
+        await rescanRepository(ecr, repositoryName, {
+          now,
+          scanExpiryMs: options.scanExpiryDays * 86_400_000,
+          registryScanType,
+          concurrency: options.concurrency,
+          dryRun: options.command === 'plan',
+          log,
+          onImage,
+        });
+      } catch (error) {
+        if (errorName(error) !== 'RepositoryNotFoundException') throw error;
+        totals.repositoriesGone++;
+        note(`skipped the repository ${repositoryName}: it was deleted since it was listed (${errorMessage(error)})`);
+      }
+      await drained(deps.stdout);
+    }
+
+    out(options.json ? jsonDocument.end(totals) : formatSummary(totals));
+    return 0;
+  } catch (error) {
+    if (error instanceof OutputClosed) return 0;
+    const report = describeFailure(error, context);
+    if (documentBegun && summary) {
+      out(options.json ? jsonDocument.end(summary, { name: errorName(error), message: errorMessage(error) }) : formatSummary(summary, true));
+    }
+    const repository = /^walking the repository (.+)$/.exec(context.during ?? '')?.[1];
+    const skipHint = repository !== undefined && REPOSITORY_SPECIFIC.has(errorName(error)) ? excludeHint(repository, options.excludePattern) : '';
+    note(`${report.message}${skipHint}`);
+    return 1;
+  } finally {
+    progress.clear();
+    ecr.destroy();
+  }
+}
+
+/** Errors that a repository's own settings cause (its repository policy, its KMS key): the rest of the registry may be fine. */
+const REPOSITORY_SPECIFIC = new Set(['AccessDeniedException', 'KmsException']);
+
+/** How to go on without one repository, keeping the exclusions already given. */
+export function excludeHint(repositoryName: string, excludePattern: string | undefined): string {
+  const own = `^${repositoryName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+  const pattern = excludePattern === undefined ? own : `(?:${excludePattern})|${own}`;
+  return `; to go on without this repository, pass --exclude-pattern '${pattern}'`;
+}
