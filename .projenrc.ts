@@ -29,7 +29,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   github: false,
   release: false,
 
-  // jsii targets. `package:python` and `package:java` build them; CI builds js.
+  // jsii targets. `package:python` and `package:java` build them; `test:consumers` builds both and proves them.
   publishToPypi: {
     distName: 'cdk-ecr-scan-reporter',
     module: 'cdk_ecr_scan_reporter',
@@ -118,5 +118,16 @@ project.addTask('synth:example', {
   description: 'Synthesize the example app in example/app.ts',
   steps: [{ spawn: 'bundle' }, { exec: 'cdk synth --quiet' }],
 });
+
+// --- Python and Java packages, consumers, rosetta (issue 4) ---
+// The consumer apps (test/consumers/python, test/consumers/java): build the wheel and the jar,
+// install them as users do, synthesize, check the templates. `.ci/run` runs it after the build.
+project.addTask('test:consumers', {
+  description: 'Build the Python and Java packages and synthesize and check the consumer apps in test/consumers',
+  steps: [{ exec: 'bash test/consumers/run.sh', receiveArgs: true }],
+});
+project.gitignore.exclude('/test/consumers/java/target/');
+// Caches default to ~/.cache; a cache put in the tree must never reach the npm package.
+project.addPackageIgnore('/.cache/');
 
 project.synth();
