@@ -120,6 +120,14 @@ project.addTask('synth:example', {
 });
 
 // --- Python and Java packages, consumers, rosetta (issue 4) ---
+// README examples: `jsii-rosetta extract --strict` compiles every TypeScript example of the
+// README against the built assembly and translates it (into .jsii.tabl.json, which jsii-pacmak
+// reads for the Python and Java package READMEs); an example that does not compile fails the
+// build. The assembly is marked strict too, so every later translation of it is strict.
+project.package.file.addOverride('jsii.metadata.jsii.rosetta.strict', true);
+project.postCompileTask.exec('jsii-rosetta extract --strict');
+project.gitignore.exclude('.jsii.tabl.json');
+
 // The consumer apps (test/consumers/python, test/consumers/java): build the wheel and the jar,
 // install them as users do, synthesize, check the templates. `.ci/run` runs it after the build.
 project.addTask('test:consumers', {
