@@ -29,7 +29,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   github: false,
   release: false,
 
-  // jsii targets. `package:python` and `package:java` build them; CI builds js.
+  // jsii targets. `package:python` and `package:java` build them; `test:consumers` builds both and proves them.
   publishToPypi: {
     distName: 'cdk-ecr-scan-reporter',
     module: 'cdk_ecr_scan_reporter',
@@ -172,5 +172,24 @@ project.addTask('demo', {
     { exec: 'ts-node --transpile-only --project tsconfig.dev.json local/demo.ts' },
   ],
 });
+
+// --- Python and Java packages, consumers, rosetta (issue 4) ---
+// README examples: `jsii-rosetta extract --strict` compiles every TypeScript example of the
+// README against the built assembly and translates it (into .jsii.tabl.json, which jsii-pacmak
+// reads for the Python and Java package READMEs); an example that does not compile fails the
+// build. The assembly is marked strict too, so every later translation of it is strict.
+project.package.file.addOverride('jsii.metadata.jsii.rosetta.strict', true);
+project.postCompileTask.exec('jsii-rosetta extract --strict');
+project.gitignore.exclude('.jsii.tabl.json');
+
+// The consumer apps (test/consumers/python, test/consumers/java): build the wheel and the jar,
+// install them as users do, synthesize, check the templates. `.ci/run` runs it after the build.
+project.addTask('test:consumers', {
+  description: 'Build the Python and Java packages and synthesize and check the consumer apps in test/consumers',
+  steps: [{ exec: 'bash test/consumers/run.sh', receiveArgs: true }],
+});
+project.gitignore.exclude('/test/consumers/java/target/');
+// Caches default to ~/.cache; a cache put in the tree must never reach the npm package.
+project.addPackageIgnore('/.cache/');
 
 project.synth();

@@ -1,0 +1,48 @@
+package example;
+
+// A Java CDK app that uses cdk-ecr-scan-reporter as a Java user would. test/consumers/run.sh
+// compiles and runs it against the jar built by `npx projen package:java` and checks the
+// template with test/consumers/check-template.ts. The Python app in ../python passes the
+// same props; README.md quotes the part between the README markers.
+
+// README example start
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.services.events.CronOptions;
+import software.amazon.awscdk.services.events.Schedule;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.amazon.awscdk.services.sns.ITopic;
+import software.amazon.awscdk.services.sns.Topic;
+
+import io.github.cdk_ecr_scan_reporter.EcrScanReporter;
+import io.github.cdk_ecr_scan_reporter.SeverityThresholds;
+
+public final class EcrScanReporterApp {
+    public static void main(final String[] args) {
+        App app = new App();
+        Stack stack = new Stack(app, "EcrScanReporterJava");
+
+        // An existing topic, owned by another stack or team.
+        ITopic alerts = Topic.fromTopicArn(stack, "SecurityAlerts",
+                "arn:aws:sns:eu-west-1:123456789012:security-alerts");
+
+        EcrScanReporter.Builder.create(stack, "ScanReporter")
+                .repositoryPattern("^team-a/")
+                .excludePattern("-sandbox$")
+                .scanExpiry(Duration.days(3))
+                .schedule(Schedule.cron(CronOptions.builder().minute("30").hour("6").build()))
+                .thresholds(SeverityThresholds.builder().critical(1).high(5).medium(20).build())
+                .notifyOnScanFailure(false)
+                .topic(alerts)
+                .maxFindingsPerReport(50)
+                .rescanConcurrency(4)
+                .imageConcurrency(8)
+                .maxReceiveCount(5)
+                .logRetention(RetentionDays.TWO_WEEKS)
+                .build();
+
+        app.synth();
+    }
+}
+// README example end
