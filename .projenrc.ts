@@ -139,7 +139,7 @@ project.addTask('synth:example', {
 });
 
 // The command-line tool `ecr-scan-reporter` (src/cli): bundled like the handlers, with the
-// SDK inside, so `npx cdk-ecr-scan-reporter`-style installs need no runtime dependencies.
+// SDK inside, so the installed command needs no runtime dependency.
 project.bundler.addBundle('./src/cli/ecr-scan-reporter.ts', {
   platform: 'node',
   target: 'node20',

@@ -14,11 +14,11 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Duration } from 'aws-cdk-lib';
-import { EMULATOR_ACCOUNT_ID, Emulator, REPO_ROOT } from './emulator/emulator';
-import { createInfrastructure, deliverScanEvents, lambdaContext, loadHandlers, receiveNotifications, runQueue } from './pipeline';
-import { findingsFor, seedRegistry } from './registry';
+import { Emulator, REPO_ROOT } from './emulator/emulator';
+import { deliverScanEvents, lambdaContext, loadHandlers, receiveNotifications, runQueue } from './pipeline';
+import { SeedScan, scanFindingsResponse } from './registry';
 import { SAMPLE_REGISTRY, SAMPLE_SETTINGS } from './sample-registry';
-import { resolveEnvironment, synthesizeService } from './service';
+import { deployService } from './service';
 import type { EcrScanReporterProps } from '../src';
 
 const PROPS: EcrScanReporterProps = {
@@ -29,12 +29,12 @@ const PROPS: EcrScanReporterProps = {
 };
 
 /** What ECR finds when the scans the cycle started complete (by repository:tag, or repository@untagged). */
-const SCAN_RESULTS: Record<string, { status: 'COMPLETE'; counts: Record<string, number> } | { status: 'FAILED'; description: string }> = {
-  'shop/web:v1.4.2': { status: 'COMPLETE', counts: { CRITICAL: 1, HIGH: 2, MEDIUM: 3 } },
-  'shop/web:v1.3.0': { status: 'COMPLETE', counts: { CRITICAL: 1, HIGH: 3, MEDIUM: 7, LOW: 2 } },
-  'shop/web@untagged': { status: 'COMPLETE', counts: { MEDIUM: 4, LOW: 2 } },
-  'shop/api:2026.11.20': { status: 'FAILED', description: 'Unable to retrieve the image layers.' },
-  'shop/worker:main': { status: 'COMPLETE', counts: {} },
+const SCAN_RESULTS: Record<string, Exclude<SeedScan, { kind: 'never' }>> = {
+  'shop/web:v1.4.2': { kind: 'complete', daysAgo: 0, severityCounts: { CRITICAL: 1, HIGH: 2, MEDIUM: 3 } },
+  'shop/web:v1.3.0': { kind: 'complete', daysAgo: 0, severityCounts: { CRITICAL: 1, HIGH: 3, MEDIUM: 7, LOW: 2 } },
+  'shop/web@untagged': { kind: 'complete', daysAgo: 0, severityCounts: { MEDIUM: 4, LOW: 2 } },
+  'shop/api:2026.11.20': { kind: 'status', status: 'FAILED', description: 'Unable to retrieve the image layers.', daysAgo: 0 },
+  'shop/worker:main': { kind: 'complete', daysAgo: 0, severityCounts: {} },
 };
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -57,13 +57,8 @@ async function main(): Promise<void> {
     const sqs = new SQSClient(emulator.clientConfig());
 
     // 1. The registry and the service.
-    const config = synthesizeService(PROPS);
-    const infrastructure = await createInfrastructure(emulator, {
-      maxReceiveCount: config.maxReceiveCount,
-      scanEventPattern: config.scanEventPattern,
-    });
-    const seeded = await seedRegistry(emulator, ecr, SAMPLE_REGISTRY, now);
-    for (const variables of Object.values(config.environments)) Object.assign(process.env, resolveEnvironment(variables, config, infrastructure));
+    const { config, infrastructure, seeded, environment } = await deployService(emulator, ecr, PROPS, SAMPLE_REGISTRY, now);
+    Object.assign(process.env, environment);
     process.env.POWERTOOLS_LOG_LEVEL = process.env.DEMO_LOG_LEVEL ?? 'SILENT';
     heading(`1. A registry of ${SAMPLE_REGISTRY.length} repositories and ${seeded.length} images, in the emulator at ${emulator.endpoint}`);
     for (const repository of SAMPLE_REGISTRY) {
@@ -106,21 +101,9 @@ async function main(): Promise<void> {
       const result = SCAN_RESULTS[ref(image)];
       if (!result) continue;
       const completedAt = new Date();
-      const base = { registryId: EMULATOR_ACCOUNT_ID, repositoryName: image.repositoryName, imageId: { imageDigest: image.imageDigest } };
-      const findings =
-        result.status === 'COMPLETE'
-          ? {
-            ...base,
-            imageScanStatus: { status: 'COMPLETE', description: 'The scan was completed successfully.' },
-            imageScanFindings: {
-              imageScanCompletedAt: completedAt.getTime() / 1000,
-              vulnerabilitySourceUpdatedAt: completedAt.getTime() / 1000 - 3600,
-              findingSeverityCounts: result.counts,
-              findings: findingsFor(result.counts, `${image.imageDigest} demo`),
-            },
-          }
-          : { ...base, imageScanStatus: { status: 'FAILED', description: result.description } };
+      const findings = scanFindingsResponse(emulator.accountId, image.repositoryName, image.imageDigest, result, completedAt);
       await emulator.seedImageScan(image.repositoryName, image.imageDigest, completedAt, findings);
+      const status = result.kind === 'complete' ? 'COMPLETE' : result.status;
       await eventBridge.send(
         new PutEventsCommand({
           Entries: [
@@ -128,11 +111,11 @@ async function main(): Promise<void> {
               Source: 'aws.ecr',
               DetailType: 'ECR Image Scan',
               Detail: JSON.stringify({
-                'scan-status': result.status,
+                'scan-status': status,
                 'repository-name': image.repositoryName,
                 'image-digest': image.imageDigest,
                 'image-tags': image.imageTags,
-                ...(result.status === 'COMPLETE' ? { 'finding-severity-counts': result.counts } : {}),
+                ...(result.kind === 'complete' ? { 'finding-severity-counts': result.severityCounts } : {}),
               }),
             },
           ],

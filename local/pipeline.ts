@@ -236,7 +236,7 @@ export async function runQueue(
   return { invocations, recordsDelivered, recordsFailed: failedMessageIds.length, failedMessageIds };
 }
 
-/** Receives and deletes everything on a queue; returns the message bodies in order. */
+/** Receives and deletes everything on a queue; returns the messages in the order received. */
 export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
   const all: Message[] = [];
   for (;;) {

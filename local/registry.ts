@@ -83,7 +83,7 @@ export function findingsFor(counts: Record<string, number>, seed: string): Recor
 }
 
 /** The DescribeImageScanFindings response ECR would give for the seeded scan (timestamps in epoch seconds, as on the wire). */
-function scanFindingsResponse(
+export function scanFindingsResponse(
   accountId: string,
   repositoryName: string,
   imageDigest: string,

@@ -4,8 +4,12 @@
  * source's batch size. The emulator runs use these, so the construct-to-handler contract
  * is exercised end to end: a prop that no longer reaches its handler fails the run.
  */
+import type { ECRClient } from '@aws-sdk/client-ecr';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { Emulator } from './emulator/emulator';
+import { Infrastructure, createInfrastructure } from './pipeline';
+import { SeededImage, SeedRepository, seedRegistry } from './registry';
 import { EcrScanReporter, EcrScanReporterProps } from '../src';
 
 export interface ServiceConfiguration {
@@ -89,4 +93,34 @@ export function resolveEnvironment(
 
 function isRef(value: unknown, logicalId: string): boolean {
   return typeof value === 'object' && value !== null && (value as { Ref?: unknown }).Ref === logicalId;
+}
+
+/**
+ * The service "deployed" into the emulator as the construct configures it with `props`:
+ * the queues, topic and rule created, the registry seeded, and the handlers' environment
+ * resolved (the union of the three functions' variables; they do not overlap in meaning).
+ * The caller applies `environment` to process.env before loading or invoking the handlers.
+ */
+export interface Deployment {
+  readonly config: ServiceConfiguration;
+  readonly infrastructure: Infrastructure;
+  readonly seeded: SeededImage[];
+  readonly environment: Record<string, string>;
+}
+
+export async function deployService(
+  emulator: Emulator,
+  ecr: ECRClient,
+  props: EcrScanReporterProps,
+  registry: readonly SeedRepository[],
+  now: Date,
+): Promise<Deployment> {
+  const config = synthesizeService(props);
+  const infrastructure = await createInfrastructure(emulator, {
+    maxReceiveCount: config.maxReceiveCount,
+    scanEventPattern: config.scanEventPattern,
+  });
+  const seeded = await seedRegistry(emulator, ecr, registry, now);
+  const environment = Object.assign({}, ...Object.values(config.environments).map((v) => resolveEnvironment(v, config, infrastructure)));
+  return { config, infrastructure, seeded, environment };
 }

@@ -4,7 +4,6 @@
  * Shared by the end-to-end suite, the demo and the benchmark.
  */
 import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { existsSync } from 'fs';
 import { AddressInfo, createServer } from 'net';
 import { join } from 'path';
 
@@ -60,9 +59,12 @@ export interface EmulatorOptions {
 }
 
 export class Emulator {
-  /** Installs the emulator if needed, then starts it on a free loopback port. */
+  /**
+   * Installs the emulator if needed (install.sh is a no-op when the venv holds exactly the
+   * pinned versions, and reinstalls when they changed), then starts it on a free loopback port.
+   */
   public static async start(options: EmulatorOptions = {}): Promise<Emulator> {
-    if (!existsSync(VENV_PYTHON)) installEmulator();
+    installEmulator();
     const deadline = Date.now() + (options.startTimeoutSeconds ?? 30) * 1000;
     // A port found free can be taken before the server binds it: try a few.
     for (let attempt = 1; ; attempt++) {

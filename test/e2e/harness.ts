@@ -7,9 +7,11 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Emulator } from '../../local/emulator/emulator';
-import { Handlers, Infrastructure, createInfrastructure, loadHandlers } from '../../local/pipeline';
-import { SeededImage, SeedRepository, seedRegistry } from '../../local/registry';
-import { ServiceConfiguration, resolveEnvironment, synthesizeService } from '../../local/service';
+import { Handlers, loadHandlers } from '../../local/pipeline';
+import { SeedRepository } from '../../local/registry';
+import { Deployment, deployService } from '../../local/service';
+
+export type { Deployment } from '../../local/service';
 import { EcrScanReporterProps } from '../../src';
 import { LogCapture, LogLine, captureLogs } from '../aws/helpers';
 
@@ -64,16 +66,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 /** Variables the last deploy set, removed before the next so no setting leaks between tests. */
 let applied: string[] = [];
 
-export interface Deployment {
-  readonly config: ServiceConfiguration;
-  readonly infrastructure: Infrastructure;
-  readonly seeded: SeededImage[];
-}
-
 /**
- * "Deploys" the service into the emulator as the construct would configure it with `props`:
- * creates the queues, topic and rule, seeds the registry, and sets the handlers' environment
- * (the union of the three functions' variables; they do not overlap in meaning).
+ * "Deploys" the service into the emulator (local/service.ts' deployService) and applies the
+ * handlers' environment, first removing what the previous test's deploy set.
  */
 export async function deploy(
   fixture: EmulatorFixture,
@@ -81,20 +76,11 @@ export async function deploy(
   registry: readonly SeedRepository[],
   now: Date,
 ): Promise<Deployment> {
-  const config = synthesizeService(props);
-  const infrastructure = await createInfrastructure(fixture.emulator, {
-    maxReceiveCount: config.maxReceiveCount,
-    scanEventPattern: config.scanEventPattern,
-  });
-  const seeded = await seedRegistry(fixture.emulator, fixture.ecr, registry, now);
+  const deployment = await deployService(fixture.emulator, fixture.ecr, props, registry, now);
   for (const name of applied) delete process.env[name];
-  applied = [];
-  for (const variables of Object.values(config.environments)) {
-    const resolved = resolveEnvironment(variables, config, infrastructure);
-    Object.assign(process.env, resolved);
-    applied.push(...Object.keys(resolved));
-  }
+  Object.assign(process.env, deployment.environment);
+  applied = Object.keys(deployment.environment);
   process.env.POWERTOOLS_LOG_LEVEL = LOG_LEVEL;
   await fixture.emulator.resetRequests();
-  return { config, infrastructure, seeded };
+  return deployment;
 }
