@@ -24,6 +24,17 @@ export interface EmulatorRequest {
   readonly status: number;
 }
 
+/** An image for `Emulator.seedImages`. */
+export interface BulkImage {
+  readonly imageDigest: string;
+  readonly tags?: readonly string[];
+  readonly pushedAt?: Date;
+  /** null or absent: never scanned. */
+  readonly lastScan?: Date | null;
+  /** The DescribeImageScanFindings response ECR gives for it. */
+  readonly findings?: Record<string, unknown>;
+}
+
 export interface LastScan {
   readonly repositoryName: string;
   readonly imageDigest: string;
@@ -154,6 +165,26 @@ export class Emulator {
       lastScan: lastScan ? lastScan.toISOString() : null,
       findings,
     });
+  }
+
+  /**
+   * Adds images to an existing repository in bulk, as PutImage would have made them, each
+   * with its tags, push time, last scan and findings (see server.py). Sent in chunks.
+   */
+  public async seedImages(repositoryName: string, images: readonly BulkImage[]): Promise<void> {
+    for (let start = 0; start < images.length; start += 5000) {
+      await this.call('POST', '/_emulator/ecr/images', {
+        repositoryName,
+        region: this.region,
+        images: images.slice(start, start + 5000).map((image) => ({
+          imageDigest: image.imageDigest,
+          tags: image.tags ?? [],
+          pushedAt: image.pushedAt?.toISOString(),
+          lastScan: image.lastScan ? image.lastScan.toISOString() : null,
+          findings: image.findings,
+        })),
+      });
+    }
   }
 
   public async lastScans(): Promise<LastScan[]> {

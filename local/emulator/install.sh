@@ -7,7 +7,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 venv="$root/.emulator/venv"
 stamp="$venv/.requirements.sha256"
-want="$(cat "$here/requirements.txt" "$here/server.py" | sha256sum | cut -d' ' -f1)"
+want="$(sha256sum < "$here/requirements.txt" | cut -d' ' -f1)" # server.py runs from the tree
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/python" ]; then
   exit 0

@@ -19,9 +19,22 @@ AWS API is moto's own, untouched. This wrapper adds, under /_emulator/:
   matches a result without a tag to any untagged image of the repository, so with several
   images it hands results to the wrong image; this seed is keyed by digest alone.)
   `GET /_emulator/ecr/last-scans` returns every image's last scan, for tests to read state.
+
+- Real paging. moto returns every repository and image in one response whatever maxResults
+  says. DescribeRepositories, DescribeImages (without imageIds) and ListImages here answer
+  as ECR does: at most maxResults items (1 to 1000, default 100), and a nextToken while
+  more remain; a bad maxResults or nextToken is an InvalidParameterException.
+
+- Scale. moto finds an image by a linear search, so a 20,000-image repository costs
+  20,000 comparisons per lookup; images are indexed by digest here. PutImage also searches
+  linearly, so `POST /_emulator/ecr/images` {"repositoryName", "images": [{"imageDigest",
+  "tags", "pushedAt", "lastScan", "findings"}...]} adds images to an existing repository in
+  bulk, each as PutImage would have made it.
 """
 
 import argparse
+import base64
+import copy
 import io
 import json
 import os
@@ -38,6 +51,116 @@ ACCOUNT_ID = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
 
 _lock = threading.Lock()
 _requests: list[dict] = []
+
+
+class _IndexedImages(list):
+    """A repository's image list that keeps a digest index, rebuilt after any change."""
+
+    def _changed(self) -> None:
+        self.index = None
+
+    def by_digest(self, digest: str):
+        if getattr(self, "index", None) is None:
+            self.index = {image.get_image_digest(): image for image in self}
+        return self.index.get(digest)
+
+    def _mutator(name):  # noqa: N805
+        def method(self, *args, **kwargs):
+            self._changed()
+            return getattr(list, name)(self, *args, **kwargs)
+
+        return method
+
+    for _name in ("append", "extend", "insert", "remove", "pop", "clear", "__delitem__", "__setitem__", "__iadd__"):
+        locals()[_name] = _mutator(_name)
+    del _name, _mutator
+
+
+def _patch_moto() -> None:
+    """Digest-indexed image lookup, and real paging for the ECR list calls."""
+    from moto.ecr import models, responses
+    from moto.ecr.exceptions import ImageNotFoundException, InvalidParameterException
+
+    original_init = models.Repository.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self.images = _IndexedImages(self.images)
+
+    models.Repository.__init__ = init
+    original_get_image = models.Repository._get_image
+
+    def get_image(self, image_tag, image_digest):
+        if image_digest and isinstance(self.images, _IndexedImages):
+            image = self.images.by_digest(image_digest)
+            if image is None or (image_tag and image_tag not in image.image_tags):
+                raise ImageNotFoundException(
+                    image_id=f"{{imageDigest:'{image_digest}', imageTag:'{image_tag or 'null'}'}}",
+                    repository_name=self.name,
+                    registry_id=self.registry_id,
+                )
+            return image
+        return original_get_image(self, image_tag, image_digest)
+
+    models.Repository._get_image = get_image
+
+    def page(handler, key, items):
+        max_results = handler._get_param("maxResults")
+        token = handler._get_param("nextToken")
+        if max_results is None:
+            max_results = 100
+        if not isinstance(max_results, int) or not 1 <= max_results <= 1000:
+            raise InvalidParameterException(
+                f"Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value between 1 and 1000' (given {max_results})"
+            )
+        start = 0
+        if token is not None:
+            try:
+                kind, offset = base64.urlsafe_b64decode(token.encode()).decode().split(":", 1)
+                start = int(offset)
+                if kind != key or start < 0:
+                    raise ValueError(token)
+            except ValueError:
+                raise InvalidParameterException("Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid token'")
+        end = start + max_results
+        result = {key: items[start:end]}
+        if end < len(items):
+            result["nextToken"] = base64.urlsafe_b64encode(f"{key}:{end}".encode()).decode()
+        return result
+
+    def paged(method_name, key, extra=None):
+        original = getattr(responses.ECRResponse, method_name)
+
+        def method(self):
+            result = original(self)
+            if extra and not extra(self):
+                return result
+            body = dict(result.result)
+            body.update(page(self, key, list(body.get(key) or [])))
+            return type(result)(body)
+
+        setattr(responses.ECRResponse, method_name, method)
+
+    paged("describe_repositories", "repositories", lambda r: not r._get_param("repositoryNames"))
+    paged("list_images", "imageIds")
+    original_describe_images = responses.ECRResponse.describe_images
+
+    def describe_images(self):
+        if self._get_param("imageIds"):
+            return original_describe_images(self)
+        # Page first, then copy: moto copies every image of the repository for each call.
+        images = self.ecr_backend.describe_images(self._get_param("repositoryName"), self._get_param("registryId"))
+        body = page(self, "imageDetails", images)
+        details = []
+        for image in body["imageDetails"]:
+            detail = copy.copy(image)
+            if not detail.image_tags:
+                del detail.image_tags  # ECR leaves out an empty imageTags
+            details.append(detail)
+        body["imageDetails"] = details
+        return responses.ActionResult(body)
+
+    responses.ECRResponse.describe_images = describe_images
 
 
 def _json_response(start_response, status: str, body) -> list[bytes]:
@@ -103,6 +226,43 @@ def _seed_image_scan(environ, start_response) -> list[bytes]:
     return _json_response(start_response, "200 OK", {"ok": True})
 
 
+def _seed_images(environ, start_response) -> list[bytes]:
+    from moto.ecr.models import Image, ecr_backends
+
+    body = json.loads(_read_body(environ) or b"{}")
+    region = body.get("region", "us-east-1")
+    repository = ecr_backends[ACCOUNT_ID][region]._get_repository(body["repositoryName"])
+    known = {image.get_image_digest() for image in repository.images}
+    added = []
+    for spec in body["images"]:
+        digest = spec["imageDigest"]
+        if digest in known:
+            return _json_response(start_response, "409 Conflict", {"error": f"{digest} is already in {repository.name}"})
+        known.add(digest)
+        tags = list(spec.get("tags") or [])
+        manifest = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": digest},
+                "layers": [],
+            }
+        )
+        image = Image(ACCOUNT_ID, tags[0] if tags else None, manifest, repository.name,
+                      "application/vnd.docker.distribution.manifest.v2+json", digest)
+        image.image_tags = tags
+        if spec.get("pushedAt"):
+            image.image_pushed_at = int(datetime.fromisoformat(spec["pushedAt"].replace("Z", "+00:00")).timestamp())
+        last_scan = spec.get("lastScan")
+        if last_scan:
+            image.last_scan = datetime.fromisoformat(last_scan.replace("Z", "+00:00")).astimezone().replace(tzinfo=None)
+        if spec.get("findings") is not None:
+            image.scan_finding_results[json.dumps({"imageDigest": digest})] = spec["findings"]
+        added.append(image)
+    repository.images.extend(added)
+    return _json_response(start_response, "200 OK", {"added": len(added)})
+
+
 def _last_scans(environ, start_response) -> list[bytes]:
     from moto.ecr.models import ecr_backends
 
@@ -135,6 +295,8 @@ def application(main_app):
             return _json_response(start_response, "200 OK", {"ok": True})
         if path == "/_emulator/ecr/image-scan" and method == "POST":
             return _seed_image_scan(environ, start_response)
+        if path == "/_emulator/ecr/images" and method == "POST":
+            return _seed_images(environ, start_response)
         if path == "/_emulator/ecr/last-scans" and method == "GET":
             return _last_scans(environ, start_response)
         if path.startswith("/moto-api/"):
@@ -167,6 +329,7 @@ def main() -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
+    _patch_moto()
     main_app = DomainDispatcherApplication(create_backend_app)
     run_simple(args.host, args.port, application(main_app), threaded=True, request_handler=MotoRequestHandler)
 
