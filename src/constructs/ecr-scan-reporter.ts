@@ -24,6 +24,7 @@ import { RepositoryFilter } from '../decisions/repository-filter';
 import { DEFAULTS, ENV } from '../decisions/settings';
 import { DispatchFunction } from '../lambda/dispatch-function';
 import { ReportFunction } from '../lambda/report-function';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/metric-names';
 import { RescanFunction } from '../lambda/rescan-function';
 
 /**
@@ -165,7 +166,6 @@ export interface EcrScanReporterProps {
 }
 
 const RESCAN_TIMEOUT = Duration.minutes(10);
-const SERVICE_NAME = 'ecr-scan-reporter';
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
@@ -267,7 +267,12 @@ export class EcrScanReporter extends Construct {
         architecture: lambda.Architecture.ARM_64,
         memorySize: 256,
         timeout,
-        environment: { POWERTOOLS_SERVICE_NAME: SERVICE_NAME, POWERTOOLS_LOG_LEVEL: 'INFO', ...environment },
+        environment: {
+          POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          ...environment,
+        },
       };
     };
     const asyncFailureHandling = {
@@ -286,6 +291,7 @@ export class EcrScanReporter extends Construct {
     this.rescanFunction = new RescanFunction(this, 'RescanFunction', {
       ...functionProps('Rescan', 'Starts ECR image scans that are due', RESCAN_TIMEOUT, {
         ...filterEnvironment,
+        [ENV.QUEUE_URL]: this.rescanQueue.queueUrl,
         [ENV.SCAN_EXPIRY_SECONDS]: Tokenization.stringifyNumber(scanExpiry.toSeconds()),
         [ENV.IMAGE_CONCURRENCY]: Tokenization.stringifyNumber(props.imageConcurrency ?? DEFAULTS.imageConcurrency),
       }),
@@ -312,6 +318,13 @@ export class EcrScanReporter extends Construct {
       new iam.PolicyStatement({ actions: ['ecr:DescribeRepositories'], resources: [repositoryArns] }),
     );
     this.rescanQueue.grantSendMessages(this.dispatchFunction);
+    // A very large registry is listed over several invocations: dispatch invokes itself,
+    // asynchronously, with the page position. A separate policy, because the function's own
+    // default policy cannot name the function's ARN without a dependency cycle.
+    new iam.Policy(this, 'DispatchContinuationPolicy', {
+      roles: [this.dispatchFunction.role!],
+      statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.dispatchFunction.functionArn] })],
+    });
 
     this.rescanFunction.addToRolePolicy(scanningConfiguration);
     this.rescanFunction.addToRolePolicy(
@@ -320,6 +333,8 @@ export class EcrScanReporter extends Construct {
         resources: [repositoryArns],
       }),
     );
+    // A repository too large for one invocation continues in a message the function queues itself.
+    this.rescanQueue.grantSendMessages(this.rescanFunction);
     this.rescanFunction.addEventSource(
       new sources.SqsEventSource(this.rescanQueue, {
         batchSize: 5,
