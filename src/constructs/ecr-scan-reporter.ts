@@ -23,8 +23,8 @@ import { Construct, IConstruct } from 'constructs';
 import { RepositoryFilter } from '../decisions/repository-filter';
 import { DEFAULTS, ENV } from '../decisions/settings';
 import { DispatchFunction } from '../lambda/dispatch-function';
-import { ReportFunction } from '../lambda/report-function';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/metric-names';
+import { ReportFunction } from '../lambda/report-function';
 import { RescanFunction } from '../lambda/rescan-function';
 
 /**
