@@ -57,7 +57,10 @@ function fakeRepository(count: number) {
   };
   const client = new ECRClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   client.middlewareStack.add(
-    (_next, context) => async (args) => ({ output: { $metadata: {}, ...(answer(context.commandName as string, args.input) as object) } as any, response: {} }),
+    (_next, context) => async (args) => {
+      const output = { $metadata: {}, ...(answer(context.commandName as string, args.input) as object) };
+      return { output: output as any, response: {} };
+    },
     { step: 'initialize', name: 'fakeRepository' },
   );
   return {
