@@ -167,6 +167,9 @@ export interface EcrScanReporterProps {
 
 const RESCAN_TIMEOUT = Duration.minutes(10);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The longest scan expiry the rescan function accepts (src/decisions/settings.ts). */
+const MAX_SCAN_EXPIRY_DAYS = 3650;
+const RETENTION_DAYS = new Set<number>(Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number'));
 
 /**
  * Keeps the images of an Amazon ECR registry rescanned and reports scans whose
@@ -430,14 +433,28 @@ function validateProps(props: EcrScanReporterProps): void {
     ['excludePattern', props.excludePattern],
   ] as const) {
     if (pattern === undefined || Token.isUnresolved(pattern)) continue;
-    const problem = RepositoryFilter.problem(name, pattern);
+    const problem =
+      name === 'excludePattern' && pattern === ''
+        ? 'excludePattern must not be empty; omit it to exclude no repository (given "")'
+        : RepositoryFilter.problem(name, pattern);
     if (problem) problems.push(problem);
   }
-  if (props.scanExpiry !== undefined && !Token.isUnresolved(props.scanExpiry.toSeconds())) {
-    if (props.scanExpiry.toSeconds() < 86_400) {
+  const expiry = props.scanExpiry;
+  if (expiry !== undefined) {
+    const seconds = expiry.isUnresolved() ? undefined : expiry.toSeconds({ integral: false });
+    if (expiry.isUnresolved() && expiry.unitLabel() !== 'seconds') {
+      // The construct hands the rescan function seconds; CDK converts a token only from seconds.
+      problems.push(`scanExpiry from a token must be given in seconds, Duration.seconds(token), so it can reach the rescan function unconverted (given ${expiry})`);
+    } else if (seconds !== undefined && !Number.isFinite(seconds)) {
+      problems.push(`scanExpiry must be a finite duration, for example Duration.days(7) (given ${describeDuration(expiry)})`);
+    } else if (seconds !== undefined && !Number.isInteger(seconds)) {
+      problems.push(`scanExpiry must be a whole number of seconds, for example Duration.days(7) (given ${describeDuration(expiry)})`);
+    } else if (seconds !== undefined && seconds < 86_400) {
       problems.push(
-        `scanExpiry must be at least 1 day, because ECR allows one scan per image per 24 hours (given ${props.scanExpiry.toHumanString()})`,
+        `scanExpiry must be at least 1 day, because ECR allows one scan per image per 24 hours (given ${describeDuration(expiry)})`,
       );
+    } else if (seconds !== undefined && seconds > MAX_SCAN_EXPIRY_DAYS * 86_400) {
+      problems.push(`scanExpiry must be at most ${MAX_SCAN_EXPIRY_DAYS} days, the most the rescan function accepts; 7 to 14 days is usual (given ${describeDuration(expiry)})`);
     }
   }
   const t = props.thresholds ?? {};
@@ -458,10 +475,22 @@ function validateProps(props: EcrScanReporterProps): void {
   checkInteger(problems, 'rescanConcurrency', props.rescanConcurrency, 2, 1000, 'the SQS event source maximum concurrency');
   checkInteger(problems, 'imageConcurrency', props.imageConcurrency, 1, 50, 'ECR requests in flight per invocation');
   checkInteger(problems, 'maxReceiveCount', props.maxReceiveCount, 1, 1000, 'deliveries before the dead-letter queue');
-  for (const email of props.emailSubscriptions ?? []) {
-    if (!Token.isUnresolved(email) && !EMAIL.test(email)) {
-      problems.push(`emailSubscriptions must hold email addresses such as security@example.com (given ${JSON.stringify(email)})`);
+  if (props.emailSubscriptions !== undefined && Token.isUnresolved(props.emailSubscriptions)) {
+    problems.push('emailSubscriptions must be a list written in the app, not a token, because each address becomes its own subscription; a token may stand for one address in the list');
+  } else {
+    const seen = new Set<string>();
+    for (const email of props.emailSubscriptions ?? []) {
+      if (Token.isUnresolved(email)) continue;
+      if (!EMAIL.test(email)) {
+        problems.push(`emailSubscriptions must hold email addresses such as security@example.com (given ${JSON.stringify(email)})`);
+      } else if (seen.has(email.toLowerCase())) {
+        problems.push(`emailSubscriptions lists ${JSON.stringify(email)} more than once; list each address once`);
+      }
+      seen.add(email.toLowerCase());
     }
+  }
+  if (props.logRetention !== undefined && !Token.isUnresolved(props.logRetention) && !RETENTION_DAYS.has(props.logRetention)) {
+    problems.push(`logRetention must be one of logs.RetentionDays, for example logs.RetentionDays.ONE_MONTH (given ${props.logRetention})`);
   }
   if (props.topic !== undefined && props.topicEncryptionKey !== undefined) {
     problems.push('topicEncryptionKey only applies to the topic the construct creates; encrypt your own topic where you define it, or leave out topic');
@@ -469,6 +498,25 @@ function validateProps(props: EcrScanReporterProps): void {
   if (problems.length > 0) {
     throw new Error(`Invalid EcrScanReporter props:\n- ${problems.join('\n- ')}`);
   }
+}
+
+/**
+ * The characters of a pattern that must appear as they are in a matching name:
+ * escapes (\\W, \\p{Lu}, \\u0041), character classes ([A-Z]) and group names
+ * ((?<Name>...), \\k<Name>) removed.
+ */
+function literalText(pattern: string): string {
+  return pattern
+    .replace(/\\[pPk][{<][^}>]*[}>]/g, '')
+    .replace(/\\./g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\(\?<[^>]*>/g, '(');
+}
+
+/** A duration as a user wrote it: "12 hours", or "Duration.days(NaN)" when it has no readable form. */
+function describeDuration(d: Duration): string {
+  const human = d.toHumanString();
+  return human === '' || /NaN|Infinity/.test(human) ? String(d) : human;
 }
 
 function checkInteger(problems: string[], name: string, value: number | undefined, min: number, max: number, what: string): void {
@@ -480,6 +528,24 @@ function checkInteger(problems: string[], name: string, value: number | undefine
 
 /** Soft problems: annotations a user can acknowledge, not errors. */
 function warnAboutProps(scope: Construct, props: EcrScanReporterProps): void {
+  for (const [name, pattern] of [
+    ['repositoryPattern', props.repositoryPattern],
+    ['excludePattern', props.excludePattern],
+  ] as const) {
+    if (pattern === undefined || Token.isUnresolved(pattern)) continue;
+    // A name never starts with '/', so '/^app$/' never matches; '/team-a/' alone may, inside a name.
+    if (/^\/(\^.*|.*\$)\/[dgimsuyv]*$|^\/.+\/[dgimsuyv]+$/.test(pattern)) {
+      Annotations.of(scope).addWarningV2(
+        `ecr-scan-reporter:${name}Slashes`,
+        `${name} ${JSON.stringify(pattern)} looks like a JavaScript regular expression literal; it is used as the pattern's source, so the slashes must appear in the repository name. Give the source without slashes or flags, for example "^team-a/"`,
+      );
+    } else if (/[A-Z]/.test(literalText(pattern))) {
+      Annotations.of(scope).addWarningV2(
+        `ecr-scan-reporter:${name}Uppercase`,
+        `${name} ${JSON.stringify(pattern)} has upper-case letters, but ECR repository names are lower case, so those parts of the pattern never match; write them in lower case`,
+      );
+    }
+  }
   const expiry = props.scanExpiry;
   if (expiry !== undefined && !Token.isUnresolved(expiry.toSeconds()) && expiry.toSeconds() > 30 * 86_400) {
     Annotations.of(scope).addWarningV2(
