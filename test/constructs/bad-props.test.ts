@@ -4,6 +4,7 @@ import {
   Duration,
   Stack,
   aws_events as events,
+  aws_iam as iam,
   aws_kms as kms,
   aws_logs as logs,
   aws_sns as sns,
@@ -59,6 +60,7 @@ describe('tokens synthesize unchecked, and reach the template as references', ()
     ['imageConcurrency', (s) => ({ imageConcurrency: number(s) })],
     ['maxReceiveCount', (s) => ({ maxReceiveCount: number(s) })],
     ['logRetention', (s) => ({ logRetention: number(s) as logs.RetentionDays })],
+    ['alarmTopic, imported by a token ARN', (s) => ({ alarmTopic: sns.Topic.fromTopicArn(s, 'T', string(s)) })],
   ];
 
   test.each(cases)('%s', (_name, props) => {
@@ -128,6 +130,11 @@ describe('errors: one message per problem, quoting the value and naming the fix'
 
     // Topics and keys.
     ['a topic and a topic key are both given', (s) => ({ topic: new sns.Topic(s, 'T'), topicEncryptionKey: new kms.Key(s, 'K') }), /topicEncryptionKey only applies to the topic the construct creates; encrypt your own topic where you define it, or leave out topic/],
+    [
+      'alarmTopic is encrypted with the AWS managed SNS key',
+      (s) => ({ alarmTopic: new sns.Topic(s, 'Ops', { masterKey: kms.Alias.fromAliasName(s, 'Managed', 'alias/aws/sns') }) }),
+      /alarmTopic is encrypted with the AWS managed key alias\/aws\/sns, which CloudWatch alarms are not allowed to use.*encrypt the topic with a customer managed key whose key policy lets cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey\*/,
+    ],
   ];
 
   test.each(cases)('fails if %s', (_name, props, message) => {
@@ -151,6 +158,14 @@ describe('accepted at the limits', () => {
     ['logRetention INFINITE', { logRetention: logs.RetentionDays.INFINITE }],
     ['a pattern with a class of upper-case letters, escapes and a named group', { repositoryPattern: '^(?<team>[A-Za-z]+)/\\w+\\S*$' }],
     ['a pattern with slashes inside a name', { repositoryPattern: '/team-a/' }],
+    [
+      'an alarm topic with a customer managed key',
+      (s) => {
+        const key = new kms.Key(s, 'K', { enableKeyRotation: true });
+        key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+        return { alarmTopic: new sns.Topic(s, 'Ops', { masterKey: key }) };
+      },
+    ],
   ];
 
   test.each(cases)('%s synthesizes without warning', (_name, props) => {
