@@ -143,13 +143,31 @@ export interface EcrScanReporterProps {
 
   /**
    * The most rescan function invocations at once (the SQS event source's
-   * maximum concurrency, 2 to 1000).
+   * maximum concurrency, 2 to 1000). With `imageConcurrency` it bounds the
+   * rescan function's ECR requests in flight to `rescanConcurrency` x
+   * `imageConcurrency`, 10 with the defaults (dispatch adds one
+   * `DescribeRepositories` call at a time).
+   *
+   * The defaults leave room for your CI pushes. Pushes and pulls call other
+   * ECR APIs (`InitiateLayerUpload`, `UploadLayerPart`, `CompleteLayerUpload`,
+   * `PutImage`, `BatchCheckLayerAvailability`, `BatchGetImage`, ...), each with
+   * its own published per-second rate quota, and this construct calls none of
+   * them. The APIs it calls (`DescribeRepositories`, `DescribeImages`,
+   * `DescribeImageScanFindings`, `StartImageScan`) have no published rate: at
+   * most 10 requests in flight, backing off with the SDK's adaptive retry on
+   * `ThrottlingException`, is a small load that slows itself down when ECR
+   * pushes back. Raise it only when a run does not finish overnight (the rescan
+   * queue's oldest message, on the dashboard).
    * @default 2
    */
   readonly rescanConcurrency?: number;
 
   /**
-   * ECR requests each rescan invocation keeps in flight at once.
+   * ECR requests each rescan invocation keeps in flight at once (1 to 50).
+   * The ECR requests in flight are at most `rescanConcurrency` x
+   * `imageConcurrency`, 10 with the defaults: see `rescanConcurrency` for why
+   * that does not starve CI pushes. Each invocation also retries throttled
+   * requests with the SDK's adaptive mode, which slows its own request rate.
    * @default 5
    */
   readonly imageConcurrency?: number;
