@@ -70,7 +70,7 @@ test('with no time budget at all, every invocation still evaluates one image, an
   const evaluated = fixture()
     .logs()
     .filter((l) => typeof l.message === 'string' && l.message.startsWith('Repository rescanned'))
-    .reduce((n, l) => n + l.imagesEvaluated, 0);
+    .reduce((n, l) => n + (l.imagesEvaluated as number), 0);
   expect(evaluated).toBe(selected.length);
   // Records that could not start were queued again unchanged, and continuations carried the rest.
   const deferred = fixture().logs().filter((l) => l.message === 'Record deferred: the time budget is spent, so it is queued again unchanged');
