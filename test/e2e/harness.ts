@@ -22,6 +22,8 @@ export interface EmulatorFixture {
   readonly handlers: Handlers;
   /** The handlers' JSON log lines written during the current test. */
   logs(): LogLine[];
+  /** The handlers' embedded-metric-format lines (Powertools Metrics) written during the current test. */
+  metricLines(): Record<string, unknown>[];
 }
 
 /** Registers beforeAll/beforeEach/afterAll hooks; the returned function gives the fixture inside tests. */
@@ -37,6 +39,7 @@ export function useEmulator(): () => EmulatorFixture {
       sqs: new SQSClient(emulator.clientConfig()),
       handlers: loadHandlers(),
       logs: () => capture?.lines() ?? [],
+      metricLines: () => capture?.metricLines() ?? [],
     };
   });
   beforeEach(async () => {
