@@ -26,8 +26,17 @@ export interface EmulatorFixture {
   metricLines(): Record<string, unknown>[];
 }
 
+export interface EmulatorFixtureOptions {
+  /**
+   * Reset the emulator before each test. False: the test file manages the state itself, e.g.
+   * one deployment shared by many rows that each clean up what they touched.
+   * @default true
+   */
+  readonly resetBeforeEach?: boolean;
+}
+
 /** Registers beforeAll/beforeEach/afterAll hooks; the returned function gives the fixture inside tests. */
-export function useEmulator(): () => EmulatorFixture {
+export function useEmulator(options: EmulatorFixtureOptions = {}): () => EmulatorFixture {
   let fixture: EmulatorFixture | undefined;
   let capture: LogCapture | undefined;
   beforeAll(async () => {
@@ -43,7 +52,7 @@ export function useEmulator(): () => EmulatorFixture {
     };
   });
   beforeEach(async () => {
-    await fixture?.emulator.reset();
+    if (options.resetBeforeEach ?? true) await fixture?.emulator.reset();
     capture = captureLogs();
   });
   afterEach(() => {
