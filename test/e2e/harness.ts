@@ -22,10 +22,21 @@ export interface EmulatorFixture {
   readonly handlers: Handlers;
   /** The handlers' JSON log lines written during the current test. */
   logs(): LogLine[];
+  /** The handlers' embedded-metric-format lines (Powertools Metrics) written during the current test. */
+  metricLines(): Record<string, unknown>[];
+}
+
+export interface EmulatorFixtureOptions {
+  /**
+   * Reset the emulator before each test. False: the test file manages the state itself, e.g.
+   * one deployment shared by many rows that each clean up what they touched.
+   * @default true
+   */
+  readonly resetBeforeEach?: boolean;
 }
 
 /** Registers beforeAll/beforeEach/afterAll hooks; the returned function gives the fixture inside tests. */
-export function useEmulator(): () => EmulatorFixture {
+export function useEmulator(options: EmulatorFixtureOptions = {}): () => EmulatorFixture {
   let fixture: EmulatorFixture | undefined;
   let capture: LogCapture | undefined;
   beforeAll(async () => {
@@ -37,10 +48,11 @@ export function useEmulator(): () => EmulatorFixture {
       sqs: new SQSClient(emulator.clientConfig()),
       handlers: loadHandlers(),
       logs: () => capture?.lines() ?? [],
+      metricLines: () => capture?.metricLines() ?? [],
     };
   });
   beforeEach(async () => {
-    await fixture?.emulator.reset();
+    if (options.resetBeforeEach ?? true) await fixture?.emulator.reset();
     capture = captureLogs();
   });
   afterEach(() => {
