@@ -242,6 +242,7 @@ describe('parseScanEvent with real events', () => {
       imageTags: ['v1.4.2', 'latest'],
       scanStatus: 'COMPLETE',
       rawSeverityCounts: { CRITICAL: 2, HIGH: 3, MEDIUM: 9, LOW: 14 },
+      ignoredTags: 0,
     });
   });
 
@@ -270,17 +271,18 @@ describe('parseScanEvent with real events', () => {
 });
 
 describe('parseScanEvent image-tags', () => {
-  test.each<[string, unknown, string[]]>([
-    ['absent', undefined, []],
-    ['null', null, []],
-    ['[]', [], []],
-    ['one tag', ['latest'], ['latest']],
-    ['non-string and empty entries are dropped', ['v1', 42, null, '', { tag: 'x' }, 'latest'], ['v1', 'latest']],
-  ])('%s', (_label, tags, expected) => {
+  test.each<[string, unknown, string[], number]>([
+    ['absent', undefined, [], 0],
+    ['null', null, [], 0],
+    ['[]', [], [], 0],
+    ['one tag', ['latest'], ['latest'], 0],
+    ['non-string and empty entries are dropped, and counted', ['v1', 42, null, '', { tag: 'x' }, 'latest'], ['v1', 'latest'], 4],
+  ])('%s', (_label, tags, expected, ignored) => {
     const event = copy(completeEvent);
     if (tags === undefined) delete event.detail['image-tags'];
     else event.detail['image-tags'] = tags;
     expect(parseScanEvent(event).imageTags).toEqual(expected);
+    expect(parseScanEvent(event).ignoredTags).toBe(ignored);
   });
 });
 

@@ -31,9 +31,9 @@
  * | event of another source / detail-type, Inspector2 Scan, no      | the rule does not match: never delivered. Handed to the   |
  * |   scan-status, an empty detail, no detail at all                | function anyway: rejected, 3 attempts, on-failure queue   |
  * | event with an unknown scan-status                               | never delivered; handed to the function: WARN, no retry,  |
- * |                                                                 | but counted by no metric (FAILS: see the test)            |
+ * |                                                                 | counted: ReportsSkipped{reason=unexpected-scan-status}    |
  * | image-tags missing / [] / null                                  | published, the image named by digest in the subject       |
- * | image-tags with non-strings / unknown detail fields             | published, the string tags kept, the rest ignored         |
+ * | image-tags with non-strings / unknown detail fields             | published, the string tags kept, the rest ignored (WARN)  |
  * | image-tags a string / an object                                 | rejected, 3 attempts, on-failure queue                    |
  * | 1000 tags of 128 characters                                     | published < 256 KB, 50 listed + "950 more", subject < 100 |
  * | emoji / CJK / accented tags                                     | published, subject printable ASCII, tags intact in body   |
@@ -532,7 +532,7 @@ function expectRejectedEvent(outcome: AsyncOutcome, dead: Record<string, any>[],
   expect(errors.map((l) => [l.message, l.error])).toEqual(
     Array(attempts).fill(['Malformed scan event: failing this invocation; Lambda retries it, then sends it to the dead-letter queue', error]),
   );
-  expect(perInvocation('InputsRejected')).toEqual(Array(attempts).fill({ ReportsPublished: 0, ReportsBelowThreshold: 0, InputsRejected: 1, AwsRetries: 0 }));
+  expect(perInvocation('InputsRejected')).toEqual(Array(attempts).fill({ ReportsPublished: 0, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 1, AwsRetries: 0 }));
 }
 
 /** The event as EventBridge would hand it to the function, for an entry the rule did not deliver. */
@@ -617,13 +617,12 @@ describe('scan events the rule does not deliver', () => {
     expect(logLines('WARN')).toEqual([expect.objectContaining({ message: 'No report due', reason: 'unexpected-scan-status', scanStatus: 'SOMETHING_NEW' })]);
     expect(logLines('ERROR')).toEqual([]);
     expect(operations(await handlerRequests())).toEqual([]);
-    // Counted: some metric of this (only) invocation shows the skip, as InputsRejected shows a
-    // rejection and ReportsBelowThreshold a below-threshold skip (issue 5: "a clear error or a
-    // logged, counted skip"). Which metric, with or without a reason dimension, is for src to
-    // decide; AwsRetries is not such a count.
-    const published = emfMetrics(fixture().metricLines()).map((m) => [m.name, m.value, m.dimensions]);
-    const counted = published.filter(([name, value]) => name !== 'AwsRetries' && value === 1);
-    expect({ published, counted: counted.length > 0 }).toEqual({ published, counted: true });
+    // Counted (issue 5: "a clear error or a logged, counted skip"): ReportsSkipped, in total and by reason.
+    expect(perInvocation('ReportsSkipped')).toEqual([
+      { ReportsPublished: 0, ReportsBelowThreshold: 0, ReportsSkipped: 1, InputsRejected: 0, AwsRetries: 0 },
+    ]);
+    const byReason = emfMetrics(fixture().metricLines()).filter((m) => m.dimensions.reason !== undefined);
+    expect(byReason.map((m) => [m.name, m.dimensions.reason, m.value])).toEqual([['ReportsSkipped', 'unexpected-scan-status', 1]]);
   });
 });
 
@@ -652,6 +651,8 @@ describe('scan events the rule delivers, accepted by the report function', () =>
     readonly counts?: Record<string, number>;
     /** The `ignored` keys of the WARN line about unusable counts. */
     readonly ignored?: string[];
+    /** The number of image-tags entries the WARN line about unusable tags counts. */
+    readonly ignoredTags?: number;
   }
 
   const digestRef = () => `shop/web@${web().imageDigest.slice(0, 19)}`;
@@ -663,7 +664,7 @@ describe('scan events the rule delivers, accepted by the report function', () =>
     [
       'image-tags with non-string and empty entries',
       (d) => (d['image-tags'] = [42, null, '', { tag: 'x' }, 'v1']),
-      () => ({ published: true, reason: 'threshold-reached', subject: 'ECR scan: CRITICAL 1 in shop/web:v1', tags: ['v1'] }),
+      () => ({ published: true, reason: 'threshold-reached', subject: 'ECR scan: CRITICAL 1 in shop/web:v1', tags: ['v1'], ignoredTags: 4 }),
     ],
     [
       'unknown fields in the detail',
@@ -713,10 +714,12 @@ describe('scan events the rule delivers, accepted by the report function', () =>
     expect(operations(outcome.requests).filter((o) => o === 'Publish')).toHaveLength(expected.published ? 1 : 0);
     expect(notifications).toHaveLength(expected.published ? 1 : 0);
     expect(perInvocation('InputsRejected')).toEqual([
-      { ReportsPublished: expected.published ? 1 : 0, ReportsBelowThreshold: expected.reason === 'below-threshold' ? 1 : 0, InputsRejected: 0, AwsRetries: 0 },
+      { ReportsPublished: expected.published ? 1 : 0, ReportsBelowThreshold: expected.reason === 'below-threshold' ? 1 : 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0 },
     ]);
     const warnings = logLines('WARN').filter((l) => l.message === 'Ignored severity counts that are not non-negative integers');
     expect(warnings.map((l) => l.ignored)).toEqual(expected.ignored ? [expected.ignored] : []);
+    const tagWarnings = logLines('WARN').filter((l) => l.message === 'Ignored image-tags entries that are not non-empty strings');
+    expect(tagWarnings.map((l) => l.ignoredTags)).toEqual(expected.ignoredTags ? [expected.ignoredTags] : []);
     if (expected.published) {
       const [notification] = notifications;
       expect(notification.Subject).toEqual(expected.subject);
@@ -746,7 +749,7 @@ describe('scan events the rule delivers, accepted by the report function', () =>
     expect(document.imageTags).toEqual(tags.slice(0, 50));
     expect(document.imageTagsOmitted).toBe(950);
     expect(JSON.parse(publishes[0].params.Message).email).toContain('and 950 more');
-    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, InputsRejected: 0, AwsRetries: 0 }]);
+    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0 }]);
   });
 
   test('non-ASCII tags (emoji, CJK, accents): published; the subject is printable ASCII under 100 characters; the tags reach the subscriber intact', async () => {
@@ -761,7 +764,7 @@ describe('scan events the rule delivers, accepted by the report function', () =>
     expect(JSON.parse(notification.Message).imageTags).toEqual(tags);
     const publish = outcome.requests.find((r) => r.operation === 'Publish')!;
     expect(JSON.parse(publish.params.Message).email).toContain('Tags:        🚀-release, 版本-1.0, café');
-    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, InputsRejected: 0, AwsRetries: 0 }]);
+    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0 }]);
   });
 
   test('a repository-name of 256 characters: published, the subject cut to 99 characters', async () => {
@@ -775,7 +778,7 @@ describe('scan events the rule delivers, accepted by the report function', () =>
     expect(notification.Subject).toMatch(/^ECR scan: CRITICAL 1 in shop\/a+\.\.\.$/);
     expect(JSON.parse(notification.Message).repositoryName).toBe(NAME_256);
     expect(notification.MessageAttributes?.repository).toEqual({ Type: 'String', Value: NAME_256 });
-    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, InputsRejected: 0, AwsRetries: 0 }]);
+    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0 }]);
   });
 });
 

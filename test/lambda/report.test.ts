@@ -351,12 +351,17 @@ describe('report handler', () => {
 
 describe('report handler metrics', () => {
   const metrics = () => invocationMetrics(logs.metricLines());
-  const counts = (reports: number, belowThreshold: number, rejected: number) => ({
+  const counts = (reports: number, belowThreshold: number, rejected: number, skipped = 0) => ({
     ReportsPublished: reports,
     ReportsBelowThreshold: belowThreshold,
+    ReportsSkipped: skipped,
     InputsRejected: rejected,
     AwsRetries: 0,
   });
+  const skippedByReason = () =>
+    emfMetrics(logs.metricLines())
+      .filter((m) => m.dimensions.reason !== undefined)
+      .map((m) => [m.name, m.dimensions.reason, m.value]);
 
   test.each<[string, () => unknown, ReturnType<typeof counts>]>([
     ['a report published', () => completeEvent(), counts(1, 0, 0)],
@@ -386,11 +391,32 @@ describe('report handler metrics', () => {
         event.detail['repository-name'] = 'team-b/web';
         return event;
       },
-      counts(0, 0, 0),
+      counts(0, 0, 0, 1),
     ],
   ])('%s', async (_label, event, expected) => {
     await handler(event(), context());
     expect(metrics()).toEqual(expected);
+  });
+
+  test.each([
+    ['repository-not-selected', () => ({ ...completeEvent(), detail: { ...completeEvent().detail, 'repository-name': 'team-b/web' } })],
+    ['unexpected-scan-status', () => ({ ...completeEvent(), detail: { ...completeEvent().detail, 'scan-status': 'PENDING' } })],
+    [
+      'scan-failed-not-reported',
+      () => {
+        process.env.NOTIFY_ON_SCAN_FAILURE = 'false';
+        return failedEvent();
+      },
+    ],
+  ])('an event with no report for reason %s is a counted skip, by reason', async (reason, event) => {
+    expect(await handler(event(), context())).toEqual({ published: false, reason });
+    expect(metrics()).toEqual(counts(0, 0, 0, 1));
+    expect(skippedByReason()).toEqual([['ReportsSkipped', reason, 1]]);
+  });
+
+  test('a published report or one below threshold is not counted as skipped', async () => {
+    await handler(completeEvent(), context());
+    expect(skippedByReason()).toEqual([]);
   });
 
   test('a malformed event is counted as rejected, and the metrics are published although the handler throws', async () => {
