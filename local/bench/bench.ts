@@ -19,7 +19,7 @@ import { BundleBudget, measureBundles } from './bundles';
 import { LoggedRequest, countCalls, ecrRequests, floorOf, judge, median } from './measure';
 import { BenchOptions, USAGE, parseArgs } from './options';
 import { BenchRegistry, buildRegistry, findingsOf, summarize } from './registry';
-import { BenchResult, Machine, SideResult, judgeTargets, renderMarkdown } from './report';
+import { BenchResult, Machine, SideResult, judgeTargets, ratiosOf, renderMarkdown } from './report';
 import { Emulator, REPO_ROOT } from '../emulator/emulator';
 import { createInfrastructure } from '../pipeline';
 import { ServiceConfiguration, resolveEnvironment, synthesizeService } from '../service';
@@ -305,6 +305,7 @@ async function main(): Promise<void> {
     library,
     python,
     bundles,
+    ratios: python ? ratiosOf(library, python) : undefined,
     targets: judgeTargets(library, python, bundles, floor),
   };
   const markdown = renderMarkdown(result, options.importSamples);

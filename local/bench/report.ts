@@ -60,7 +60,31 @@ export interface BenchResult {
   readonly library: SideResult;
   readonly python?: SideResult;
   readonly bundles?: readonly BundleBudget[];
+  /** Each figure of one side divided by the other's; null where the divisor is 0. */
+  readonly ratios?: Ratios;
   readonly targets: readonly Target[];
+}
+
+export type Ratios = Record<string, { readonly libraryToPython: number | null; readonly pythonToLibrary: number | null }>;
+
+/** The ratio of each side's figures to the other's, for the JSON document. */
+export function ratiosOf(library: SideResult, python: SideResult): Ratios {
+  const figures: Record<string, [number, number]> = {
+    ecrCalls: [library.calls.total, python.calls.total],
+    ecrCallsPerImage: [library.calls.perImage, python.calls.perImage],
+    dueMissed: [library.correctness.missed, python.correctness.missed],
+    needlessScanAttempts: [library.correctness.needless, python.correctness.needless],
+    wallSeconds: [library.wallSeconds.median, python.wallSeconds.median],
+    cpuSeconds: [library.cpuSeconds.median, python.cpuSeconds.median],
+    emulatorCpuSeconds: [library.emulatorCpuSeconds.median, python.emulatorCpuSeconds.median],
+    peakRssMiB: [library.peakRssMiB.median, python.peakRssMiB.median],
+  };
+  for (const op of new Set([...Object.keys(library.calls.byOperation), ...Object.keys(python.calls.byOperation)])) {
+    figures[`ecrCalls.${op}`] = [library.calls.byOperation[op] ?? 0, python.calls.byOperation[op] ?? 0];
+  }
+  return Object.fromEntries(
+    Object.entries(figures).map(([name, [l, p]]) => [name, { libraryToPython: ratio(l, p), pythonToLibrary: ratio(p, l) }]),
+  );
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');

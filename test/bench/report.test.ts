@@ -1,6 +1,6 @@
 import type { BundleBudget } from '../../local/bench/bundles';
 import { Floor } from '../../local/bench/measure';
-import { SideResult, bundlesTable, judgeTargets, sidesTable, targetsTable } from '../../local/bench/report';
+import { SideResult, bundlesTable, judgeTargets, ratiosOf, sidesTable, targetsTable } from '../../local/bench/report';
 
 const FLOOR: Floor = { statusReads: 100, scans: 50, imageListPages: 4, repositoryListPages: 1, total: 155 };
 
@@ -116,4 +116,13 @@ test('bundlesTable and targetsTable', () => {
   expect(targetsTable([{ target: 't', met: false, measured: 'm' }, { target: 'u', met: true, measured: 'n' }])).toBe(
     '| target | result | measured |\n|---|---|---|\n| t | **not met** | m |\n| u | met | n |',
   );
+});
+
+test('ratiosOf: each figure both ways, per operation too, null where a side has zero', () => {
+  const ratios = ratiosOf(side('lib', { total: 160, wall: 10 }), side('py', { total: 400, wall: 40, missed: 3 }));
+  expect(ratios.ecrCalls).toEqual({ libraryToPython: 0.4, pythonToLibrary: 2.5 });
+  expect(ratios.wallSeconds).toEqual({ libraryToPython: 0.25, pythonToLibrary: 4 });
+  expect(ratios['ecrCalls.StartImageScan']).toEqual({ libraryToPython: 156 / 396, pythonToLibrary: 396 / 156 });
+  expect(ratios.dueMissed).toEqual({ libraryToPython: 0, pythonToLibrary: null });
+  expect(ratios.needlessScanAttempts).toEqual({ libraryToPython: null, pythonToLibrary: null });
 });
