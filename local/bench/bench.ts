@@ -5,9 +5,10 @@
  *
  * Per run and per side: the emulator is reset, the same registry (same digests, tags, push
  * times and last scans) is seeded, the request log is cleared, and the side's daily cycle runs
- * in a child process of its own (local/bench/our-cycle.ts bundled, or python-tool/runner.py),
- * which reports its wall time and peak memory. ECR calls are counted from the emulator's
- * request log, at the HTTP level, and judged against the registry's truth (local/bench/measure.ts).
+ * in child processes, one per function as in Lambda (local/bench/our-cycle.ts bundled, or
+ * python-tool/runner.py), each reporting its wall time, CPU time and peak memory. ECR calls are
+ * counted from the emulator's request log, at the HTTP level, and judged against the registry's
+ * truth (local/bench/measure.ts).
  */
 import { spawn, spawnSync } from 'child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'fs';
