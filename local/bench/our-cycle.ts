@@ -30,11 +30,20 @@ function loadHandler(repoRoot: string, name: 'dispatch' | 'rescan'): any {
 }
 
 /**
- * The schedule's invocation of dispatch. Up to 200 repositories dispatch finishes in one
- * invocation; when it continues itself asynchronously, those invocations are run here too.
+ * The schedule's invocation of dispatch, then each asynchronous invocation of itself it made to
+ * continue (the emulator records them; up to 1,000 repositories dispatch finishes in one), as
+ * local/pipeline.ts' runDispatch does in the same process as the emulator handle.
  */
 async function runDispatch(dispatch: Handlers['dispatch']) {
-  return dispatch({ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('dispatch'));
+  const pending: unknown[] = [{ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }];
+  const results: unknown[] = [];
+  while (pending.length > 0) {
+    results.push(await dispatch(pending.shift(), lambdaContext('dispatch')));
+    const response = await fetch(`${required('AWS_ENDPOINT_URL')}/_emulator/lambda/invocations`);
+    if (!response.ok) throw new Error(`the emulator's invocation record answered HTTP ${response.status}`);
+    pending.push(...((await response.json()) as { payload: unknown }[]).map((invocation) => invocation.payload));
+  }
+  return results.length === 1 ? results[0] : results;
 }
 
 async function runRescan(rescan: Handlers['rescan']) {
