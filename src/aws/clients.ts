@@ -14,13 +14,21 @@ import type { RetryErrorInfo, RetryToken, StandardRetryToken } from '@smithy/typ
 export const MAX_ATTEMPTS = 5;
 
 /**
- * The SDK's adaptive retry, except that LimitExceededException is final. The SDK
- * classifies that error name as throttling and would retry it with back-off, but
- * for ECR it is a quota answer: StartImageScan's "scan quota per image has been
- * exceeded" (scanned in the last 24 hours) or a registry quota. Retrying cannot
- * succeed, would sleep for seconds per image, and would slow the rate limiter
- * for every other request of the walk. Real throttling (ThrottlingException) is
- * still retried.
+ * The SDK's adaptive retry, with two changes for how the walk uses ECR.
+ *
+ * - LimitExceededException is final. The SDK classifies that error name as
+ *   throttling and would retry it with back-off, but for ECR it is a quota answer:
+ *   StartImageScan's "scan quota per image has been exceeded" (scanned in the last
+ *   24 hours) or a registry quota. Retrying cannot succeed, would sleep for seconds
+ *   per image, and would slow the rate limiter for every other request of the walk.
+ *   Real throttling (ThrottlingException) is still retried.
+ * - A call that ends in a service answer (a client error such as ScanNotFoundException
+ *   for an image never scanned, or that LimitExceededException) counts as a success
+ *   for the retry budget. The SDK refunds the capacity a call's retries took only when
+ *   the call succeeds; a walk where most calls end in such answers drained the budget
+ *   under faults (500 tokens, 5 or 14 per retry), after which every server error or
+ *   dropped connection failed at its first attempt and walks ended in the dead-letter
+ *   queue. ECR answering at all shows the retried fault is over.
  */
 export class EcrRetryStrategy extends AdaptiveRetryStrategy {
   constructor(maxAttempts: number = MAX_ATTEMPTS) {
@@ -28,7 +36,8 @@ export class EcrRetryStrategy extends AdaptiveRetryStrategy {
   }
 
   public async refreshRetryTokenForRetry(token: StandardRetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
-    if (errorInfo.error?.name === 'LimitExceededException') {
+    if (errorInfo.error?.name === 'LimitExceededException' || errorInfo.errorType === 'CLIENT_ERROR') {
+      this.recordSuccess(token);
       // Any error thrown here makes the SDK rethrow the original one at once.
       throw errorInfo.error;
     }

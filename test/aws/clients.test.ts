@@ -153,6 +153,57 @@ describe('createEcrClient retries', () => {
   });
 });
 
+describe('createEcrClient retry budget', () => {
+  /** Answers a DescribeImageScanFindings: first a 503, then ScanNotFoundException (a service answer). */
+  const serverErrorThenAnswer: FakeResponse[] = [
+    { status: 503, body: { __type: 'ServiceUnavailableException', message: 'Service unavailable' } },
+    { status: 400, body: { __type: 'ScanNotFoundException', message: 'Image scan does not exist for the image' } },
+  ];
+
+  test('calls that end in a service answer after a retry do not drain the budget: a 5xx is still retried after hundreds of them', async () => {
+    const ecr = createEcrClient();
+    let answers: FakeResponse[] = serverErrorThenAnswer;
+    let sent = 0;
+    (ecr.config as unknown as { requestHandler: unknown }).requestHandler = {
+      handle: async () => {
+        const answer = answers[Math.min(sent++, answers.length - 1)];
+        return {
+          response: {
+            statusCode: answer.status,
+            headers: { 'content-type': 'application/x-amz-json-1.1' },
+            body: new TextEncoder().encode(JSON.stringify(answer.body)),
+          },
+        };
+      },
+    };
+    const read = () =>
+      withFastClock(() =>
+        ecr.send(new DescribeImagesCommand({ repositoryName: REPOSITORY })).then(
+          () => 'resolved',
+          (e: Error) => e.name,
+        ),
+      );
+    // 200 calls, each one retried 5xx then a service answer: 14 tokens each without the refund, 2,800 in all.
+    for (let i = 0; i < 200; i++) {
+      sent = 0;
+      expect(await read()).toBe('ScanNotFoundException');
+      expect(sent).toBe(2);
+    }
+    type Strategy = { getCapacity?: () => number; standardRetryStrategy?: { getCapacity(): number } };
+    const strategy = await (ecr.config as unknown as { retryStrategy: () => Promise<Strategy> }).retryStrategy();
+    const capacity = strategy.getCapacity?.() ?? strategy.standardRetryStrategy!.getCapacity();
+    expect(capacity).toBe(500);
+    // And a server error now is still retried, to success.
+    answers = [
+      { status: 503, body: { __type: 'ServiceUnavailableException', message: 'Service unavailable' } },
+      { status: 200, body: { imageDetails: [] } },
+    ];
+    sent = 0;
+    expect(await read()).toBe('resolved');
+    expect(sent).toBe(2);
+  });
+});
+
 describe('RetryCounter', () => {
   const THROTTLED: FakeResponse = { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } };
   const IMAGES: FakeResponse = { status: 200, body: { imageDetails: [{ repositoryName: REPOSITORY, imageDigest: DIGESTS.other }] } };
