@@ -4,6 +4,7 @@
  * process environment points the SDK at it; the service configured from the construct's
  * own template.
  */
+import { runInThisContext } from 'vm';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Emulator } from '../../local/emulator/emulator';
@@ -83,4 +84,25 @@ export async function deploy(
   process.env.POWERTOOLS_LOG_LEVEL = LOG_LEVEL;
   await fixture.emulator.resetRequests();
   return deployment;
+}
+
+/**
+ * Makes an error created by Node itself (a socket's ECONNRESET) `instanceof Error` in this
+ * test file, as it is in Lambda. Jest runs each test file in its own realm, so Node's errors
+ * come from another realm's Error; the SDK's retry middleware then replaces a final network
+ * error (name TimeoutError, code ECONNRESET) with a bare "AWS SDK error wrapper for ..."
+ * Error that Lambda never produces. Only `x instanceof Error` changes; subclasses keep the
+ * ordinary check. Call it at the top of a file that injects network faults.
+ */
+export function recognizeNodeErrors(): void {
+  // The process's own Error: vm.runInThisContext evaluates in Node's main context, not the test's.
+  const NodeError = runInThisContext('Error') as ErrorConstructor;
+  if (NodeError === Error) return;
+  const ordinary = Function.prototype[Symbol.hasInstance];
+  Object.defineProperty(Error, Symbol.hasInstance, {
+    configurable: true,
+    value: function hasInstance(this: unknown, value: unknown): boolean {
+      return ordinary.call(this, value) || (this === Error && ordinary.call(NodeError, value));
+    },
+  });
 }
