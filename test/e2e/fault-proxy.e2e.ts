@@ -198,9 +198,9 @@ test('drop after forward: StartImageScan took effect, the client saw a network e
   ecr.destroy();
 
   // The handlers' own client retried the network error; ECR refused the second scan of the day.
-  expect(p.requests().map((r) => [r.operation, r.attempt, r.fault, r.emulatorStatus, r.clientStatus])).toEqual([
-    ['StartImageScan', 1, 'drop-after-forward', 200, undefined],
-    ['StartImageScan', 2, undefined, 400, 400],
+  expect(p.requests().map((r) => [r.operation, r.attempt, r.fault, r.emulatorStatus, r.emulatorCode, r.clientStatus])).toEqual([
+    ['StartImageScan', 1, 'drop-after-forward', 200, undefined, undefined],
+    ['StartImageScan', 2, undefined, 400, 'LimitExceededException', 400],
   ]);
   const calls = (await emulator.requests()).filter((r) => r.operation === 'StartImageScan');
   expect(calls.map((c) => c.status)).toEqual([200, 400]);

@@ -69,6 +69,8 @@ export interface ProxiedRequest {
   readonly invocationId: string;
   /** The request body as sent (JSON or form), for matching requests to calls. */
   readonly body: string;
+  /** Milliseconds since the proxy started, when the request arrived. */
+  readonly receivedAt: number;
   /** The fault injected, if any. */
   readonly fault?: FaultKind;
   /** The error code of an injected error response (ThrottlingException, InternalError, ...). */
@@ -77,6 +79,8 @@ export interface ProxiedRequest {
   readonly clientStatus?: number;
   /** The HTTP status the emulator answered; undefined when the request never reached it. */
   readonly emulatorStatus?: number;
+  /** The error code in the emulator's answer (e.g. LimitExceededException), when it was an error. */
+  readonly emulatorCode?: string;
 }
 
 const ECR_TARGET = 'AmazonEC2ContainerRegistry_V20150921';
@@ -196,6 +200,17 @@ export function drawFault(u: number, rates: FaultRates): FaultKind | undefined {
   return undefined;
 }
 
+/** The error code of an AWS error response: JSON `__type` (without namespace) or awsQuery `<Code>`. */
+export function errorCode(body: string): string | undefined {
+  try {
+    const type = (JSON.parse(body) as { __type?: unknown }).__type;
+    if (typeof type === 'string') return type.split('#').pop();
+  } catch {
+    // Not JSON: an awsQuery XML document.
+  }
+  return /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
+}
+
 const FAULTED_SERVICES: readonly string[] = ['ecr', 'sqs', 'sns'];
 
 export class FaultProxy {
@@ -214,6 +229,7 @@ export class FaultProxy {
   private readonly seen = new Map<string, number>();
   private log: ProxiedRequest[] = [];
   private enabled = true;
+  private readonly startedAt = Date.now();
 
   private constructor(private readonly options: FaultProxyOptions) {
     const total = FAULT_KINDS.reduce((sum, kind) => sum + options.rates[kind], 0);
@@ -290,6 +306,7 @@ export class FaultProxy {
       // Every SDK request carries one; anything else is a call of its own.
       invocationId: header(req, 'amz-sdk-invocation-id') || `no-invocation-id-${this.log.length}`,
       body: text,
+      receivedAt: Date.now() - this.startedAt,
     };
     const { fault, shape } = this.decide(service, operation, text);
     if (fault === 'drop') {
@@ -310,12 +327,13 @@ export class FaultProxy {
       req.socket.destroy();
       return;
     }
+    const emulator = { emulatorStatus: answer.status, emulatorCode: answer.status >= 400 ? errorCode(answer.body.toString('utf8')) : undefined };
     if (fault === 'drop-after-forward') {
-      this.log.push({ ...base, fault, emulatorStatus: answer.status });
+      this.log.push({ ...base, fault, ...emulator });
       req.socket.destroy();
       return;
     }
-    this.log.push({ ...base, clientStatus: answer.status, emulatorStatus: answer.status });
+    this.log.push({ ...base, clientStatus: answer.status, ...emulator });
     this.answer(res, answer.status, answer.headers, answer.body);
   }
 
@@ -366,6 +384,11 @@ export interface FaultSummary {
   readonly byOperation: Record<string, Partial<Record<FaultKind, number>>>;
   /** Calls whose last attempt was faulted, so the error reached the code under test, by `service:operation`. */
   readonly callsFailed: Record<string, number>;
+  /**
+   * Those failed calls by the number of attempts they made: MAX_ATTEMPTS when the SDK ran out of
+   * attempts, fewer when its retry quota (a token bucket shared by the client) refused a retry.
+   */
+  readonly failedCallAttempts: Record<number, number>;
 }
 
 export function summarize(requests: readonly ProxiedRequest[]): FaultSummary {
@@ -382,12 +405,15 @@ export function summarize(requests: readonly ProxiedRequest[]): FaultSummary {
     op[r.fault] = (op[r.fault] ?? 0) + 1;
   }
   const callsFailed: Record<string, number> = {};
+  const failedCallAttempts: Record<number, number> = {};
   for (const chain of calls.values()) {
     const last = chain[chain.length - 1];
     if (last.fault) {
       const key = `${last.service}:${last.operation}`;
       callsFailed[key] = (callsFailed[key] ?? 0) + 1;
+      failedCallAttempts[chain.length] = (failedCallAttempts[chain.length] ?? 0) + 1;
     }
   }
-  return { requests: requests.length, calls: calls.size, retries: requests.length - calls.size, byKind, byOperation, callsFailed };
+  const retries = requests.length - calls.size;
+  return { requests: requests.length, calls: calls.size, retries, byKind, byOperation, callsFailed, failedCallAttempts };
 }
