@@ -25,13 +25,29 @@ export interface EmulatorFixture {
   logs(): LogLine[];
 }
 
+export interface EmulatorFixtureOptions {
+  /**
+   * Runs once the emulator is up, before the handlers load; what it returns is applied over the
+   * emulator's environment, e.g. `{ AWS_ENDPOINT_URL: proxy.endpoint }` to put a proxy between
+   * the handlers and the emulator. The fixture's own clients always talk to the emulator.
+   */
+  readonly handlerEnvironment?: (emulator: Emulator) => Promise<Record<string, string>>;
+}
+
 /** Registers beforeAll/beforeEach/afterAll hooks; the returned function gives the fixture inside tests. */
-export function useEmulator(): () => EmulatorFixture {
+export function useEmulator(options: EmulatorFixtureOptions = {}): () => EmulatorFixture {
   let fixture: EmulatorFixture | undefined;
   let capture: LogCapture | undefined;
   beforeAll(async () => {
     const emulator = await Emulator.start();
-    Object.assign(process.env, emulator.environment(), { POWERTOOLS_LOG_LEVEL: LOG_LEVEL });
+    let overrides: Record<string, string>;
+    try {
+      overrides = (await options.handlerEnvironment?.(emulator)) ?? {};
+    } catch (error) {
+      await emulator.stop();
+      throw error;
+    }
+    Object.assign(process.env, emulator.environment(), overrides, { POWERTOOLS_LOG_LEVEL: LOG_LEVEL });
     fixture = {
       emulator,
       ecr: new ECRClient(emulator.clientConfig()),
