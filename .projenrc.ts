@@ -57,6 +57,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `@aws-sdk/client-ecr@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-sqs@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-sns@${AWS_SDK_VERSION}`,
+    // Dispatch invokes itself to continue a very large registry; client-lambda's newest release.
+    '@aws-sdk/client-lambda@3.1164.0',
     // Only the emulator harness (local/) uses EventBridge: it sends the scan events.
     `@aws-sdk/client-eventbridge@${AWS_SDK_VERSION}`,
     // The ECR client's retry strategy extends the SDK's own (src/aws/clients.ts).
@@ -64,6 +66,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@smithy/types@4.20.0',
     `@aws-lambda-powertools/logger@${POWERTOOLS_VERSION}`,
     `@aws-lambda-powertools/batch@${POWERTOOLS_VERSION}`,
+    `@aws-lambda-powertools/metrics@${POWERTOOLS_VERSION}`,
     '@types/aws-lambda@8.10.161',
     'aws-sdk-client-mock@4.1.0',
     'aws-sdk-client-mock-jest@4.1.0',

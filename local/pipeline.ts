@@ -189,7 +189,7 @@ export async function runQueue(
   queueUrl: string,
   queueArn: string,
   handler: Handler<SQSEvent, SQSBatchResponse>,
-  options: { batchSize: number; functionName?: string; maxInvocations?: number },
+  options: { batchSize: number; functionName?: string; maxInvocations?: number; timeoutSeconds?: number },
 ): Promise<QueueRun> {
   let invocations = 0;
   let recordsDelivered = 0;
@@ -211,7 +211,7 @@ export async function runQueue(
     const records = messages.map((m) => toRecord(m, queueArn));
     let failed: Set<string>;
     try {
-      const response = await handler({ Records: records }, lambdaContext(options.functionName ?? 'rescan'));
+      const response = await handler({ Records: records }, lambdaContext(options.functionName ?? 'rescan', options.timeoutSeconds));
       failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     } catch {
       failed = new Set(records.map((r) => r.messageId));
@@ -234,6 +234,31 @@ export async function runQueue(
     }
   }
   return { invocations, recordsDelivered, recordsFailed: failedMessageIds.length, failedMessageIds };
+}
+
+/**
+ * Runs the dispatch handler as its schedule would, then each asynchronous invocation it
+ * made of itself (a registry too large for one invocation continues that way; the emulator
+ * records the invocations), until none is left. Returns every invocation's result.
+ */
+export async function runDispatch<R>(
+  emulator: Emulator,
+  dispatch: Handler<unknown, R>,
+  options: { timeoutSeconds?: number; maxInvocations?: number } = {},
+): Promise<R[]> {
+  const results: R[] = [];
+  const pending: unknown[] = [{ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }];
+  while (pending.length > 0) {
+    if (results.length >= (options.maxInvocations ?? 1000)) throw new Error('runDispatch: too many invocations; does dispatch continue forever?');
+    results.push(await dispatch(pending.shift(), lambdaContext('dispatch', options.timeoutSeconds)));
+    for (const invocation of await emulator.takeInvocations()) {
+      if (invocation.functionName !== lambdaContext('dispatch').invokedFunctionArn) {
+        throw new Error(`runDispatch: dispatch invoked an unexpected function ${invocation.functionName}`);
+      }
+      pending.push(invocation.payload);
+    }
+  }
+  return results;
 }
 
 /** Receives and deletes everything on a queue; returns the messages in the order received. */

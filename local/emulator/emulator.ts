@@ -35,6 +35,14 @@ export interface BulkImage {
   readonly findings?: Record<string, unknown>;
 }
 
+/** A Lambda Invoke the emulator received. */
+export interface LambdaInvocation {
+  /** As sent: a name or an ARN. */
+  readonly functionName: string;
+  readonly invocationType: string;
+  readonly payload: unknown;
+}
+
 export interface LastScan {
   readonly repositoryName: string;
   readonly imageDigest: string;
@@ -185,6 +193,11 @@ export class Emulator {
         })),
       });
     }
+  }
+
+  /** The asynchronous Lambda invocations made since the last call (see server.py), oldest first. */
+  public async takeInvocations(): Promise<LambdaInvocation[]> {
+    return (await this.call('GET', '/_emulator/lambda/invocations')) as LambdaInvocation[];
   }
 
   public async lastScans(): Promise<LastScan[]> {

@@ -25,6 +25,11 @@ AWS API is moto's own, untouched. This wrapper adds, under /_emulator/:
   as ECR does: at most maxResults items (1 to 1000, default 100), and a nextToken while
   more remain; a bad maxResults or nextToken is an InvalidParameterException.
 
+- Lambda's asynchronous Invoke. moto's Lambda would need Docker; this emulator has no Lambda,
+  so `POST /2015-03-31/functions/NAME/invocations` (what the SDK sends) is answered 202 and
+  recorded. `GET /_emulator/lambda/invocations` returns them (functionName, invocationType,
+  payload) and clears the list, for the harness to run the function with each payload.
+
 - Scale. moto finds an image by a linear search, so a 20,000-image repository costs
   20,000 comparisons per lookup; images are indexed by digest here. PutImage also searches
   linearly, so `POST /_emulator/ecr/images` {"repositoryName", "images": [{"imageDigest",
@@ -38,6 +43,7 @@ import copy
 import io
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -51,6 +57,8 @@ ACCOUNT_ID = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
 
 _lock = threading.Lock()
 _requests: list[dict] = []
+_invocations: list[dict] = []
+_INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
 
 
 class _IndexedImages(list):
@@ -77,8 +85,28 @@ class _IndexedImages(list):
 
 
 def _patch_moto() -> None:
-    """Digest-indexed image lookup, and real paging for the ECR list calls."""
+    """Digest-indexed image lookup, real paging for the ECR list calls, and a faster router."""
+    from moto import backends
     from moto.ecr import models, responses
+
+    # moto lists its own package folder (about 175 stat calls) to route every request;
+    # the folder does not change while the server runs.
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
+    # moto rebuilds a service's error table for every error it answers (a new factory each
+    # time defeats its cache); the tables never change, so keep one per service.
+    from moto.core import errors
+
+    error_tables: dict = {}
+    create_error_lut = errors.ErrorLookupFactory._create_error_lut
+
+    def cached_error_lut(service_model):
+        key = service_model.metadata.get("serviceId") or id(service_model)
+        if key not in error_tables:
+            error_tables[key] = create_error_lut(service_model)
+        return error_tables[key]
+
+    errors.ErrorLookupFactory._create_error_lut = staticmethod(cached_error_lut)
     from moto.ecr.exceptions import ImageNotFoundException, InvalidParameterException
 
     original_init = models.Repository.__init__
@@ -282,6 +310,23 @@ def _last_scans(environ, start_response) -> list[bytes]:
     return _json_response(start_response, "200 OK", result)
 
 
+def _invoke(environ, start_response, function_name: str) -> list[bytes]:
+    body = _read_body(environ)
+    invocation_type = environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse")
+    try:
+        payload = json.loads(body or b"null")
+    except ValueError:
+        payload = body.decode("utf-8", "replace")
+    entry = {"functionName": function_name, "invocationType": invocation_type, "payload": payload}
+    with _lock:
+        _requests.append({"service": "lambda", "operation": "Invoke", "params": entry, "status": 202})
+        _invocations.append(entry)
+    if invocation_type != "Event":
+        return _json_response(start_response, "400 Bad Request", {"Type": "User", "message": "the emulator runs asynchronous invocations only"})
+    start_response("202 Accepted", [("Content-Length", "0")])
+    return [b""]
+
+
 def application(main_app):
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -299,10 +344,19 @@ def application(main_app):
             return _seed_images(environ, start_response)
         if path == "/_emulator/ecr/last-scans" and method == "GET":
             return _last_scans(environ, start_response)
+        if path == "/_emulator/lambda/invocations" and method == "GET":
+            with _lock:
+                taken = list(_invocations)
+                _invocations.clear()
+            return _json_response(start_response, "200 OK", taken)
+        invoke = _INVOKE_PATH.match(path)
+        if invoke and method == "POST":
+            return _invoke(environ, start_response, urllib.parse.unquote(invoke.group("name")))
         if path.startswith("/moto-api/"):
             if path == "/moto-api/reset":
                 with _lock:
                     _requests.clear()
+                    _invocations.clear()
             return main_app(environ, start_response)
 
         body = _read_body(environ)

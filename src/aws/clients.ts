@@ -5,6 +5,7 @@
  * a client-side rate limiter that slows down when throttled.
  */
 import { ECRClient, ECRClientConfig } from '@aws-sdk/client-ecr';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { AdaptiveRetryStrategy } from '@smithy/core/retry';
@@ -49,4 +50,51 @@ export function createSqsClient(): SQSClient {
 
 export function createSnsClient(): SNSClient {
   return new SNSClient({ retryMode: 'standard', maxAttempts: MAX_ATTEMPTS });
+}
+
+export function createLambdaClient(): LambdaClient {
+  return new LambdaClient({ retryMode: 'standard', maxAttempts: MAX_ATTEMPTS });
+}
+
+/** Any SDK v3 client: what `RetryCounter.attach` needs of it. */
+interface MiddlewareClient {
+  readonly middlewareStack: {
+    add(middleware: (next: (args: any) => Promise<any>) => (args: any) => Promise<any>, options: { step: 'initialize'; name: string }): void;
+  };
+}
+
+function retriesOf(metadata: unknown): number {
+  const attempts = (metadata as { attempts?: unknown } | undefined)?.attempts;
+  return typeof attempts === 'number' && attempts > 1 ? attempts - 1 : 0;
+}
+
+/**
+ * Counts the requests the SDK's retry strategy sent again (throttling, 5xx, network
+ * errors), from the `attempts` it records on every response and error. Handlers publish
+ * the count as a metric, so throttling shows before it turns into failures.
+ */
+export class RetryCounter {
+  private count = 0;
+
+  /** Retries seen since the counter was made. */
+  public get total(): number {
+    return this.count;
+  }
+
+  public attach<C extends MiddlewareClient>(client: C): C {
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          const result = await next(args);
+          this.count += retriesOf(result?.output?.$metadata);
+          return result;
+        } catch (error) {
+          this.count += retriesOf((error as { $metadata?: unknown })?.$metadata);
+          throw error;
+        }
+      },
+      { step: 'initialize', name: 'ecrScanReporterRetryCounter' },
+    );
+    return client;
+  }
 }

@@ -5,6 +5,7 @@
  */
 import {
   DescribeImageScanFindingsCommand,
+  DescribeImagesCommand,
   ECRClient,
   GetRegistryScanningConfigurationCommand,
   ImageDetail,
@@ -45,29 +46,99 @@ export async function getRegistryScanType(ecr: ECRClient): Promise<RegistryScanT
   return response.scanningConfiguration?.scanType === 'ENHANCED' ? 'ENHANCED' : 'BASIC';
 }
 
+/** One DescribeRepositories page: its names, and the token of the page after it. */
+export interface RepositoryPage {
+  readonly names: string[];
+  readonly nextToken?: string;
+}
+
+/** The registry's repositories, page by page, from the start or from `startingToken`. */
+export async function* repositoryPagesFrom(ecr: ECRClient, startingToken?: string): AsyncGenerator<RepositoryPage> {
+  for await (const page of paginateDescribeRepositories({ client: ecr, pageSize: PAGE_SIZE, startingToken }, {})) {
+    const names = (page.repositories ?? []).map((r) => r.repositoryName).filter((n): n is string => typeof n === 'string');
+    yield { names, nextToken: page.nextToken };
+  }
+}
+
 /** Repository names of the registry, page by page. */
 export async function* repositoryNamePages(ecr: ECRClient): AsyncGenerator<string[]> {
-  for await (const page of paginateDescribeRepositories({ client: ecr, pageSize: PAGE_SIZE }, {})) {
-    yield (page.repositories ?? []).map((r) => r.repositoryName).filter((n): n is string => typeof n === 'string');
-  }
+  for await (const page of repositoryPagesFrom(ecr)) yield page.names;
+}
+
+/** One DescribeImages page: one entry per digest, and the token of the page after it. */
+export interface ImagePage {
+  readonly images: ImageDetail[];
+  readonly nextToken?: string;
 }
 
 /**
  * A repository's images, one entry per digest (DescribeImages lists each digest
- * once, with all its tags), page by page so memory stays flat.
+ * once, with all its tags), page by page from the start or from `startingToken`.
+ * Memory stays flat: only the current and the previous page's digests are kept,
+ * to drop a digest that a page boundary repeats.
  */
-export async function* imagePages(ecr: ECRClient, repositoryName: string): AsyncGenerator<ImageDetail[]> {
-  const seen = new Set<string>();
-  for await (const page of paginateDescribeImages({ client: ecr, pageSize: PAGE_SIZE }, { repositoryName })) {
+export async function* imagePagesFrom(ecr: ECRClient, repositoryName: string, startingToken?: string): AsyncGenerator<ImagePage> {
+  let previous = new Set<string>();
+  const pages = paginateDescribeImages({ client: ecr, pageSize: PAGE_SIZE, startingToken }, { repositoryName });
+  for await (const page of pages) {
+    const current = new Set<string>();
     const images: ImageDetail[] = [];
     for (const image of page.imageDetails ?? []) {
-      // A digest must never be evaluated twice, even if a page boundary repeats it.
-      if (!image.imageDigest || seen.has(image.imageDigest)) continue;
-      seen.add(image.imageDigest);
+      if (!image.imageDigest || previous.has(image.imageDigest) || current.has(image.imageDigest)) continue;
+      current.add(image.imageDigest);
       images.push(image);
     }
-    yield images;
+    previous = current;
+    yield { images, nextToken: page.nextToken };
   }
+}
+
+/** A repository's images, one entry per digest, page by page. */
+export async function* imagePages(ecr: ECRClient, repositoryName: string): AsyncGenerator<ImageDetail[]> {
+  for await (const page of imagePagesFrom(ecr, repositoryName)) yield page.images;
+}
+
+/** DescribeImages accepts at most this many image ids per call. */
+export const IMAGE_IDS_PER_CALL = 100;
+
+/**
+ * The details of the given digests, in their order, by DescribeImages with image ids (at
+ * most 100 per call); `missing` lists the digests ECR no longer has. DescribeImages fails
+ * the whole call with ImageNotFoundException when one id is gone, so that case falls back
+ * to one call per digest.
+ */
+export async function describeImagesByDigest(
+  ecr: ECRClient,
+  repositoryName: string,
+  imageDigests: readonly string[],
+): Promise<{ images: ImageDetail[]; missing: string[] }> {
+  if (imageDigests.length > IMAGE_IDS_PER_CALL) throw new Error(`at most ${IMAGE_IDS_PER_CALL} digests per call; got ${imageDigests.length}`);
+  if (imageDigests.length === 0) return { images: [], missing: [] };
+  const describe = async (digests: readonly string[]) =>
+    (await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: digests.map((imageDigest) => ({ imageDigest })) }))).imageDetails ?? [];
+  let details: ImageDetail[];
+  try {
+    details = await describe(imageDigests);
+  } catch (error) {
+    if (errorName(error) !== 'ImageNotFoundException') throw error;
+    details = [];
+    for (const digest of imageDigests) {
+      try {
+        details.push(...(await describe([digest])));
+      } catch (inner) {
+        if (errorName(inner) !== 'ImageNotFoundException') throw inner;
+      }
+    }
+  }
+  const byDigest = new Map(details.map((d) => [d.imageDigest, d]));
+  const images: ImageDetail[] = [];
+  const missing: string[] = [];
+  for (const digest of imageDigests) {
+    const image = byDigest.get(digest);
+    if (image) images.push(image);
+    else missing.push(digest);
+  }
+  return { images, missing };
 }
 
 function nonEmptyCounts(counts: Record<string, number> | undefined): Record<string, number> | undefined {

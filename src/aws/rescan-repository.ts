@@ -2,10 +2,22 @@
  * Walks one repository: every image digest once, its scan state read, the
  * rescan decision applied, and StartImageScan called for the due ones (unless
  * `dryRun`). Shared by the rescan handler and the command-line tool.
+ *
+ * A walk can stop early (`shouldStop`, the handler's time budget) and say where to
+ * resume (`continuation`); a later walk given that position evaluates exactly the
+ * digests not yet evaluated, so no digest is evaluated twice and none is skipped.
  */
 import { ECRClient, ImageDetail } from '@aws-sdk/client-ecr';
 import { mapWithConcurrency } from './concurrency';
-import { StartScanOutcome, errorName, imagePages, readScanState, startScan } from './ecr';
+import {
+  IMAGE_IDS_PER_CALL,
+  StartScanOutcome,
+  describeImagesByDigest,
+  errorName,
+  imagePagesFrom,
+  readScanState,
+  startScan,
+} from './ecr';
 import { ImageScanState, RegistryScanType, RescanDecision, decideRescan } from '../decisions/rescan';
 
 /** The logging calls used here; Powertools' Logger and a console adapter both fit. */
@@ -38,6 +50,22 @@ export interface RescanOptions {
   readonly log: Log;
   /** Called once per digest, in page order. */
   readonly onImage?: (evaluation: ImageEvaluation) => void;
+  /** Where to resume a walk that stopped early. @default - the first page */
+  readonly position?: WalkPosition;
+  /**
+   * Checked before each image is started (after the first, so every walk makes
+   * progress); once true, the walk finishes the images in flight and returns a
+   * `continuation`. @default - never stops early
+   */
+  readonly shouldStop?: () => boolean;
+}
+
+/** Where a walk resumes: pending digests of a page already read, then the page after `nextToken`. */
+export interface WalkPosition {
+  /** The token of the next DescribeImages page; absent: no page is left after `pendingDigests`. */
+  readonly nextToken?: string;
+  /** Digests listed but not yet evaluated, in page order. */
+  readonly pendingDigests?: readonly string[];
 }
 
 export interface RescanCounts {
@@ -53,11 +81,16 @@ export interface RescanCounts {
   skipped: Record<string, number>;
 }
 
+export interface RescanResult extends RescanCounts {
+  /** Present when the walk stopped early: where the next walk resumes. */
+  continuation?: WalkPosition;
+}
+
 function emptyCounts(): RescanCounts {
   return { imagesEvaluated: 0, due: 0, scansStarted: 0, recentlyScanned: 0, quotaExceeded: 0, skipped: {} };
 }
 
-export async function rescanRepository(ecr: ECRClient, repositoryName: string, options: RescanOptions): Promise<RescanCounts> {
+export async function rescanRepository(ecr: ECRClient, repositoryName: string, options: RescanOptions): Promise<RescanResult> {
   const counts = emptyCounts();
   const skip = (reason: string) => (counts.skipped[reason] = (counts.skipped[reason] ?? 0) + 1);
   const policy = { now: options.now, scanExpiryMs: options.scanExpiryMs, registryScanType: options.registryScanType };
@@ -110,9 +143,51 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
     return { ...base, outcome: started.outcome, outcomeMessage: started.message };
   };
 
-  for await (const page of imagePages(ecr, repositoryName)) {
-    const evaluations = await mapWithConcurrency(page, options.concurrency, evaluate);
+  const shouldStop = options.shouldStop;
+  /** Evaluates a prefix of `images` (all of them unless told to stop); returns how many. */
+  const evaluateImages = async (images: readonly ImageDetail[]): Promise<number> => {
+    const evaluations = await mapWithConcurrency(images, options.concurrency, evaluate, shouldStop);
     if (options.onImage) evaluations.forEach(options.onImage);
+    return evaluations.length;
+  };
+  const imageGone = (imageDigest: string) => {
+    counts.imagesEvaluated++;
+    skip('image-gone');
+    options.log.info('Image skipped: deleted since it was listed', { repositoryName, imageDigest });
+    if (options.onImage) {
+      const decision: RescanDecision = { action: 'skip', reason: 'not-scannable', detail: 'the image was deleted since it was listed' };
+      options.onImage({ repositoryName, imageDigest, imageTags: [], state: {}, decision });
+    }
+  };
+  const stopped = () => shouldStop !== undefined && shouldStop();
+
+  // 1. Digests a previous walk listed but did not evaluate, 100 per DescribeImages call.
+  const pending = [...(options.position?.pendingDigests ?? [])];
+  while (pending.length > 0) {
+    if (counts.imagesEvaluated > 0 && stopped()) {
+      return { ...counts, continuation: { nextToken: options.position?.nextToken, pendingDigests: pending } };
+    }
+    const chunk = pending.splice(0, IMAGE_IDS_PER_CALL);
+    const { images, missing } = await describeImagesByDigest(ecr, repositoryName, chunk);
+    missing.forEach(imageGone);
+    const done = await evaluateImages(images);
+    if (done < images.length) {
+      const left = images.slice(done).map((image) => image.imageDigest as string);
+      return { ...counts, continuation: { nextToken: options.position?.nextToken, pendingDigests: [...left, ...pending] } };
+    }
+  }
+  if (options.position && options.position.nextToken === undefined) return counts;
+
+  // 2. The pages, from the first or from the continuation's token.
+  for await (const page of imagePagesFrom(ecr, repositoryName, options.position?.nextToken)) {
+    const done = await evaluateImages(page.images);
+    if (done < page.images.length) {
+      const left = page.images.slice(done).map((image) => image.imageDigest as string);
+      return { ...counts, continuation: { nextToken: page.nextToken, pendingDigests: left } };
+    }
+    if (page.nextToken !== undefined && stopped()) {
+      return { ...counts, continuation: { nextToken: page.nextToken } };
+    }
   }
   return counts;
 }

@@ -26,13 +26,75 @@ export function isRepositoryName(value: unknown): value is string {
   return typeof value === 'string' && value.length >= 2 && value.length <= 256 && REPOSITORY_NAME.test(value);
 }
 
-/** The rescan queue's message: one repository to walk. */
-export interface RescanMessage {
-  readonly repositoryName: string;
+/**
+ * Where a walk that ran out of time resumes: the digests of a page already read but not
+ * yet evaluated, then the page after `nextToken`. Absent `nextToken`: no page is left after
+ * the pending digests.
+ */
+export interface RescanContinuation {
+  /** DescribeImages' token for the next page to read. */
+  readonly nextToken?: string;
+  /** Digests listed but not yet evaluated, in page order. */
+  readonly pendingDigests?: string[];
+  /** 1 for the first continuation of a walk, then 2, 3, ...; at most `MAX_CONTINUATION_PARTS`. */
+  readonly part: number;
 }
 
+/** The rescan queue's message: one repository to walk, from the start or from a continuation. */
+export interface RescanMessage {
+  readonly repositoryName: string;
+  readonly continuation?: RescanContinuation;
+}
+
+/**
+ * A walk (or a dispatch) continues at most this many times. Each part makes progress, so
+ * only a bug could reach it; the message then fails and ends in the dead-letter queue
+ * instead of continuing forever. 20,000 images need a few dozen parts at most.
+ */
+export const MAX_CONTINUATION_PARTS = 10_000;
+
+/** The most digests a continuation carries: one DescribeImages page. */
+export const MAX_PENDING_DIGESTS = 1000;
+
 export function rescanMessageBody(message: RescanMessage): string {
-  return JSON.stringify({ repositoryName: message.repositoryName });
+  const { repositoryName, continuation } = message;
+  return JSON.stringify(continuation ? { repositoryName, continuation } : { repositoryName });
+}
+
+function parsePart(value: unknown, where: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_CONTINUATION_PARTS) {
+    throw new InvalidInputError(`${where}.part must be a whole number from 1 to ${MAX_CONTINUATION_PARTS}: ${preview(value)}`);
+  }
+  return value;
+}
+
+function parseNextToken(value: unknown, where: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') {
+    throw new InvalidInputError(`${where}.nextToken must be a non-empty string: ${preview(value)}`);
+  }
+  return value;
+}
+
+function parseContinuation(value: unknown): RescanContinuation {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidInputError(`message continuation must be an object: ${preview(value)}`);
+  }
+  const c = value as Record<string, unknown>;
+  const part = parsePart(c.part, 'continuation');
+  const nextToken = parseNextToken(c.nextToken, 'continuation');
+  let pendingDigests: string[] | undefined;
+  if (c.pendingDigests !== undefined) {
+    const list = c.pendingDigests;
+    if (!Array.isArray(list) || list.length > MAX_PENDING_DIGESTS || !list.every((d) => typeof d === 'string' && IMAGE_DIGEST.test(d))) {
+      throw new InvalidInputError(`continuation.pendingDigests must be a list of at most ${MAX_PENDING_DIGESTS} image digests: ${preview(list)}`);
+    }
+    pendingDigests = list as string[];
+  }
+  if (nextToken === undefined && (pendingDigests === undefined || pendingDigests.length === 0)) {
+    throw new InvalidInputError(`continuation has nothing to resume: it needs nextToken or pendingDigests: ${preview(value)}`);
+  }
+  return { part, ...(nextToken !== undefined ? { nextToken } : {}), ...(pendingDigests ? { pendingDigests } : {}) };
 }
 
 export function parseRescanMessage(body: string): RescanMessage {
@@ -45,11 +107,35 @@ export function parseRescanMessage(body: string): RescanMessage {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new InvalidInputError(`message body must be a JSON object with repositoryName: ${preview(body)}`);
   }
-  const { repositoryName } = parsed as Record<string, unknown>;
+  const { repositoryName, continuation } = parsed as Record<string, unknown>;
   if (!isRepositoryName(repositoryName)) {
     throw new InvalidInputError(`message repositoryName is not a valid ECR repository name: ${preview(repositoryName)}`);
   }
-  return { repositoryName };
+  return continuation === undefined ? { repositoryName } : { repositoryName, continuation: parseContinuation(continuation) };
+}
+
+/** Dispatch's own continuation: the DescribeRepositories page to list next. */
+export interface DispatchContinuation {
+  readonly nextToken: string;
+  readonly part: number;
+}
+
+/**
+ * The dispatch function's event: the schedule's event (any other content is ignored, so a
+ * test invocation with `{}` runs a full dispatch), or `{"continuation": {...}}` sent by
+ * dispatch itself when a registry is too large for one invocation.
+ */
+export function parseDispatchEvent(event: unknown): DispatchContinuation | undefined {
+  if (typeof event !== 'object' || event === null || !('continuation' in event)) return undefined;
+  const value = (event as { continuation: unknown }).continuation;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidInputError(`dispatch continuation must be an object: ${preview(value)}`);
+  }
+  const c = value as Record<string, unknown>;
+  const part = parsePart(c.part, 'continuation');
+  const nextToken = parseNextToken(c.nextToken, 'continuation');
+  if (nextToken === undefined) throw new InvalidInputError(`dispatch continuation needs nextToken: ${preview(value)}`);
+  return { nextToken, part };
 }
 
 /** The fields of an `aws.ecr` / `ECR Image Scan` event the report uses. */

@@ -67,6 +67,8 @@ export function readDispatchSettings(env: Environment): DispatchSettings {
 
 export interface RescanSettings {
   readonly filter: RepositoryFilter;
+  /** The rescan queue itself: where a walk out of time queues its continuation. */
+  readonly queueUrl: string;
   readonly scanExpiryMs: number;
   readonly imageConcurrency: number;
 }
@@ -75,6 +77,7 @@ export function readRescanSettings(env: Environment): RescanSettings {
   const expirySeconds = integer(env, ENV.SCAN_EXPIRY_SECONDS, DEFAULTS.scanExpiryDays * 86_400, 86_400, 10 * 365 * 86_400);
   return {
     filter: filterFrom(env),
+    queueUrl: required(env, ENV.QUEUE_URL),
     scanExpiryMs: expirySeconds * 1000,
     imageConcurrency: integer(env, ENV.IMAGE_CONCURRENCY, DEFAULTS.imageConcurrency, 1, 50),
   };

@@ -8,7 +8,9 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { createLogger } from './logger';
-import { createEcrClient, createSnsClient } from '../aws/clients';
+import { METRIC } from './metric-names';
+import { addCounts, createMetrics } from './metrics';
+import { RetryCounter, createEcrClient, createSnsClient } from '../aws/clients';
 import { ScanDetails, errorMessage, errorName, readScanDetails } from '../aws/ecr';
 import { parseScanEvent } from '../decisions/inputs';
 import { decideReport, normalizeCounts } from '../decisions/report';
@@ -16,8 +18,10 @@ import { buildReportMessage } from '../decisions/report-message';
 import { readReportSettings } from '../decisions/settings';
 
 const logger = createLogger();
-const ecr = createEcrClient();
-const sns = createSnsClient();
+const metrics = createMetrics();
+const retries = new RetryCounter();
+const ecr = retries.attach(createEcrClient());
+const sns = retries.attach(createSnsClient());
 
 /** Findings read per report before sorting: ECR returns them in no severity order. */
 export const FINDINGS_READ_LIMIT = 5000;
@@ -29,6 +33,25 @@ export interface ReportResult {
 }
 
 export const handler = async (event: unknown, context?: Context): Promise<ReportResult> => {
+  const retriesBefore = retries.total;
+  const totals = { published: 0, belowThreshold: 0, rejected: 0 };
+  try {
+    const result = await report(event, context, totals);
+    if (result.published) totals.published++;
+    if (result.reason === 'below-threshold') totals.belowThreshold++;
+    return result;
+  } finally {
+    addCounts(metrics, {
+      [METRIC.REPORTS_PUBLISHED]: totals.published,
+      [METRIC.REPORTS_BELOW_THRESHOLD]: totals.belowThreshold,
+      [METRIC.INPUTS_REJECTED]: totals.rejected,
+      [METRIC.AWS_RETRIES]: retries.total - retriesBefore,
+    });
+    metrics.publishStoredMetrics();
+  }
+};
+
+async function report(event: unknown, context: Context | undefined, totals: { rejected: number }): Promise<ReportResult> {
   if (context) logger.addContext(context);
   logger.resetKeys();
   const settings = readReportSettings(process.env);
@@ -36,6 +59,7 @@ export const handler = async (event: unknown, context?: Context): Promise<Report
   try {
     scan = parseScanEvent(event);
   } catch (error) {
+    totals.rejected++;
     logger.error('Malformed scan event: failing this invocation; Lambda retries it, then sends it to the dead-letter queue', {
       error: errorMessage(error),
     });
@@ -112,4 +136,4 @@ export const handler = async (event: unknown, context?: Context): Promise<Report
     messageId: response.MessageId,
   });
   return { published: true, reason: decision.reason, messageId: response.MessageId };
-};
+}

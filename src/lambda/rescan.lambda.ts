@@ -3,82 +3,172 @@
  * every digest the rescan decision calls due. Records are processed one at a
  * time; a record that throws fails alone (partial batch response) and the
  * queue's redrive policy moves it to the dead-letter queue after maxReceiveCount.
+ *
+ * Work is bounded by a time budget from the Lambda context. A walk that runs out
+ * of time queues a continuation message (the pending digests of the page it was
+ * on and the next page's token) and finishes its record; records of the batch not
+ * yet started are queued again as they are. Either way the record succeeds, so its
+ * receive count only ever counts failures.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLogger } from './logger';
-import { createEcrClient } from '../aws/clients';
+import { METRIC } from './metric-names';
+import { addCounts, addCountsByReason, createMetrics } from './metrics';
+import { TimeBudget } from './time-budget';
+import { RetryCounter, createEcrClient, createSqsClient } from '../aws/clients';
 import { errorMessage, errorName, getRegistryScanType } from '../aws/ecr';
+import { sendMessages } from '../aws/queue';
 import { rescanRepository } from '../aws/rescan-repository';
-import { parseRescanMessage } from '../decisions/inputs';
+import { MAX_CONTINUATION_PARTS, RescanMessage, parseRescanMessage, rescanMessageBody } from '../decisions/inputs';
 import { readRescanSettings } from '../decisions/settings';
 
 const logger = createLogger();
-const ecr = createEcrClient();
+const metrics = createMetrics();
+const retries = new RetryCounter();
+const ecr = retries.attach(createEcrClient());
+const sqs = retries.attach(createSqsClient());
 const processor = new BatchProcessor(EventType.SQS);
+
+/** What one invocation did, published as metrics when it ends. */
+function emptyTotals() {
+  return {
+    imagesEvaluated: 0,
+    scansStarted: 0,
+    scansSkipped: 0,
+    quotaHits: 0,
+    continuations: 0,
+    inputsRejected: 0,
+    skippedByReason: {} as Record<string, number>,
+  };
+}
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   logger.addContext(context);
-  // A bad configuration fails the invocation: every record is retried, none is dropped.
-  const settings = readRescanSettings(process.env);
-  const registryScanType = await getRegistryScanType(ecr);
+  const budget = new TimeBudget(context);
+  const retriesBefore = retries.total;
+  const totals = emptyTotals();
+  let started = false;
+  try {
+    // A bad configuration fails the invocation: every record is retried, none is dropped.
+    const settings = readRescanSettings(process.env);
+    const registryScanType = await getRegistryScanType(ecr);
 
-  const recordHandler = async (record: SQSRecord): Promise<void> => {
-    logger.appendKeys({ messageId: record.messageId });
-    try {
-      let repositoryName: string;
+    const recordHandler = async (record: SQSRecord): Promise<void> => {
+      logger.appendKeys({ messageId: record.messageId });
       try {
-        ({ repositoryName } = parseRescanMessage(record.body));
-      } catch (error) {
-        logger.error('Malformed rescan message: failing this record; it reaches the dead-letter queue after maxReceiveCount', {
-          error: errorMessage(error),
-          receiveCount: record.attributes?.ApproximateReceiveCount,
-        });
-        throw error;
-      }
-      logger.appendKeys({ repositoryName });
-      if (!settings.filter.matches(repositoryName)) {
-        logger.info('Repository skipped: it does not match the configured patterns');
-        return;
-      }
-      if (registryScanType === 'ENHANCED') {
-        // Queued before the registry switched: Amazon Inspector rescans it, StartImageScan is not allowed.
-        logger.info('Repository skipped: the registry uses enhanced scanning');
-        return;
-      }
-      const now = new Date();
-      try {
-        const counts = await rescanRepository(ecr, repositoryName, {
-          now,
-          scanExpiryMs: settings.scanExpiryMs,
-          registryScanType,
-          concurrency: settings.imageConcurrency,
-          log: logger,
-        });
-        logger.info('Repository rescanned', { registryScanType, ...counts });
-      } catch (error) {
-        if (errorName(error) === 'RepositoryNotFoundException') {
-          // Deleted since dispatch: nothing left to scan, so the message is done.
-          logger.warn('Repository skipped: it no longer exists', { error: errorMessage(error) });
+        let message: RescanMessage;
+        try {
+          message = parseRescanMessage(record.body);
+        } catch (error) {
+          totals.inputsRejected++;
+          logger.error('Malformed rescan message: failing this record; it reaches the dead-letter queue after maxReceiveCount', {
+            error: errorMessage(error),
+            receiveCount: record.attributes?.ApproximateReceiveCount,
+          });
+          throw error;
+        }
+        const { repositoryName, continuation } = message;
+        logger.appendKeys({ repositoryName, ...(continuation ? { part: continuation.part } : {}) });
+        if (!settings.filter.matches(repositoryName)) {
+          logger.info('Repository skipped: it does not match the configured patterns');
           return;
         }
-        logger.error('Rescan failed: failing this record so SQS delivers it again', {
-          errorName: errorName(error),
-          error: errorMessage(error),
-          receiveCount: record.attributes?.ApproximateReceiveCount,
-        });
-        throw error;
+        if (registryScanType === 'ENHANCED') {
+          // Queued before the registry switched: Amazon Inspector rescans it, StartImageScan is not allowed.
+          logger.info('Repository skipped: the registry uses enhanced scanning');
+          return;
+        }
+        if (started && budget.exhausted()) {
+          // Not started, and no time left: queue it again, unchanged, for another invocation.
+          await sendMessages(sqs, settings.queueUrl, [record.body]);
+          totals.continuations++;
+          logger.info('Record deferred: the time budget is spent, so it is queued again unchanged');
+          return;
+        }
+        started = true;
+        try {
+          const result = await rescanRepository(ecr, repositoryName, {
+            now: new Date(),
+            scanExpiryMs: settings.scanExpiryMs,
+            registryScanType,
+            concurrency: settings.imageConcurrency,
+            log: logger,
+            position: continuation,
+            shouldStop: () => budget.exhausted(),
+          });
+          const { continuation: next, ...counts } = result;
+          totals.imagesEvaluated += counts.imagesEvaluated;
+          totals.scansStarted += counts.scansStarted;
+          totals.quotaHits += counts.quotaExceeded;
+          const skipped: Record<string, number> = { ...counts.skipped };
+          if (counts.recentlyScanned > 0) skipped['recently-scanned'] = counts.recentlyScanned;
+          if (counts.quotaExceeded > 0) skipped['quota-exceeded'] = counts.quotaExceeded;
+          for (const [reason, n] of Object.entries(skipped)) {
+            totals.scansSkipped += n;
+            totals.skippedByReason[reason] = (totals.skippedByReason[reason] ?? 0) + n;
+          }
+          if (next) {
+            const part = (continuation?.part ?? 0) + 1;
+            if (part > MAX_CONTINUATION_PARTS) {
+              throw new Error(`the walk of ${repositoryName} reached ${MAX_CONTINUATION_PARTS} parts without finishing`);
+            }
+            const body = rescanMessageBody({
+              repositoryName,
+              continuation: {
+                part,
+                ...(next.nextToken ? { nextToken: next.nextToken } : {}),
+                ...(next.pendingDigests ? { pendingDigests: [...next.pendingDigests] } : {}),
+              },
+            });
+            await sendMessages(sqs, settings.queueUrl, [body]);
+            totals.continuations++;
+            logger.info('Repository rescanned in part: the time budget is spent, the walk continues in a new message', {
+              registryScanType,
+              ...counts,
+              nextPart: part,
+              pendingDigests: next.pendingDigests?.length ?? 0,
+              morePages: next.nextToken !== undefined,
+            });
+          } else {
+            logger.info('Repository rescanned', { registryScanType, ...counts });
+          }
+        } catch (error) {
+          if (errorName(error) === 'RepositoryNotFoundException') {
+            // Deleted since dispatch: nothing left to scan, so the message is done.
+            logger.warn('Repository skipped: it no longer exists', { error: errorMessage(error) });
+            return;
+          }
+          logger.error('Rescan failed: failing this record so SQS delivers it again', {
+            errorName: errorName(error),
+            error: errorMessage(error),
+            receiveCount: record.attributes?.ApproximateReceiveCount,
+          });
+          throw error;
+        }
+      } finally {
+        logger.resetKeys();
       }
-    } finally {
-      logger.resetKeys();
-    }
-  };
+    };
 
-  return processPartialResponse(event, recordHandler, processor, {
-    context,
-    // One repository at a time: concurrency is bounded inside each walk instead.
-    processInParallel: false,
-    // Report every failed record by id rather than throwing; SQS redrive does the rest.
-    throwOnFullBatchFailure: false,
-  });
+    return await processPartialResponse(event, recordHandler, processor, {
+      context,
+      // One repository at a time: concurrency is bounded inside each walk instead.
+      processInParallel: false,
+      // Report every failed record by id rather than throwing; SQS redrive does the rest.
+      throwOnFullBatchFailure: false,
+    });
+  } finally {
+    addCounts(metrics, {
+      [METRIC.IMAGES_EVALUATED]: totals.imagesEvaluated,
+      [METRIC.SCANS_STARTED]: totals.scansStarted,
+      [METRIC.SCANS_SKIPPED]: totals.scansSkipped,
+      [METRIC.QUOTA_HITS]: totals.quotaHits,
+      [METRIC.CONTINUATIONS]: totals.continuations,
+      [METRIC.INPUTS_REJECTED]: totals.inputsRejected,
+      [METRIC.AWS_RETRIES]: retries.total - retriesBefore,
+    });
+    addCountsByReason(metrics, METRIC.SCANS_SKIPPED, totals.skippedByReason);
+    metrics.publishStoredMetrics();
+  }
 };

@@ -1,4 +1,4 @@
-import { App, Stack, Validations, aws_iam as iam, aws_sns as sns, aws_sqs as sqs } from 'aws-cdk-lib';
+import { App, Stack, Validations, aws_iam as iam, aws_kms as kms, aws_sns as sns, aws_sqs as sqs } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { EcrScanReporter } from '../../src';
@@ -29,6 +29,15 @@ describe('cdk-nag AwsSolutions', () => {
     for (const v of violations) {
       for (const r of v.violatingResources) expect(r.constructPath).not.toContain('ScanReporter');
     }
+  });
+
+  test('with the alarm topic and the dashboard, still no violation', () => {
+    const stack = new Stack(new App(), 'NagMonitoring');
+    const key = new kms.Key(stack, 'AlarmKey', { enableKeyRotation: true });
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    const alarmTopic = new sns.Topic(stack, 'AlarmTopic', { masterKey: key, enforceSSL: true });
+    new EcrScanReporter(stack, 'ScanReporter', { alarmTopic, createDashboard: true });
+    expect(new AwsSolutionsChecks().validateScope(stack).violations).toEqual([]);
   });
 
   test('every acknowledgment names a rule or finding and gives a reason', () => {

@@ -49,15 +49,22 @@ describe('readDispatchSettings', () => {
 });
 
 describe('readRescanSettings', () => {
+  test('the rescan queue URL is required: a walk out of time queues its continuation there', () => {
+    expect(message(() => readRescanSettings({}))).toBe(
+      'environment variable RESCAN_QUEUE_URL is not set; it is set by the EcrScanReporter construct',
+    );
+    expect(readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL }).queueUrl).toBe(QUEUE_URL);
+  });
+
   test('defaults when unset: 7-day expiry, 5 images at once, every repository', () => {
-    const settings = readRescanSettings({});
+    const settings = readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL });
     expect(settings.scanExpiryMs).toBe(7 * DAY_MS);
     expect(settings.imageConcurrency).toBe(5);
     expect(settings.filter.matches('x/y')).toBe(true);
   });
 
   test('empty values fall back to the defaults', () => {
-    const settings = readRescanSettings({ SCAN_EXPIRY_SECONDS: '', IMAGE_CONCURRENCY: '' });
+    const settings = readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, SCAN_EXPIRY_SECONDS: '', IMAGE_CONCURRENCY: '' });
     expect(settings.scanExpiryMs).toBe(7 * DAY_MS);
     expect(settings.imageConcurrency).toBe(5);
   });
@@ -68,7 +75,7 @@ describe('readRescanSettings', () => {
     ['1209600', 14 * DAY_MS],
     ['315360000', 3650 * DAY_MS],
   ])('SCAN_EXPIRY_SECONDS=%s gives %i ms', (raw, expectedMs) => {
-    expect(readRescanSettings({ SCAN_EXPIRY_SECONDS: raw }).scanExpiryMs).toBe(expectedMs);
+    expect(readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, SCAN_EXPIRY_SECONDS: raw }).scanExpiryMs).toBe(expectedMs);
   });
 
   test.each([
@@ -83,7 +90,7 @@ describe('readRescanSettings', () => {
     ['NaN', 'NaN'],
     ['Infinity', 'Infinity'],
   ])('SCAN_EXPIRY_SECONDS=%j (%s) throws quoting the value', (raw) => {
-    const text = message(() => readRescanSettings({ SCAN_EXPIRY_SECONDS: raw }));
+    const text = message(() => readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, SCAN_EXPIRY_SECONDS: raw }));
     expect(text).toContain('SCAN_EXPIRY_SECONDS must be an integer from 86400 to 315360000');
     expect(text).toContain(JSON.stringify(raw));
   });
@@ -93,23 +100,23 @@ describe('readRescanSettings', () => {
     ['12', 12],
     ['50', 50],
   ])('IMAGE_CONCURRENCY=%s', (raw, expected) => {
-    expect(readRescanSettings({ IMAGE_CONCURRENCY: raw }).imageConcurrency).toBe(expected);
+    expect(readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, IMAGE_CONCURRENCY: raw }).imageConcurrency).toBe(expected);
   });
 
   test.each(['0', '51', '-1', 'five', '2.5'])('IMAGE_CONCURRENCY=%j throws quoting the value', (raw) => {
-    const text = message(() => readRescanSettings({ IMAGE_CONCURRENCY: raw }));
+    const text = message(() => readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, IMAGE_CONCURRENCY: raw }));
     expect(text).toContain('IMAGE_CONCURRENCY must be an integer from 1 to 50');
     expect(text).toContain(JSON.stringify(raw));
   });
 
   test('patterns are read too', () => {
-    const settings = readRescanSettings({ REPOSITORY_PATTERN: '^prod/' });
+    const settings = readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, REPOSITORY_PATTERN: '^prod/' });
     expect(settings.filter.matches('prod/api')).toBe(true);
     expect(settings.filter.matches('dev/api')).toBe(false);
   });
 
   test('an invalid pattern throws', () => {
-    expect(message(() => readRescanSettings({ EXCLUDE_PATTERN: '(' }))).toContain('excludePattern is not a valid JavaScript regular expression');
+    expect(message(() => readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, EXCLUDE_PATTERN: '(' }))).toContain('excludePattern is not a valid JavaScript regular expression');
   });
 });
 
@@ -189,7 +196,7 @@ describe('readReportSettings', () => {
 
 describe('strict parsing', () => {
   test.each(['0x15180', '8.64e4', ' 86400 ', '+86400'])('SCAN_EXPIRY_SECONDS %j is refused: digits only', (raw) => {
-    expect(() => readRescanSettings({ SCAN_EXPIRY_SECONDS: raw })).toThrow(
+    expect(() => readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, SCAN_EXPIRY_SECONDS: raw })).toThrow(
       `environment variable SCAN_EXPIRY_SECONDS must be an integer from 86400 to 315360000; got ${JSON.stringify(raw)}`,
     );
   });

@@ -48,6 +48,7 @@ beforeEach(() => {
     EXCLUDE_PATTERN: '-sandbox$',
     SCAN_EXPIRY_SECONDS: String(7 * 86_400),
     IMAGE_CONCURRENCY: '5',
+    RESCAN_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/RescanQueue',
   };
   ecrMock.reset();
   ecrMock.on(GetRegistryScanningConfigurationCommand).resolves(loadSdkFixture('get-registry-scanning-configuration-basic.json'));
