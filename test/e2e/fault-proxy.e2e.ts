@@ -8,7 +8,7 @@ import { CreateRepositoryCommand, DescribeRepositoriesCommand, ECRClient } from 
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { isThrottlingError, isTransientError } from '@smithy/core/retry';
-import { FAULT_KINDS, FaultKind, FaultProxy, FaultProxyOptions, FaultRates, drawFault, summarize } from './fault-proxy';
+import { FAULT_KINDS, FaultKind, FaultProxy, FaultProxyOptions, FaultRates, drawFault, drawKey, summarize } from './fault-proxy';
 import { recognizeNodeErrors, useEmulator } from './harness';
 import { drainQueue } from '../../local/pipeline';
 import { MAX_ATTEMPTS, createEcrClient } from '../../src/aws/clients';
@@ -54,6 +54,14 @@ test('the draws take the configured shares of requests', async () => {
   const expected = { 'throttling': 4000, 'server-error': 1200, 'drop': 600, 'drop-after-forward': 600, 'none': 13_600 };
   for (const [kind, count] of Object.entries(expected)) expect([kind, Math.abs(counts[kind] - count) <= 1]).toEqual([kind, true]);
   await expect(FaultProxy.start({ target: 'http://127.0.0.1:1', seed: 1, rates: { ...rates, throttling: 0.95 } })).rejects.toThrow(/more than 1/);
+});
+
+test('a request is drawn for by its content, whatever the time or the local port it quotes', () => {
+  const publish = (at: string) => new URLSearchParams({ Action: 'Publish', Message: JSON.stringify({ default: JSON.stringify({ scanCompletedAt: at }) }) }).toString();
+  expect(drawKey(publish('2026-11-27T10:00:00.000Z'))).toBe(drawKey(publish('2026-11-28T23:59:59.999Z')));
+  expect(drawKey(publish('2026-11-27T10:00:00.000Z'))).toContain('"scanCompletedAt\\":\\"<time>');
+  expect(drawKey('{"QueueUrl":"http://127.0.0.1:40001/123456789012/rescan"}')).toBe(drawKey('{"QueueUrl":"http://127.0.0.1:40002/123456789012/rescan"}'));
+  expect(drawKey('{"repositoryName":"shop/web"}')).not.toBe(drawKey('{"repositoryName":"shop/api"}'));
 });
 
 test('the same seed injects the same faults into the same requests, whatever their order; another seed does not', async () => {

@@ -20,10 +20,10 @@
  *   Publish delivers twice.
  *
  * Which request gets which fault is decided by a seeded PRNG (mulberry32), drawn per
- * request from (seed, service, operation, body, how many times that exact request was
- * seen): the same seed gives the same faults to the same requests, also when the handlers
- * run requests concurrently and their arrival order varies. A retry sends the same body,
- * so attempt N of a call has its own draw.
+ * request from (seed, service, operation, body without its timestamps, how many times that
+ * exact request was seen): the same seed gives the same faults to the same requests, also
+ * when the handlers run requests concurrently and their arrival order varies, and from one
+ * run to the next. A retry sends the same body, so attempt N of a call has its own draw.
  *
  * The emulator's own paths (/_emulator/, /moto-api/) and services other than ECR, SQS and
  * SNS are forwarded untouched. Every request is recorded with its SDK attempt number and
@@ -191,6 +191,26 @@ export function errorShapes(service: FaultService, kind: 'throttling' | 'server-
   }
 }
 
+/** A queue URL names the proxy's own port, which changes from run to run. */
+const LOOPBACK_ENDPOINT = /https?:\/\/(127\.0\.0\.1|localhost):\d+/g;
+const ISO_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})/g;
+
+/**
+ * What identifies a request for its draw: its body, form-decoded, with ISO-8601 times and
+ * loopback endpoints left out. A request can carry the time of the run (a report quotes when
+ * its scan completed) or a port (a queue URL), and the same request must get the same draw
+ * in every run.
+ */
+export function drawKey(body: string): string {
+  let text = body;
+  try {
+    text = decodeURIComponent(body.replace(/\+/g, ' '));
+  } catch {
+    // Not form-encoded after all: keep it as sent.
+  }
+  return text.replace(ISO_TIME, '<time>').replace(LOOPBACK_ENDPOINT, '<endpoint>');
+}
+
 /** The fault for a uniform draw `u` in [0, 1): the kinds take consecutive slices of the interval. */
 export function drawFault(u: number, rates: FaultRates): FaultKind | undefined {
   for (const kind of FAULT_KINDS) {
@@ -272,7 +292,7 @@ export class FaultProxy {
 
   /** The fault (or none) and the error shape for a request, from its own PRNG draw. */
   private decide(service: string, operation: string, body: string): { fault?: FaultKind; shape?: ErrorShape } {
-    const key = `${service}\n${operation}\n${body}`;
+    const key = `${service}\n${operation}\n${drawKey(body)}`;
     const occurrence = this.seen.get(key) ?? 0;
     this.seen.set(key, occurrence + 1);
     if (!this.enabled || !FAULTED_SERVICES.includes(service)) return {};
