@@ -176,6 +176,20 @@ project.addTask('demo', {
   ],
 });
 
+// The benchmark (issue 6): this library against the Python tool ecr-scan-reporter 0.4.8 on the
+// emulator, and the handler bundle budgets. A script that prints figures, never a test.
+// `npm run bench -- --help` lists its options; .bench/ holds the Python tool's venv and the results.
+project.addTask('bench', {
+  description: 'Benchmark the daily cycle against ecr-scan-reporter 0.4.8 (Python) on the local emulator, and the handler bundle budgets',
+  steps: [
+    { spawn: 'bundle' },
+    { spawn: installEmulator.name },
+    { exec: 'ts-node --transpile-only --project tsconfig.dev.json local/bench/bench.ts', receiveArgs: true },
+  ],
+});
+project.gitignore.exclude('/.bench/');
+project.addPackageIgnore('/.bench/');
+
 // --- Python and Java packages, consumers, rosetta (issue 4) ---
 // README examples: `jsii-rosetta extract --strict` compiles every TypeScript example of the
 // README against the built assembly and translates it (into .jsii.tabl.json, which jsii-pacmak

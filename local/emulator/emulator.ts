@@ -195,6 +195,11 @@ export class Emulator {
     }
   }
 
+  /** Creates repositories in bulk, as CreateRepository with its defaults would (see server.py). */
+  public async seedRepositories(repositoryNames: readonly string[]): Promise<void> {
+    await this.call('POST', '/_emulator/ecr/repositories', { repositoryNames, region: this.region });
+  }
+
   /** The asynchronous Lambda invocations made since the last call (see server.py), oldest first. */
   public async takeInvocations(): Promise<LambdaInvocation[]> {
     return (await this.call('GET', '/_emulator/lambda/invocations')) as LambdaInvocation[];

@@ -34,7 +34,8 @@ AWS API is moto's own, untouched. This wrapper adds, under /_emulator/:
   20,000 comparisons per lookup; images are indexed by digest here. PutImage also searches
   linearly, so `POST /_emulator/ecr/images` {"repositoryName", "images": [{"imageDigest",
   "tags", "pushedAt", "lastScan", "findings"}...]} adds images to an existing repository in
-  bulk, each as PutImage would have made it.
+  bulk, each as PutImage would have made it. `POST /_emulator/ecr/repositories`
+  {"repositoryNames": [...]} creates repositories in bulk, as CreateRepository with defaults.
 """
 
 import argparse
@@ -107,6 +108,15 @@ def _patch_moto() -> None:
         return error_tables[key]
 
     errors.ErrorLookupFactory._create_error_lut = staticmethod(cached_error_lut)
+    # moto's SQS checks every message's visibility through datetime arithmetic several
+    # times per request: 1,000 queued messages made a receive take seconds. The clock
+    # read is the same, only cheaper.
+    import time
+
+    from moto.sqs import models as sqs_models
+
+    unix_time_millis = sqs_models.unix_time_millis
+    sqs_models.unix_time_millis = lambda dt=None: time.time() * 1000.0 if dt is None else unix_time_millis(dt)
     from moto.ecr.exceptions import ImageNotFoundException, InvalidParameterException
 
     original_init = models.Repository.__init__
@@ -254,6 +264,16 @@ def _seed_image_scan(environ, start_response) -> list[bytes]:
     return _json_response(start_response, "200 OK", {"ok": True})
 
 
+def _seed_repositories(environ, start_response) -> list[bytes]:
+    from moto.ecr.models import ecr_backends
+
+    body = json.loads(_read_body(environ) or b"{}")
+    backend = ecr_backends[ACCOUNT_ID][body.get("region", "us-east-1")]
+    for name in body["repositoryNames"]:
+        backend.create_repository(name, None, None, None, "MUTABLE", [])
+    return _json_response(start_response, "200 OK", {"created": len(body["repositoryNames"])})
+
+
 def _seed_images(environ, start_response) -> list[bytes]:
     from moto.ecr.models import Image, ecr_backends
 
@@ -340,6 +360,8 @@ def application(main_app):
             return _json_response(start_response, "200 OK", {"ok": True})
         if path == "/_emulator/ecr/image-scan" and method == "POST":
             return _seed_image_scan(environ, start_response)
+        if path == "/_emulator/ecr/repositories" and method == "POST":
+            return _seed_repositories(environ, start_response)
         if path == "/_emulator/ecr/images" and method == "POST":
             return _seed_images(environ, start_response)
         if path == "/_emulator/ecr/last-scans" and method == "GET":

@@ -186,7 +186,7 @@ export function createDashboard(scope: Construct, r: MonitoredResources, alarms:
     new cloudwatch.GraphWidget({ title: 'Scans skipped, by reason', width: 8, height: 6, stacked: true, left: [skippedByReason] }),
   );
   dashboard.addWidgets(
-    counts('Reports', [METRIC.REPORTS_PUBLISHED, METRIC.REPORTS_BELOW_THRESHOLD]),
+    counts('Reports', [METRIC.REPORTS_PUBLISHED, METRIC.REPORTS_BELOW_THRESHOLD, METRIC.REPORTS_SKIPPED]),
     counts('Refusals, retries and rejected inputs', [METRIC.QUOTA_HITS, METRIC.AWS_RETRIES, METRIC.INPUTS_REJECTED]),
     new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 8, height: 6, alarms }),
   );

@@ -149,6 +149,8 @@ export interface ScanEvent {
   readonly scanStatus: string;
   /** `finding-severity-counts` as sent: may be absent; normalized by the report decision. */
   readonly rawSeverityCounts: unknown;
+  /** Entries of `image-tags` dropped because they were not non-empty strings (the handler logs them). */
+  readonly ignoredTags: number;
 }
 
 export function parseScanEvent(event: unknown): ScanEvent {
@@ -182,12 +184,23 @@ export function parseScanEvent(event: unknown): ScanEvent {
   if (rawTags !== undefined && rawTags !== null && !Array.isArray(rawTags)) {
     throw new InvalidInputError(`detail.image-tags must be a list: ${preview(rawTags)}`);
   }
-  const imageTags = ((rawTags as unknown[] | undefined | null) ?? []).filter((t): t is string => typeof t === 'string' && t !== '');
+  const tagEntries = (rawTags as unknown[] | undefined | null) ?? [];
+  const imageTags = tagEntries.filter((t): t is string => typeof t === 'string' && t !== '');
   const accountId = typeof e.account === 'string' ? e.account : '';
   const region = typeof e.region === 'string' ? e.region : '';
   if (!/^\d{12}$/.test(accountId) || region === '') {
     throw new InvalidInputError(`event account and region are required: ${preview(e.account)} / ${preview(e.region)}`);
   }
   const time = typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time)) ? new Date(e.time) : undefined;
-  return { accountId, region, time, repositoryName, imageDigest, imageTags, scanStatus, rawSeverityCounts: d['finding-severity-counts'] };
+  return {
+    accountId,
+    region,
+    time,
+    repositoryName,
+    imageDigest,
+    imageTags,
+    scanStatus,
+    rawSeverityCounts: d['finding-severity-counts'],
+    ignoredTags: tagEntries.length - imageTags.length,
+  };
 }

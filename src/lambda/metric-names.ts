@@ -32,4 +32,9 @@ export const METRIC = {
   REPORTS_PUBLISHED: 'ReportsPublished',
   /** Report: completed scans whose counts stayed below every threshold. */
   REPORTS_BELOW_THRESHOLD: 'ReportsBelowThreshold',
+  /**
+   * Report: scan events with no report for another reason, with dimension `reason`
+   * (repository-not-selected, scan-failed-not-reported, unexpected-scan-status).
+   */
+  REPORTS_SKIPPED: 'ReportsSkipped',
 } as const;

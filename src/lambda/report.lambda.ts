@@ -9,7 +9,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { createLogger } from './logger';
 import { METRIC } from './metric-names';
-import { addCounts, createMetrics } from './metrics';
+import { addCounts, addCountsByReason, createMetrics } from './metrics';
 import { RetryCounter, createEcrClient, createSnsClient } from '../aws/clients';
 import { ScanDetails, errorMessage, errorName, readScanDetails } from '../aws/ecr';
 import { parseScanEvent } from '../decisions/inputs';
@@ -34,19 +34,22 @@ export interface ReportResult {
 
 export const handler = async (event: unknown, context?: Context): Promise<ReportResult> => {
   const retriesBefore = retries.total;
-  const totals = { published: 0, belowThreshold: 0, rejected: 0 };
+  const totals = { published: 0, belowThreshold: 0, rejected: 0, skipped: {} as Record<string, number> };
   try {
     const result = await report(event, context, totals);
     if (result.published) totals.published++;
-    if (result.reason === 'below-threshold') totals.belowThreshold++;
+    else if (result.reason === 'below-threshold') totals.belowThreshold++;
+    else totals.skipped[result.reason] = 1;
     return result;
   } finally {
     addCounts(metrics, {
       [METRIC.REPORTS_PUBLISHED]: totals.published,
       [METRIC.REPORTS_BELOW_THRESHOLD]: totals.belowThreshold,
+      [METRIC.REPORTS_SKIPPED]: Object.values(totals.skipped).reduce((a, b) => a + b, 0),
       [METRIC.INPUTS_REJECTED]: totals.rejected,
       [METRIC.AWS_RETRIES]: retries.total - retriesBefore,
     });
+    addCountsByReason(metrics, METRIC.REPORTS_SKIPPED, totals.skipped);
     metrics.publishStoredMetrics();
   }
 };
@@ -66,6 +69,9 @@ async function report(event: unknown, context: Context | undefined, totals: { re
     throw error;
   }
   logger.appendKeys({ repositoryName: scan.repositoryName, imageDigest: scan.imageDigest });
+  if (scan.ignoredTags > 0) {
+    logger.warn('Ignored image-tags entries that are not non-empty strings', { ignoredTags: scan.ignoredTags });
+  }
 
   if (!settings.filter.matches(scan.repositoryName)) {
     logger.info('Report skipped: the repository does not match the configured patterns');

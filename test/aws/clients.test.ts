@@ -4,9 +4,10 @@
  * replaces `send` and so bypasses retries altogether. Fake timers make the
  * SDK's back-off instant.
  */
-import { DescribeImagesCommand, ECRClient, StartImageScanCommand } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, StartImageScanCommand } from '@aws-sdk/client-ecr';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { DIGESTS, PER_IMAGE_QUOTA_MESSAGE, settle } from './helpers';
-import { MAX_ATTEMPTS, createEcrClient, createSnsClient, createSqsClient } from '../../src/aws/clients';
+import { MAX_ATTEMPTS, RetryCounter, createEcrClient, createLambdaClient, createSnsClient, createSqsClient } from '../../src/aws/clients';
 import { startScan } from '../../src/aws/ecr';
 
 process.env.AWS_REGION = 'us-east-1';
@@ -22,7 +23,7 @@ interface FakeResponse {
 }
 
 /** Puts a fake HTTP handler under the client's middleware stack; answers in order, repeating the last. */
-function fakeHttp(client: ECRClient, answers: FakeResponse[]) {
+function fakeHttp(client: { config: object }, answers: FakeResponse[]) {
   const targets: string[] = [];
   const handler = {
     handle: async (request: { headers: Record<string, string> }) => {
@@ -67,11 +68,14 @@ afterEach(() => {
 });
 
 describe('client settings', () => {
-  test('ECR uses adaptive retry with 5 attempts; SQS and SNS standard retry with 5 attempts', async () => {
+  test('ECR uses adaptive retry with 5 attempts; SQS, SNS and Lambda standard retry with 5 attempts', async () => {
     expect(MAX_ATTEMPTS).toBe(5);
     const ecr = createEcrClient();
     const sqs = createSqsClient();
     const sns = createSnsClient();
+    const lambda = createLambdaClient();
+    expect(await lambda.config.maxAttempts()).toBe(5);
+    expect(await retryModeOf(lambda)).toBe('standard');
     // ECR's attempts are checked by behaviour below (5 requests for a persistent ThrottlingException).
     expect(await retryModeOf(ecr)).toBe('adaptive');
     expect(await sqs.config.maxAttempts()).toBe(5);
@@ -146,5 +150,103 @@ describe('createEcrClient retries', () => {
 
     expect(result).toBe('UnsupportedImageTypeException');
     expect(http.targets).toHaveLength(1);
+  });
+});
+
+describe('RetryCounter', () => {
+  const THROTTLED: FakeResponse = { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } };
+  const IMAGES: FakeResponse = { status: 200, body: { imageDetails: [{ repositoryName: REPOSITORY, imageDigest: DIGESTS.other }] } };
+  const listImages = () => new DescribeImagesCommand({ repositoryName: REPOSITORY });
+
+  test.each<[string, FakeResponse[], number]>([
+    ['no retry', [IMAGES], 0],
+    ['one throttle, then success', [THROTTLED, IMAGES], 1],
+    ['three throttles, then success', [THROTTLED, THROTTLED, THROTTLED, IMAGES], 3],
+    ['a 503, then success', [{ status: 503, body: { __type: 'ServiceUnavailableException', message: 'try later' } }, IMAGES], 1],
+  ])('a request that succeeds after %s counts that many retries', async (_label, answers, expected) => {
+    const counter = new RetryCounter();
+    const ecr = counter.attach(createEcrClient());
+    const http = fakeHttp(ecr, answers);
+
+    const response = await withFastClock(() => ecr.send(listImages()));
+
+    expect(response.imageDetails?.[0].imageDigest).toBe(DIGESTS.other);
+    expect(http.targets).toHaveLength(expected + 1);
+    expect(counter.total).toBe(expected);
+  });
+
+  test('a request that fails after every attempt counts its retries, and its error is thrown unchanged', async () => {
+    const counter = new RetryCounter();
+    const ecr = counter.attach(createEcrClient());
+    const http = fakeHttp(ecr, [THROTTLED]);
+
+    await expect(withFastClock(() => ecr.send(listImages()))).rejects.toMatchObject({ name: 'ThrottlingException', message: 'Rate exceeded' });
+
+    expect(http.targets).toHaveLength(MAX_ATTEMPTS);
+    expect(counter.total).toBe(MAX_ATTEMPTS - 1);
+  });
+
+  test('a request that fails after some retries with a non-retryable error counts those retries', async () => {
+    const counter = new RetryCounter();
+    const ecr = counter.attach(createEcrClient());
+    fakeHttp(ecr, [THROTTLED, THROTTLED, { status: 400, body: { __type: 'RepositoryNotFoundException', message: 'gone' } }]);
+
+    await expect(withFastClock(() => ecr.send(listImages()))).rejects.toMatchObject({ name: 'RepositoryNotFoundException' });
+
+    expect(counter.total).toBe(2);
+  });
+
+  test.each<[string, FakeResponse]>([
+    ['a non-retryable error', { status: 400, body: { __type: 'AccessDeniedException', message: 'not authorized' } }],
+    ['StartImageScan\'s per-image quota (final, not retried)', { status: 400, body: { __type: 'LimitExceededException', message: PER_IMAGE_QUOTA_MESSAGE } }],
+  ])('%s, sent once, counts no retry', async (_label, answer) => {
+    const counter = new RetryCounter();
+    const ecr = counter.attach(createEcrClient());
+    const http = fakeHttp(ecr, [answer]);
+
+    const scan = new StartImageScanCommand({ repositoryName: REPOSITORY, imageId: { imageDigest: DIGESTS.fresh } });
+    await expect(withFastClock(() => ecr.send(scan))).rejects.toMatchObject({ name: answer.body.__type });
+
+    expect(http.targets).toHaveLength(1);
+    expect(counter.total).toBe(0);
+  });
+
+  test('one counter adds up the retries of every request of every client it is attached to', async () => {
+    const counter = new RetryCounter();
+    const ecr = createEcrClient();
+    const sqs = createSqsClient();
+    expect(counter.attach(ecr)).toBe(ecr);
+    expect(counter.attach(sqs)).toBe(sqs);
+    fakeHttp(ecr, [THROTTLED, IMAGES]);
+    const sqsHttp = fakeHttp(sqs, [
+      { status: 500, body: { __type: 'InternalError', message: 'internal' } },
+      { status: 500, body: { __type: 'InternalError', message: 'internal' } },
+      // The SQS client checks the body's MD5: this one is md5('{}').
+      { status: 200, body: { Successful: [{ Id: '0', MessageId: 'm-0', MD5OfMessageBody: '99914b932bd37a50b983c5e7c90ae93b' }], Failed: [] } },
+    ]);
+
+    await withFastClock(() => ecr.send(listImages()));
+    expect(counter.total).toBe(1);
+    const sent = await withFastClock(() =>
+      sqs.send(new SendMessageBatchCommand({ QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/q', Entries: [{ Id: '0', MessageBody: '{}' }] })),
+    );
+    expect(sent.Successful).toHaveLength(1);
+    expect(sqsHttp.targets).toHaveLength(3);
+    expect(counter.total).toBe(3);
+  });
+
+  test('counters are independent, and a client without one counts nothing', async () => {
+    const a = new RetryCounter();
+    const b = new RetryCounter();
+    const counted = a.attach(createEcrClient());
+    const other = createEcrClient();
+    fakeHttp(counted, [THROTTLED, IMAGES]);
+    fakeHttp(other, [THROTTLED, THROTTLED, IMAGES]);
+
+    await withFastClock(() => counted.send(listImages()));
+    await withFastClock(() => other.send(listImages()));
+
+    expect(a.total).toBe(1);
+    expect(b.total).toBe(0);
   });
 });

@@ -120,8 +120,10 @@ export interface LogLine {
 }
 
 export interface LogCapture {
-  /** Every JSON log line written to stdout or stderr since the capture began. */
+  /** Every log line (JSON with a `level`) written to stdout or stderr since the capture began. */
   lines(): LogLine[];
+  /** Every CloudWatch embedded-metric-format line (JSON with `_aws`) written since the capture began. */
+  metricLines(): Record<string, unknown>[];
   restore(): void;
 }
 
@@ -134,22 +136,68 @@ export function captureLogs(): LogCapture {
   };
   const out = jest.spyOn(process.stdout, 'write').mockImplementation(record as typeof process.stdout.write);
   const err = jest.spyOn(process.stderr, 'write').mockImplementation(record as typeof process.stderr.write);
+  const json = (): Record<string, unknown>[] =>
+    chunks
+      .join('')
+      .split('\n')
+      .filter((line) => line.trim().startsWith('{'))
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
   return {
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((line) => line.trim().startsWith('{'))
-        .flatMap((line) => {
-          try {
-            return [JSON.parse(line) as LogLine];
-          } catch {
-            return [];
-          }
-        }),
+    lines: () => json().filter((line): line is LogLine => typeof line.level === 'string' && typeof line.message === 'string'),
+    metricLines: () => json().filter((line) => typeof line._aws === 'object' && line._aws !== null),
     restore: () => {
       out.mockRestore();
       err.mockRestore();
     },
   };
+}
+
+/** One metric value from a CloudWatch embedded-metric-format (EMF) line, with its dimensions. */
+export interface EmfMetric {
+  readonly namespace: string;
+  readonly name: string;
+  readonly unit: string;
+  readonly value: unknown;
+  /** Dimension name to value, e.g. { service: 'ecr-scan-reporter', reason: 'fresh' }. */
+  readonly dimensions: Record<string, unknown>;
+}
+
+/**
+ * The metrics of every EMF line among `lines` (those with `_aws.CloudWatchMetrics`, as
+ * Powertools Metrics writes them to stdout), one entry per metric and line, in order.
+ */
+export function emfMetrics(lines: readonly Record<string, unknown>[]): EmfMetric[] {
+  return lines.flatMap((line) => {
+    type Directive = { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] };
+    const aws = line._aws as { CloudWatchMetrics?: Directive[] } | undefined;
+    return (aws?.CloudWatchMetrics ?? []).flatMap((directive) =>
+      directive.Metrics.map((metric) => ({
+        namespace: directive.Namespace,
+        name: metric.Name,
+        unit: metric.Unit,
+        value: line[metric.Name],
+        dimensions: Object.fromEntries(directive.Dimensions.flat().map((d) => [d, line[d]])),
+      })),
+    );
+  });
+}
+
+/**
+ * The metrics of `lines` without a dimension other than `service`, by name: the counts
+ * a handler publishes once per invocation. Fails when a name appears twice.
+ */
+export function invocationMetrics(lines: readonly Record<string, unknown>[]): Record<string, unknown> {
+  const counts: Record<string, unknown> = {};
+  for (const metric of emfMetrics(lines)) {
+    if (Object.keys(metric.dimensions).some((d) => d !== 'service')) continue;
+    if (metric.name in counts) throw new Error(`metric ${metric.name} published more than once`);
+    counts[metric.name] = metric.value;
+  }
+  return counts;
 }

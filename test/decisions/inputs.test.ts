@@ -1,4 +1,14 @@
-import { InvalidInputError, isRepositoryName, parseRescanMessage, parseScanEvent, rescanMessageBody } from '../../src/decisions/inputs';
+import {
+  InvalidInputError,
+  MAX_CONTINUATION_PARTS,
+  MAX_PENDING_DIGESTS,
+  RescanMessage,
+  isRepositoryName,
+  parseDispatchEvent,
+  parseRescanMessage,
+  parseScanEvent,
+  rescanMessageBody,
+} from '../../src/decisions/inputs';
 import completeEvent from '../fixtures/decisions/ecr-image-scan-complete.json';
 import failedEvent from '../fixtures/decisions/ecr-image-scan-failed.json';
 import untaggedEvent from '../fixtures/decisions/ecr-image-scan-untagged-no-counts.json';
@@ -90,6 +100,137 @@ describe('parseRescanMessage', () => {
   });
 });
 
+/** A valid sha256 digest, different for each n. */
+const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
+
+describe('the continuation limits', () => {
+  test('a walk continues at most 10,000 times; a continuation carries at most one DescribeImages page of digests', () => {
+    expect(MAX_CONTINUATION_PARTS).toBe(10_000);
+    expect(MAX_PENDING_DIGESTS).toBe(1000);
+  });
+});
+
+describe('parseRescanMessage with a continuation', () => {
+  const withContinuation = (continuation: unknown) => JSON.stringify({ repositoryName: 'team/payments-api', continuation });
+
+  test.each<[string, Record<string, unknown>]>([
+    ['a next token only', { part: 1, nextToken: 'eyJvZmZzZXQiOjEwMDB9' }],
+    ['pending digests only (the last page)', { part: 2, pendingDigests: [digest(1), digest(2)] }],
+    ['both', { part: 3, nextToken: 'tok', pendingDigests: [digest(3)] }],
+    ['an empty digest list next to a token', { part: 1, nextToken: 'tok', pendingDigests: [] }],
+    ['the last part allowed', { part: MAX_CONTINUATION_PARTS, nextToken: 'tok' }],
+    ['the most digests allowed', { part: 1, pendingDigests: Array.from({ length: MAX_PENDING_DIGESTS }, (_, i) => digest(i)) }],
+    ['a sha512 digest', { part: 1, pendingDigests: [`sha512:${'ab'.repeat(64)}`] }],
+  ])('%s is accepted as given', (_label, continuation) => {
+    expect(parseRescanMessage(withContinuation(continuation))).toEqual({ repositoryName: 'team/payments-api', continuation });
+  });
+
+  test('unknown fields of the continuation are dropped', () => {
+    expect(parseRescanMessage(withContinuation({ part: 4, nextToken: 'tok', resumeAt: 'image 7' }))).toEqual({
+      repositoryName: 'team/payments-api',
+      continuation: { part: 4, nextToken: 'tok' },
+    });
+  });
+
+  test.each<[string, unknown, RegExp]>([
+    ['null', null, /^message continuation must be an object: null$/],
+    ['a string', 'part 2', /^message continuation must be an object: part 2$/],
+    ['a list', [{ part: 1, nextToken: 'tok' }], /^message continuation must be an object: \[/],
+    ['part missing', { nextToken: 'tok' }, /^continuation\.part must be a whole number from 1 to 10000: undefined$/],
+    ['part 0', { part: 0, nextToken: 'tok' }, /^continuation\.part must be a whole number from 1 to 10000: 0$/],
+    ['part negative', { part: -1, nextToken: 'tok' }, /^continuation\.part must be a whole number from 1 to 10000: -1$/],
+    ['part past the last', { part: MAX_CONTINUATION_PARTS + 1, nextToken: 'tok' }, /^continuation\.part must be a whole number from 1 to 10000: 10001$/],
+    ['part fractional', { part: 1.5, nextToken: 'tok' }, /^continuation\.part must be a whole number from 1 to 10000: 1\.5$/],
+    ['part a string', { part: '2', nextToken: 'tok' }, /^continuation\.part must be a whole number from 1 to 10000: 2$/],
+    ['nextToken empty', { part: 1, nextToken: '' }, /^continuation\.nextToken must be a non-empty string: $/],
+    ['nextToken a number', { part: 1, nextToken: 1000 }, /^continuation\.nextToken must be a non-empty string: 1000$/],
+    ['nextToken null', { part: 1, nextToken: null }, /^continuation\.nextToken must be a non-empty string: null$/],
+    ['pendingDigests a string', { part: 1, pendingDigests: digest(1) }, /^continuation\.pendingDigests must be a list of at most 1000 image digests: sha256:/],
+    ['pendingDigests holding a tag', { part: 1, pendingDigests: [digest(1), 'latest'] }, /^continuation\.pendingDigests must be a list of at most 1000 image digests: \["sha256:/],
+    ['pendingDigests holding a number', { part: 1, pendingDigests: [42] }, /^continuation\.pendingDigests must be a list of at most 1000 image digests: \[42\]$/],
+    ['pendingDigests holding a non-hex digest', { part: 1, pendingDigests: ['sha256:xyz'] }, /pendingDigests must be a list of at most 1000 image digests/],
+    [
+      'pendingDigests past the limit',
+      { part: 1, pendingDigests: Array.from({ length: MAX_PENDING_DIGESTS + 1 }, (_, i) => digest(i)) },
+      /^continuation\.pendingDigests must be a list of at most 1000 image digests: .*\(\d+ characters\)$/,
+    ],
+    ['nothing to resume (part only)', { part: 1 }, /^continuation has nothing to resume: it needs nextToken or pendingDigests: \{"part":1\}$/],
+    ['nothing to resume (empty digests, no token)', { part: 2, pendingDigests: [] }, /^continuation has nothing to resume: .*"pendingDigests":\[\]/],
+  ])('%s: InvalidInputError naming the field', (_label, continuation, expected) => {
+    const error = thrown(() => parseRescanMessage(withContinuation(continuation)));
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error.message).toMatch(expected);
+  });
+
+  test('with a bad name and a bad continuation, the name is the one reported', () => {
+    expect(thrown(() => parseRescanMessage(JSON.stringify({ repositoryName: 'Bad Name', continuation: { part: 0 } }))).message).toMatch(
+      /repositoryName is not a valid ECR repository name: Bad Name/,
+    );
+  });
+
+  test.each<[string, RescanMessage]>([
+    ['no continuation', { repositoryName: 'team/payments-api' }],
+    ['a token', { repositoryName: 'team/payments-api', continuation: { part: 1, nextToken: 'eyJvZmZzZXQiOjEwMDB9' } }],
+    ['digests', { repositoryName: 'a/b', continuation: { part: 7, pendingDigests: [digest(5), digest(6)] } }],
+    ['both', { repositoryName: 'base-images/distroless', continuation: { part: MAX_CONTINUATION_PARTS, nextToken: 't', pendingDigests: [digest(9)] } }],
+  ])('round trip through rescanMessageBody: %s', (_label, message) => {
+    const body = rescanMessageBody(message);
+    expect(parseRescanMessage(body)).toEqual(message);
+    // The body names exactly what the message holds: no continuation key without one.
+    expect(Object.keys(JSON.parse(body))).toEqual(message.continuation ? ['repositoryName', 'continuation'] : ['repositoryName']);
+  });
+
+  test('a continuation of the most pending digests stays below the SQS message limit', () => {
+    const body = rescanMessageBody({
+      repositoryName: `${'a'.repeat(255)}b`,
+      continuation: { part: MAX_CONTINUATION_PARTS, nextToken: 'x'.repeat(2048), pendingDigests: Array.from({ length: MAX_PENDING_DIGESTS }, (_, i) => digest(i)) },
+    });
+    expect(Buffer.byteLength(body, 'utf8')).toBeLessThan(256 * 1024);
+  });
+});
+
+describe('parseDispatchEvent', () => {
+  test.each<[string, unknown]>([
+    ['the schedule\'s event', { 'version': '0', 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'detail': {} }],
+    ['an empty test event', {}],
+    ['null', null],
+    ['undefined', undefined],
+    ['a string', 'run now'],
+    ['a number', 42],
+    ['a list', [{ continuation: { part: 1, nextToken: 'tok' } }]],
+    ['an object with other fields', { nextToken: 'tok', part: 2 }],
+  ])('%s is a full dispatch: no continuation', (_label, event) => {
+    expect(parseDispatchEvent(event)).toBeUndefined();
+  });
+
+  test.each<[string, Record<string, unknown>]>([
+    ['part 1', { part: 1, nextToken: 'eyJvZmZzZXQiOjEwMDB9' }],
+    ['the last part', { part: MAX_CONTINUATION_PARTS, nextToken: 'tok' }],
+  ])('a valid continuation (%s) is returned', (_label, continuation) => {
+    expect(parseDispatchEvent({ continuation })).toEqual(continuation);
+  });
+
+  test('unknown fields of the continuation are dropped', () => {
+    expect(parseDispatchEvent({ continuation: { part: 2, nextToken: 'tok', pendingDigests: [digest(1)] } })).toEqual({ part: 2, nextToken: 'tok' });
+  });
+
+  test.each<[string, unknown, RegExp]>([
+    ['null', null, /^dispatch continuation must be an object: null$/],
+    ['a string', 'tok', /^dispatch continuation must be an object: tok$/],
+    ['a list', [], /^dispatch continuation must be an object: \[\]$/],
+    ['part missing', { nextToken: 'tok' }, /^continuation\.part must be a whole number from 1 to 10000: undefined$/],
+    ['part 0', { part: 0, nextToken: 'tok' }, /^continuation\.part must be a whole number from 1 to 10000: 0$/],
+    ['part past the last', { part: 10_001, nextToken: 'tok' }, /^continuation\.part must be a whole number from 1 to 10000: 10001$/],
+    ['nextToken empty', { part: 1, nextToken: '' }, /^continuation\.nextToken must be a non-empty string: $/],
+    ['nextToken not a string', { part: 1, nextToken: { offset: 1000 } }, /^continuation\.nextToken must be a non-empty string: \{"offset":1000\}$/],
+    ['nextToken missing', { part: 3 }, /^dispatch continuation needs nextToken: \{"part":3\}$/],
+  ])('%s: InvalidInputError naming the field', (_label, continuation, expected) => {
+    const error = thrown(() => parseDispatchEvent({ continuation }));
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error.message).toMatch(expected);
+  });
+});
+
 describe('parseScanEvent with real events', () => {
   test('a COMPLETE event with tags and counts', () => {
     expect(parseScanEvent(completeEvent)).toEqual({
@@ -101,6 +242,7 @@ describe('parseScanEvent with real events', () => {
       imageTags: ['v1.4.2', 'latest'],
       scanStatus: 'COMPLETE',
       rawSeverityCounts: { CRITICAL: 2, HIGH: 3, MEDIUM: 9, LOW: 14 },
+      ignoredTags: 0,
     });
   });
 
@@ -129,17 +271,18 @@ describe('parseScanEvent with real events', () => {
 });
 
 describe('parseScanEvent image-tags', () => {
-  test.each<[string, unknown, string[]]>([
-    ['absent', undefined, []],
-    ['null', null, []],
-    ['[]', [], []],
-    ['one tag', ['latest'], ['latest']],
-    ['non-string and empty entries are dropped', ['v1', 42, null, '', { tag: 'x' }, 'latest'], ['v1', 'latest']],
-  ])('%s', (_label, tags, expected) => {
+  test.each<[string, unknown, string[], number]>([
+    ['absent', undefined, [], 0],
+    ['null', null, [], 0],
+    ['[]', [], [], 0],
+    ['one tag', ['latest'], ['latest'], 0],
+    ['non-string and empty entries are dropped, and counted', ['v1', 42, null, '', { tag: 'x' }, 'latest'], ['v1', 'latest'], 4],
+  ])('%s', (_label, tags, expected, ignored) => {
     const event = copy(completeEvent);
     if (tags === undefined) delete event.detail['image-tags'];
     else event.detail['image-tags'] = tags;
     expect(parseScanEvent(event).imageTags).toEqual(expected);
+    expect(parseScanEvent(event).ignoredTags).toBe(ignored);
   });
 });
 

@@ -75,9 +75,9 @@ test('bad maxResults and nextToken are refused with InvalidParameterException', 
   });
 });
 
-test('DescribeRepositories pages too', async () => {
-  const { ecr } = fixture();
-  for (let i = 0; i < 7; i++) await ecr.send(new CreateRepositoryCommand({ repositoryName: `repo-${i}` }));
+test('DescribeRepositories pages too; bulk-created repositories are real ones', async () => {
+  const { ecr, emulator } = fixture();
+  await emulator.seedRepositories(Array.from({ length: 7 }, (_, i) => `repo-${i}`));
   const first = await ecr.send(new DescribeRepositoriesCommand({ maxResults: 5 }));
   expect(first.repositories).toHaveLength(5);
   const second = await ecr.send(new DescribeRepositoriesCommand({ maxResults: 5, nextToken: first.nextToken }));

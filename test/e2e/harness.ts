@@ -23,6 +23,17 @@ export interface EmulatorFixture {
   readonly handlers: Handlers;
   /** The handlers' JSON log lines written during the current test. */
   logs(): LogLine[];
+  /** The handlers' embedded-metric-format lines (Powertools Metrics) written during the current test. */
+  metricLines(): Record<string, unknown>[];
+}
+
+export interface EmulatorFixtureOptions {
+  /**
+   * Reset the emulator before each test. False: the test file manages the state itself, e.g.
+   * one deployment shared by many rows that each clean up what they touched.
+   * @default true
+   */
+  readonly resetBeforeEach?: boolean;
 }
 
 export interface EmulatorFixtureOptions {
@@ -54,10 +65,11 @@ export function useEmulator(options: EmulatorFixtureOptions = {}): () => Emulato
       sqs: new SQSClient(emulator.clientConfig()),
       handlers: loadHandlers(),
       logs: () => capture?.lines() ?? [],
+      metricLines: () => capture?.metricLines() ?? [],
     };
   });
   beforeEach(async () => {
-    await fixture?.emulator.reset();
+    if (options.resetBeforeEach ?? true) await fixture?.emulator.reset();
     capture = captureLogs();
   });
   afterEach(() => {

@@ -68,8 +68,17 @@ test('the bundled report handler runs: a malformed event fails with a clear erro
     { TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t', POWERTOOLS_SERVICE_NAME: 'ecr-scan-reporter' },
   );
   expect(out).toContain('REJECTED InvalidInputError: expected source "aws.ecr" and detail-type "ECR Image Scan"');
-  const logLine = JSON.parse(out.split('\n').find((l) => l.startsWith('{'))!);
-  expect(logLine).toMatchObject({ level: 'ERROR', service: 'ecr-scan-reporter', message: expect.stringContaining('Malformed scan event') });
+  const json = out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  // One error log line, and one metrics line (embedded metric format) with the rejection counted.
+  const logLines = json.filter((l) => l.level !== undefined);
+  expect(logLines).toHaveLength(1);
+  expect(logLines[0]).toMatchObject({ level: 'ERROR', service: 'ecr-scan-reporter', message: expect.stringContaining('Malformed scan event') });
+  const metricLines = json.filter((l) => l._aws !== undefined);
+  expect(metricLines).toHaveLength(1);
+  expect(metricLines[0]).toMatchObject({ service: 'ecr-scan-reporter', InputsRejected: 1, ReportsPublished: 0 });
 });
 
 describe('the command-line bundle (assets/cli/ecr-scan-reporter, loaded by bin/ecr-scan-reporter)', () => {

@@ -9,7 +9,19 @@ import { PublishCommand, PublishCommandInput, SNSClient } from '@aws-sdk/client-
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { InvalidInputError } from '../../src/decisions/inputs';
-import { DIGESTS, LogCapture, captureLogs, fakeContext, loadEventFixture, loadSdkFixture, paginatedFake, sdkMetadata, serviceError } from '../aws/helpers';
+import {
+  DIGESTS,
+  LogCapture,
+  captureLogs,
+  emfMetrics,
+  fakeContext,
+  invocationMetrics,
+  loadEventFixture,
+  loadSdkFixture,
+  paginatedFake,
+  sdkMetadata,
+  serviceError,
+} from '../aws/helpers';
 
 // What the construct sets (src/decisions/settings.ts ENV), before the handler module loads.
 process.env.AWS_REGION = 'us-east-1';
@@ -334,5 +346,99 @@ describe('report handler', () => {
     process.env.THRESHOLDS = '{"MEDIUM":2}';
     expect(await handler(completeEvent(), context())).toMatchObject({ published: true, reason: 'threshold-reached' });
     expect(published()[0].Subject).toBe('ECR scan: MEDIUM 2 in team-a/service-01:v1.4.2');
+  });
+});
+
+describe('report handler metrics', () => {
+  const metrics = () => invocationMetrics(logs.metricLines());
+  const counts = (reports: number, belowThreshold: number, rejected: number, skipped = 0) => ({
+    ReportsPublished: reports,
+    ReportsBelowThreshold: belowThreshold,
+    ReportsSkipped: skipped,
+    InputsRejected: rejected,
+    AwsRetries: 0,
+  });
+  const skippedByReason = () =>
+    emfMetrics(logs.metricLines())
+      .filter((m) => m.dimensions.reason !== undefined)
+      .map((m) => [m.name, m.dimensions.reason, m.value]);
+
+  test.each<[string, () => unknown, ReturnType<typeof counts>]>([
+    ['a report published', () => completeEvent(), counts(1, 0, 0)],
+    ['a FAILED scan reported', () => failedEvent(), counts(1, 0, 0)],
+    [
+      'below the threshold',
+      () => {
+        const event = completeEvent();
+        event.detail['finding-severity-counts'] = { LOW: 3 };
+        return event;
+      },
+      counts(0, 1, 0),
+    ],
+    [
+      'no counts at all (COMPLETE, nothing found)',
+      () => {
+        const event = completeEvent();
+        delete event.detail['finding-severity-counts'];
+        return event;
+      },
+      counts(0, 1, 0),
+    ],
+    [
+      'a repository not selected',
+      () => {
+        const event = completeEvent();
+        event.detail['repository-name'] = 'team-b/web';
+        return event;
+      },
+      counts(0, 0, 0, 1),
+    ],
+  ])('%s', async (_label, event, expected) => {
+    await handler(event(), context());
+    expect(metrics()).toEqual(expected);
+  });
+
+  test.each([
+    ['repository-not-selected', () => ({ ...completeEvent(), detail: { ...completeEvent().detail, 'repository-name': 'team-b/web' } })],
+    ['unexpected-scan-status', () => ({ ...completeEvent(), detail: { ...completeEvent().detail, 'scan-status': 'PENDING' } })],
+    [
+      'scan-failed-not-reported',
+      () => {
+        process.env.NOTIFY_ON_SCAN_FAILURE = 'false';
+        return failedEvent();
+      },
+    ],
+  ])('an event with no report for reason %s is a counted skip, by reason', async (reason, event) => {
+    expect(await handler(event(), context())).toEqual({ published: false, reason });
+    expect(metrics()).toEqual(counts(0, 0, 0, 1));
+    expect(skippedByReason()).toEqual([['ReportsSkipped', reason, 1]]);
+  });
+
+  test('a published report or one below threshold is not counted as skipped', async () => {
+    await handler(completeEvent(), context());
+    expect(skippedByReason()).toEqual([]);
+  });
+
+  test('a malformed event is counted as rejected, and the metrics are published although the handler throws', async () => {
+    await expect(handler({ ...completeEvent(), source: 'aws.inspector2' }, context())).rejects.toBeInstanceOf(InvalidInputError);
+    expect(metrics()).toEqual(counts(0, 0, 1));
+  });
+
+  test('a publish that fails counts nothing as published', async () => {
+    snsMock.on(PublishCommand).rejects(Object.assign(new Error('throttled'), { name: 'Throttling' }));
+    await expect(handler(completeEvent(), context())).rejects.toMatchObject({ name: 'Throttling' });
+    expect(metrics()).toEqual(counts(0, 0, 0));
+  });
+
+  test('one metrics line per invocation, in the namespace EcrScanReporter with the service dimension', async () => {
+    await handler(completeEvent(), context());
+    await handler(completeEvent(), context());
+
+    expect(logs.metricLines()).toHaveLength(2);
+    // Each line holds that invocation's counts, not a running total.
+    for (const line of logs.metricLines()) expect(line).toMatchObject({ ReportsPublished: 1 });
+    for (const metric of emfMetrics(logs.metricLines())) {
+      expect(metric).toMatchObject({ namespace: 'EcrScanReporter', unit: 'Count', dimensions: { service: 'ecr-scan-reporter' } });
+    }
   });
 });
