@@ -24,7 +24,6 @@ import { CreateRepositoryCommand } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { Duration } from 'aws-cdk-lib';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { emfMetrics, sumMetric } from './emf';
 import { FaultProxy, FaultProxyOptions, FaultRates, ProxiedRequest, drawKey, summarize } from './fault-proxy';
 import { Deployment, EmulatorFixture, deploy, recognizeNodeErrors, useEmulator } from './harness';
 import { BulkImage, EmulatorRequest, REPO_ROOT } from '../../local/emulator/emulator';
@@ -34,7 +33,7 @@ import { SAMPLE_REGISTRY, SAMPLE_SETTINGS, SampleImage } from '../../local/sampl
 import { MAX_ATTEMPTS } from '../../src/aws/clients';
 import { ENV } from '../../src/decisions/settings';
 import { METRIC, METRICS_NAMESPACE } from '../../src/lambda/metric-names';
-import type { LogLine } from '../aws/helpers';
+import { EmfMetric, LogLine, emfMetrics } from '../aws/helpers';
 
 recognizeNodeErrors();
 
@@ -328,6 +327,17 @@ function unexplainedErrors(lines: readonly LogLine[]): LogLine[] {
 
 const errorNameOf = (error: any): string => (typeof error?.name === 'string' && error.name !== 'Error' ? error.name : `unclassified: ${String(error)}`);
 
+/**
+ * The sum of a metric over `values` (EMF lines' metrics), for the dimension values given; by
+ * default the metric without a `reason` dimension. A value may be a list (Powertools' EMF).
+ */
+function sumMetric(values: readonly EmfMetric[], name: string, dimensions: Record<string, string | undefined> = { reason: undefined }): number {
+  return values
+    .filter((v) => v.name === name && Object.entries(dimensions).every(([k, d]) => v.dimensions[k] === d))
+    .flatMap((v) => (Array.isArray(v.value) ? v.value : [v.value]))
+    .reduce((sum: number, v) => sum + Number(v), 0);
+}
+
 /** Where the figures for the issue note go. */
 const FIGURES_FILE = join(REPO_ROOT, 'test-reports', 'fault-injection.json');
 let figures: Record<string, unknown> | undefined;
@@ -352,7 +362,7 @@ test('under throttling, server errors and dropped connections, every due digest 
   const dispatch = await invokeAsync(() => handlers.dispatch({ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('dispatch')));
   const dispatchRequests = p.requests().slice();
   const dispatchedMessages = enqueued(await emulator.requests());
-  const dispatchLines = fixture().logs();
+  const dispatchMetricLines = fixture().metricLines();
 
   // --- The rescan queue, as Lambda's event source feeds it to the function.
   const rescanRejections: unknown[] = [];
@@ -366,7 +376,7 @@ test('under throttling, server errors and dropped connections, every due digest 
   };
   const run = await runQueue(sqs, rescanQueueUrl, rescanQueueArn, rescan, { batchSize: deployment.config.batchSize });
   const rescanRequests = p.requests().slice(dispatchRequests.length);
-  const rescanPhaseLines = fixture().logs().slice(dispatchLines.length);
+  const rescanMetricLines = fixture().metricLines().slice(dispatchMetricLines.length);
   const emulatorAfterRescan = await emulator.requests();
   const deadLetters = await drainQueue(sqs, rescanDeadLetterQueueUrl);
   const leftOnQueue = await drainQueue(sqs, rescanQueueUrl);
@@ -399,7 +409,7 @@ test('under throttling, server errors and dropped connections, every due digest 
   const notifications = await receiveNotifications(sqs, subscriberQueueUrl);
   const emulatorRequests = await emulator.requests();
   const logs = fixture().logs();
-  const reportLines = logs.slice(dispatchLines.length + rescanPhaseLines.length);
+  const reportMetricLines = fixture().metricLines().slice(dispatchMetricLines.length + rescanMetricLines.length);
 
   // === Figures for the issue note (written even if an assertion below fails).
   const phases = { dispatch: dispatchRequests, rescan: rescanRequests, report: reportRequests };
@@ -587,7 +597,7 @@ test('under throttling, server errors and dropped connections, every due digest 
   );
 
   // === Metrics: what each handler published (EMF lines) agrees with its logs and with the wire.
-  const published = { dispatch: emfMetrics(dispatchLines), rescan: emfMetrics(rescanPhaseLines), report: emfMetrics(reportLines) };
+  const published = { dispatch: emfMetrics(dispatchMetricLines), rescan: emfMetrics(rescanMetricLines), report: emfMetrics(reportMetricLines) };
   for (const values of Object.values(published)) {
     expect(values.length).toBeGreaterThan(0);
     expect(new Set(values.map((v) => v.namespace))).toEqual(new Set([METRICS_NAMESPACE]));
@@ -621,6 +631,7 @@ test('under throttling, server errors and dropped connections, every due digest 
   });
   expect(sumMetric(published.report, METRIC.REPORTS_PUBLISHED)).toBe(count([...reports.values()], (r) => r.result?.published === true));
   expect(sumMetric(published.report, METRIC.REPORTS_BELOW_THRESHOLD)).toBe(count([...reports.values()], (r) => r.result?.reason === 'below-threshold'));
+  expect(sumMetric(published.report, METRIC.REPORTS_SKIPPED)).toBe(0);
   Object.assign(figures, {
     metrics: Object.fromEntries(
       Object.entries(published).map(([phase, values]) => [

@@ -34,9 +34,6 @@ export interface EmulatorFixtureOptions {
    * @default true
    */
   readonly resetBeforeEach?: boolean;
-}
-
-export interface EmulatorFixtureOptions {
   /**
    * Runs once the emulator is up, before the handlers load; what it returns is applied over the
    * emulator's environment, e.g. `{ AWS_ENDPOINT_URL: proxy.endpoint }` to put a proxy between
