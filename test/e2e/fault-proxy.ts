@@ -73,6 +73,8 @@ export interface ProxiedRequest {
   readonly receivedAt: number;
   /** The fault injected, if any. */
   readonly fault?: FaultKind;
+  /** True when the fault came from the `script` option rather than the draw. */
+  readonly scripted?: boolean;
   /** The error code of an injected error response (ThrottlingException, InternalError, ...). */
   readonly code?: string;
   /** The HTTP status the client saw; undefined when its connection was dropped. */
@@ -291,17 +293,18 @@ export class FaultProxy {
   }
 
   /** The fault (or none) and the error shape for a request, from its own PRNG draw. */
-  private decide(service: string, operation: string, body: string): { fault?: FaultKind; shape?: ErrorShape } {
+  private decide(service: string, operation: string, body: string): { fault?: FaultKind; scripted?: boolean; shape?: ErrorShape } {
     const key = `${service}\n${operation}\n${drawKey(body)}`;
     const occurrence = this.seen.get(key) ?? 0;
     this.seen.set(key, occurrence + 1);
     if (!this.enabled || !FAULTED_SERVICES.includes(service)) return {};
     const random = mulberry32(hash32(`${this.options.seed}\n${occurrence}\n${key}`));
-    const scripted = this.options.script?.({ service, operation, body, occurrence });
-    const fault = scripted === undefined ? drawFault(random(), this.ratesFor(service, operation)) : scripted ?? undefined;
-    if (fault !== 'throttling' && fault !== 'server-error') return { fault };
+    const script = this.options.script?.({ service, operation, body, occurrence });
+    const fault = script === undefined ? drawFault(random(), this.ratesFor(service, operation)) : script ?? undefined;
+    const scripted = script ? true : undefined;
+    if (fault !== 'throttling' && fault !== 'server-error') return { fault, scripted };
     const shapes = errorShapes(service as FaultService, fault, requestId(random));
-    return { fault, shape: shapes[Math.floor(random() * shapes.length)] };
+    return { fault, scripted, shape: shapes[Math.floor(random() * shapes.length)] };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -328,14 +331,14 @@ export class FaultProxy {
       body: text,
       receivedAt: Date.now() - this.startedAt,
     };
-    const { fault, shape } = this.decide(service, operation, text);
+    const { fault, scripted, shape } = this.decide(service, operation, text);
     if (fault === 'drop') {
-      this.log.push({ ...base, fault });
+      this.log.push({ ...base, fault, scripted });
       req.socket.destroy();
       return;
     }
     if (shape) {
-      this.log.push({ ...base, fault, code: shape.code, clientStatus: shape.status });
+      this.log.push({ ...base, fault, scripted, code: shape.code, clientStatus: shape.status });
       this.answer(res, shape.status, shape.headers, Buffer.from(shape.body));
       return;
     }
@@ -349,7 +352,7 @@ export class FaultProxy {
     }
     const emulator = { emulatorStatus: answer.status, emulatorCode: answer.status >= 400 ? errorCode(answer.body.toString('utf8')) : undefined };
     if (fault === 'drop-after-forward') {
-      this.log.push({ ...base, fault, ...emulator });
+      this.log.push({ ...base, fault, scripted, ...emulator });
       req.socket.destroy();
       return;
     }
@@ -400,6 +403,10 @@ export interface FaultSummary {
   readonly retries: number;
   /** Faults injected, by kind. */
   readonly byKind: Record<FaultKind, number>;
+  /** Of those, faults the `script` option chose rather than the draw. */
+  readonly scripted: number;
+  /** Drawn faults by kind, as a share of the requests without a scripted fault. */
+  readonly drawnShares: Record<FaultKind, number>;
   /** Faults injected, by `service:operation`, then kind. */
   readonly byOperation: Record<string, Partial<Record<FaultKind, number>>>;
   /** Calls whose last attempt was faulted, so the error reached the code under test, by `service:operation`. */
@@ -413,6 +420,8 @@ export interface FaultSummary {
 
 export function summarize(requests: readonly ProxiedRequest[]): FaultSummary {
   const byKind = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  const drawn = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  let scripted = 0;
   const byOperation: Record<string, Partial<Record<FaultKind, number>>> = {};
   const calls = new Map<string, ProxiedRequest[]>();
   for (const r of requests) {
@@ -421,6 +430,8 @@ export function summarize(requests: readonly ProxiedRequest[]): FaultSummary {
     calls.set(r.invocationId, chain);
     if (!r.fault) continue;
     byKind[r.fault]++;
+    if (r.scripted) scripted++;
+    else drawn[r.fault]++;
     const op = (byOperation[`${r.service}:${r.operation}`] ??= {});
     op[r.fault] = (op[r.fault] ?? 0) + 1;
   }
@@ -435,5 +446,8 @@ export function summarize(requests: readonly ProxiedRequest[]): FaultSummary {
     }
   }
   const retries = requests.length - calls.size;
-  return { requests: requests.length, calls: calls.size, retries, byKind, byOperation, callsFailed, failedCallAttempts };
+  const unscripted = requests.length - scripted;
+  const share = (n: number) => (unscripted > 0 ? Number((n / unscripted).toFixed(3)) : 0);
+  const drawnShares = Object.fromEntries(FAULT_KINDS.map((k) => [k, share(drawn[k])])) as Record<FaultKind, number>;
+  return { requests: requests.length, calls: calls.size, retries, byKind, scripted, drawnShares, byOperation, callsFailed, failedCallAttempts };
 }

