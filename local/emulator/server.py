@@ -20,8 +20,9 @@ AWS API is moto's own, untouched. This wrapper adds, under /_emulator/:
   images it hands results to the wrong image; this seed is keyed by digest alone.)
   `GET /_emulator/ecr/last-scans` returns every image's last scan, for tests to read state.
 
-- Real paging. moto returns every repository and image in one response whatever maxResults
-  says. DescribeRepositories, DescribeImages (without imageIds) and ListImages here answer
+- Real paging. moto returns every repository, image and finding in one response whatever
+  maxResults says. DescribeRepositories, DescribeImages (without imageIds), ListImages and
+  DescribeImageScanFindings (its findings or enhancedFindings) here answer
   as ECR does: at most maxResults items (1 to 1000, default 100), and a nextToken while
   more remain; a bad maxResults or nextToken is an InvalidParameterException.
 
@@ -199,6 +200,27 @@ def _patch_moto() -> None:
         return responses.ActionResult(body)
 
     responses.ECRResponse.describe_images = describe_images
+    original_findings = responses.ECRResponse.describe_image_scan_findings
+
+    def describe_image_scan_findings(self):
+        # Findings page too (maxResults 1 to 1000, default 100): the rescan function reads a
+        # status with maxResults 1, the report function pages through the findings.
+        result = original_findings(self)
+        body = dict(result.result)
+        findings = dict(body.get("imageScanFindings") or {})
+        key = "enhancedFindings" if findings.get("enhancedFindings") else "findings"
+        items = list(findings.get(key) or [])
+        paged = page(self, key, items)
+        if key in findings:
+            findings[key] = paged[key]
+        if "imageScanFindings" in body:
+            body["imageScanFindings"] = findings
+        body.pop("nextToken", None)
+        if "nextToken" in paged:
+            body["nextToken"] = paged["nextToken"]
+        return responses.ActionResult(body)
+
+    responses.ECRResponse.describe_image_scan_findings = describe_image_scan_findings
 
 
 def _json_response(start_response, status: str, body) -> list[bytes]:

@@ -39,7 +39,7 @@ test('a registry of more than one page of repositories is dispatched over severa
   });
   const lists = (await emulator.requests()).filter((r) => r.service === ECR_SERVICE && r.operation === 'DescribeRepositories');
   expect(lists.map((r) => r.params.nextToken === undefined)).toEqual([true, false]);
-  const metrics = fixture().logs().filter((l) => l._aws && l.Continuations !== undefined);
+  const metrics = fixture().metricLines().filter((l) => l.Continuations !== undefined);
   expect(metrics.map((l) => [l.RepositoriesListed, l.RepositoriesDispatched, l.Continuations])).toEqual([
     [1000, results[0].messagesSent, 1],
     [206, results[1].messagesSent, 0],

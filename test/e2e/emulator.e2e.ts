@@ -10,6 +10,7 @@ import {
   DescribeRepositoriesCommand,
   ListImagesCommand,
   StartImageScanCommand,
+  paginateDescribeImageScanFindings,
   paginateDescribeImages,
   paginateListImages,
 } from '@aws-sdk/client-ecr';
@@ -106,4 +107,27 @@ test('bulk-seeded images are real images: found by digest, scannable once a day,
   await expect(emulator.seedImages('seeded', [{ imageDigest: digest(1) }])).rejects.toThrow(/409/);
   const scans = new Map((await emulator.lastScans()).map((s) => [s.imageDigest, s.lastScan]));
   expect(scans.get(digest(2))).not.toBeNull();
+});
+
+test('DescribeImageScanFindings pages its findings: maxResults 1 for a status read, pages of 100 by default', async () => {
+  const { ecr, emulator } = fixture();
+  await ecr.send(new CreateRepositoryCommand({ repositoryName: 'findings' }));
+  const findings = Array.from({ length: 250 }, (_, i) => ({ name: `CVE-2026-${10_000 + i}`, severity: 'HIGH' }));
+  const response = { imageScanStatus: { status: 'COMPLETE' }, imageScanFindings: { findingSeverityCounts: { HIGH: 250 }, findings } };
+  await emulator.seedImages('findings', [{ imageDigest: digest(1), lastScan: new Date(), findings: response }]);
+  const imageId = { imageDigest: digest(1) };
+
+  const status = await ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'findings', imageId, maxResults: 1 }));
+  expect(status.imageScanFindings?.findings).toHaveLength(1);
+  expect(status.imageScanFindings?.findingSeverityCounts).toEqual({ HIGH: 250 });
+  expect(status.nextToken).toEqual(expect.any(String));
+
+  const names: string[] = [];
+  const sizes: number[] = [];
+  for await (const page of paginateDescribeImageScanFindings({ client: ecr }, { repositoryName: 'findings', imageId })) {
+    sizes.push(page.imageScanFindings!.findings!.length);
+    names.push(...page.imageScanFindings!.findings!.map((f) => f.name!));
+  }
+  expect(sizes).toEqual([100, 100, 50]);
+  expect(names).toEqual(findings.map((f) => f.name));
 });
