@@ -2,9 +2,10 @@
  * The daily cycle under faults: every AWS request of the three handler bundles goes through
  * the fault-injecting proxy (fault-proxy.ts), which throttles 22% of them, fails 5% with server
  * errors and drops 5% of connections (3% after the service acted), with a fixed seed; two
- * calls are made to fail every attempt. The run is dispatch, then the rescan queue fed to the
- * rescan handler as Lambda's event source would, then a scan-complete event for every scan ECR
- * started, delivered to the report handler as EventBridge's asynchronous invocation would.
+ * calls are made to fail every attempt and dispatch's listing fails once. The run is dispatch,
+ * then the rescan queue fed to the rescan handler as Lambda's event source would, then a
+ * scan-complete event for every scan ECR started, delivered to the report handler as
+ * EventBridge's asynchronous invocation would.
  *
  * What must hold is read from the emulator directly (its request log and state, never
  * through the proxy) and from the proxy's record of what the clients saw:
@@ -61,9 +62,11 @@ const OVERRIDES = {
  * Two calls that fail every attempt, whatever the draws, so the run also covers the paths
  * behind an exhausted call: the rescan's read of one image's scan state (its walk fails and
  * SQS delivers the message again) and one report's Publish (Lambda tries the event again).
+ * And dispatch, which makes three requests, has its listing fail once.
  */
 const exhausted: { rescanDigest?: string; publishDigest?: string } = {};
 const exhaust: FaultProxyOptions['script'] = ({ service, operation, body, occurrence }) => {
+  if (service === 'ecr' && operation === 'DescribeRepositories' && occurrence === 0) return 'server-error';
   if (occurrence >= MAX_ATTEMPTS) return undefined;
   if (service === 'ecr' && operation === 'DescribeImageScanFindings' && exhausted.rescanDigest) {
     const params = JSON.parse(body);
@@ -648,7 +651,8 @@ test('under throttling, server errors and dropped connections, every due digest 
   // a scan ECR started whose answer was lost, and a report published twice. With another seed or
   // other request bodies the draws differ; if this fails, pick a SEED that covers them again.
   const total = summarize(p.requests());
-  expect(total.scripted).toBe(2 * MAX_ATTEMPTS);
+  expect(total.scripted).toBe(2 * MAX_ATTEMPTS + 1);
+  expect(sumMetric(published.dispatch, METRIC.AWS_RETRIES)).toBeGreaterThan(0);
   expect(total.drawnShares.throttling).toBeGreaterThanOrEqual(0.2);
   expect(total.drawnShares['server-error']).toBeGreaterThanOrEqual(0.05);
   expect(Object.values(summarize(rescanRequests).byKind).every((n) => n > 0)).toBe(true);
