@@ -4,6 +4,7 @@
  * process environment points the SDK at it; the service configured from the construct's
  * own template.
  */
+import { runInThisContext } from 'vm';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Emulator } from '../../local/emulator/emulator';
@@ -33,6 +34,12 @@ export interface EmulatorFixtureOptions {
    * @default true
    */
   readonly resetBeforeEach?: boolean;
+  /**
+   * Runs once the emulator is up, before the handlers load; what it returns is applied over the
+   * emulator's environment, e.g. `{ AWS_ENDPOINT_URL: proxy.endpoint }` to put a proxy between
+   * the handlers and the emulator. The fixture's own clients always talk to the emulator.
+   */
+  readonly handlerEnvironment?: (emulator: Emulator) => Promise<Record<string, string>>;
 }
 
 /** Registers beforeAll/beforeEach/afterAll hooks; the returned function gives the fixture inside tests. */
@@ -41,7 +48,14 @@ export function useEmulator(options: EmulatorFixtureOptions = {}): () => Emulato
   let capture: LogCapture | undefined;
   beforeAll(async () => {
     const emulator = await Emulator.start();
-    Object.assign(process.env, emulator.environment(), { POWERTOOLS_LOG_LEVEL: LOG_LEVEL });
+    let overrides: Record<string, string>;
+    try {
+      overrides = (await options.handlerEnvironment?.(emulator)) ?? {};
+    } catch (error) {
+      await emulator.stop();
+      throw error;
+    }
+    Object.assign(process.env, emulator.environment(), overrides, { POWERTOOLS_LOG_LEVEL: LOG_LEVEL });
     fixture = {
       emulator,
       ecr: new ECRClient(emulator.clientConfig()),
@@ -95,4 +109,25 @@ export async function deploy(
   process.env.POWERTOOLS_LOG_LEVEL = LOG_LEVEL;
   await fixture.emulator.resetRequests();
   return deployment;
+}
+
+/**
+ * Makes an error created by Node itself (a socket's ECONNRESET) `instanceof Error` in this
+ * test file, as it is in Lambda. Jest runs each test file in its own realm, so Node's errors
+ * come from another realm's Error; the SDK's retry middleware then replaces a final network
+ * error (name TimeoutError, code ECONNRESET) with a bare "AWS SDK error wrapper for ..."
+ * Error that Lambda never produces. Only `x instanceof Error` changes; subclasses keep the
+ * ordinary check. Call it at the top of a file that injects network faults.
+ */
+export function recognizeNodeErrors(): void {
+  // The process's own Error: vm.runInThisContext evaluates in Node's main context, not the test's.
+  const NodeError = runInThisContext('Error') as ErrorConstructor;
+  if (NodeError === Error) return;
+  const ordinary = Function.prototype[Symbol.hasInstance];
+  Object.defineProperty(Error, Symbol.hasInstance, {
+    configurable: true,
+    value: function hasInstance(this: unknown, value: unknown): boolean {
+      return ordinary.call(this, value) || (this === Error && ordinary.call(NodeError, value));
+    },
+  });
 }

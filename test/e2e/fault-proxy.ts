@@ -1,0 +1,453 @@
+/**
+ * A fault-injecting HTTP proxy for the end-to-end suite: it sits between the code under
+ * test and the emulator, and answers a set share of the AWS requests itself with the
+ * faults real services produce, in the wire shape each service uses, so the real SDK
+ * clients parse and classify them exactly as they would in Lambda:
+ *
+ * - throttling: ECR (awsJson1_1) ThrottlingException, HTTP 400; SQS (awsJson1_0, query
+ *   compatible) RequestThrottled as its model declares it (HTTP 403, x-amzn-query-error
+ *   RequestThrottled;Sender) or the common ThrottlingException (HTTP 400); SNS (awsQuery XML)
+ *   the common Throttling (HTTP 400) or its modeled Throttled (HTTP 429);
+ * - server errors: ECR's modeled ServerException (500) or ServiceUnavailable (503); SQS
+ *   InternalFailure (500) or ServiceUnavailable (503); SNS's modeled InternalError (500)
+ *   or ServiceUnavailable (503);
+ * - drop: the connection is destroyed before the request is forwarded (it never reached
+ *   the service; the client sees ECONNRESET "socket hang up");
+ * - drop after forward: the request is forwarded and the service acts on it, then the
+ *   connection is destroyed instead of answering. The client sees the same network error
+ *   and retries a request that already took effect: a retried StartImageScan meets ECR's
+ *   once-per-24-hours quota (LimitExceededException), a retried SendMessageBatch or SNS
+ *   Publish delivers twice.
+ *
+ * Which request gets which fault is decided by a seeded PRNG (mulberry32), drawn per
+ * request from (seed, service, operation, body without its timestamps, how many times that
+ * exact request was seen): the same seed gives the same faults to the same requests, also
+ * when the handlers run requests concurrently and their arrival order varies, and from one
+ * run to the next. A retry sends the same body, so attempt N of a call has its own draw.
+ *
+ * The emulator's own paths (/_emulator/, /moto-api/) and services other than ECR, SQS and
+ * SNS are forwarded untouched. Every request is recorded with its SDK attempt number and
+ * invocation id (amz-sdk-request, amz-sdk-invocation-id), so retries are counted at the wire.
+ */
+import { createHash } from 'crypto';
+import { Agent, IncomingMessage, Server, ServerResponse, createServer, request as httpRequest } from 'http';
+import { AddressInfo } from 'net';
+
+export type FaultKind = 'throttling' | 'server-error' | 'drop' | 'drop-after-forward';
+export const FAULT_KINDS: readonly FaultKind[] = ['throttling', 'server-error', 'drop', 'drop-after-forward'];
+
+/** Share of requests (0 to 1) that get each kind of fault; the shares add up to at most 1. */
+export type FaultRates = Readonly<Record<FaultKind, number>>;
+
+export type FaultService = 'ecr' | 'sqs' | 'sns';
+
+export interface FaultProxyOptions {
+  /** Where requests go: the emulator's endpoint, e.g. http://127.0.0.1:5000. */
+  readonly target: string;
+  readonly seed: number;
+  readonly rates: FaultRates;
+  /**
+   * Rates for some operations instead of `rates`, keyed by operation (`StartImageScan`)
+   * or service and operation (`sns:Publish`); the latter wins.
+   */
+  readonly overrides?: Readonly<Record<string, Partial<FaultRates>>>;
+  /**
+   * A scripted fault for a request, in place of the draw: a kind, `null` for none, or
+   * `undefined` to draw as usual. `occurrence` counts earlier requests with the same body
+   * (0: the first attempt of the first such call). For tests of one exact sequence.
+   */
+  readonly script?: (request: { service: string; operation: string; body: string; occurrence: number }) => FaultKind | null | undefined;
+}
+
+/** One request the proxy received, and what it did with it. */
+export interface ProxiedRequest {
+  readonly service: string;
+  readonly operation: string;
+  /** The SDK's attempt number of this request (1: first try), from amz-sdk-request. */
+  readonly attempt: number;
+  /** The SDK's id of the logical call: every attempt of one call shares it. */
+  readonly invocationId: string;
+  /** The request body as sent (JSON or form), for matching requests to calls. */
+  readonly body: string;
+  /** Milliseconds since the proxy started, when the request arrived. */
+  readonly receivedAt: number;
+  /** The fault injected, if any. */
+  readonly fault?: FaultKind;
+  /** True when the fault came from the `script` option rather than the draw. */
+  readonly scripted?: boolean;
+  /** The error code of an injected error response (ThrottlingException, InternalError, ...). */
+  readonly code?: string;
+  /** The HTTP status the client saw; undefined when its connection was dropped. */
+  readonly clientStatus?: number;
+  /** The HTTP status the emulator answered; undefined when the request never reached it. */
+  readonly emulatorStatus?: number;
+  /** The error code in the emulator's answer (e.g. LimitExceededException), when it was an error. */
+  readonly emulatorCode?: string;
+}
+
+const ECR_TARGET = 'AmazonEC2ContainerRegistry_V20150921';
+const SQS_TARGET = 'AmazonSQS';
+
+/** mulberry32: a small, fast, well-distributed 32-bit PRNG. */
+/* eslint-disable no-bitwise -- a 32-bit PRNG is bit arithmetic */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+/* eslint-enable no-bitwise */
+
+function hash32(text: string): number {
+  return createHash('sha256').update(text).digest().readUInt32LE(0);
+}
+
+function header(req: IncomingMessage, name: string): string {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(',') : value ?? '';
+}
+
+/** (service, operation) as the wire says: X-Amz-Target for JSON protocols, Action and the signing name for awsQuery. */
+export function identify(req: IncomingMessage, body: string): { service: string; operation: string } {
+  const target = header(req, 'x-amz-target');
+  if (target) {
+    const [prefix, operation] = target.split('.', 2);
+    return { service: prefix === ECR_TARGET ? 'ecr' : prefix === SQS_TARGET ? 'sqs' : prefix, operation: operation ?? '' };
+  }
+  const form = new URLSearchParams(body);
+  const credential = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(header(req, 'authorization'));
+  return { service: credential?.[1] ?? '', operation: form.get('Action') ?? '' };
+}
+
+interface ErrorShape {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+function requestId(random: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** An AWS JSON error: `__type` and `message` in the body (awsJson1_0 and awsJson1_1). */
+function jsonError(status: number, type: string, message: string, id: string, contentType: string, queryErrorHeader?: string): ErrorShape {
+  const headers: Record<string, string> = { 'content-type': contentType, 'x-amzn-requestid': id };
+  // SQS is query compatible: this header carries the awsQuery error code and side.
+  if (queryErrorHeader) headers['x-amzn-query-error'] = queryErrorHeader;
+  const code = type.includes('#') ? type.split('#')[1] : type;
+  return { status, code, headers, body: JSON.stringify({ __type: type, message }) };
+}
+
+/** An awsQuery error document, as SNS sends it. */
+function queryError(status: number, type: 'Sender' | 'Receiver', code: string, message: string, id: string): ErrorShape {
+  const body =
+    '<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">' +
+    `<Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error>` +
+    `<RequestId>${id}</RequestId></ErrorResponse>`;
+  return { status, code, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': id }, body };
+}
+
+/**
+ * The error responses each service really sends for a fault kind; one is picked per fault.
+ * Codes and statuses follow the pinned SDK clients' models (ECR ServerException, SQS
+ * RequestThrottled, SNS Throttled and InternalError) and AWS's common errors
+ * (ThrottlingException, Throttling, InternalFailure, ServiceUnavailable).
+ */
+export function errorShapes(service: FaultService, kind: 'throttling' | 'server-error', id: string): ErrorShape[] {
+  const RATE = 'Rate exceeded';
+  switch (service) {
+    case 'ecr': {
+      const type = 'application/x-amz-json-1.1';
+      return kind === 'throttling'
+        ? [jsonError(400, 'ThrottlingException', RATE, id, type)]
+        : [
+          jsonError(500, 'ServerException', 'An internal error occurred.', id, type),
+          jsonError(503, 'ServiceUnavailable', 'Service is unavailable. Try again later.', id, type),
+        ];
+    }
+    case 'sqs': {
+      const type = 'application/x-amz-json-1.0';
+      return kind === 'throttling'
+        ? [
+          jsonError(403, 'com.amazonaws.sqs#RequestThrottled', RATE, id, type, 'RequestThrottled;Sender'),
+          jsonError(400, 'ThrottlingException', RATE, id, type, 'ThrottlingException;Sender'),
+        ]
+        : [
+          jsonError(500, 'InternalFailure', 'The request processing has failed because of an unknown error.', id, type, 'InternalFailure;Receiver'),
+          jsonError(503, 'ServiceUnavailable', 'Service is unavailable. Try again later.', id, type, 'ServiceUnavailable;Receiver'),
+        ];
+    }
+    case 'sns':
+      return kind === 'throttling'
+        ? [queryError(400, 'Sender', 'Throttling', RATE, id), queryError(429, 'Sender', 'Throttled', RATE, id)]
+        : [
+          queryError(500, 'Receiver', 'InternalError', 'The request processing has failed because of an unknown error.', id),
+          queryError(503, 'Receiver', 'ServiceUnavailable', 'Service is unavailable. Try again later.', id),
+        ];
+  }
+}
+
+/** A queue URL names the proxy's own port, which changes from run to run. */
+const LOOPBACK_ENDPOINT = /https?:\/\/(127\.0\.0\.1|localhost):\d+/g;
+const ISO_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})/g;
+
+/**
+ * What identifies a request for its draw: its body, form-decoded, with ISO-8601 times and
+ * loopback endpoints left out. A request can carry the time of the run (a report quotes when
+ * its scan completed) or a port (a queue URL), and the same request must get the same draw
+ * in every run.
+ */
+export function drawKey(body: string): string {
+  let text = body;
+  try {
+    text = decodeURIComponent(body.replace(/\+/g, ' '));
+  } catch {
+    // Not form-encoded after all: keep it as sent.
+  }
+  return text.replace(ISO_TIME, '<time>').replace(LOOPBACK_ENDPOINT, '<endpoint>');
+}
+
+/** The fault for a uniform draw `u` in [0, 1): the kinds take consecutive slices of the interval. */
+export function drawFault(u: number, rates: FaultRates): FaultKind | undefined {
+  for (const kind of FAULT_KINDS) {
+    if (u < rates[kind]) return kind;
+    u -= rates[kind];
+  }
+  return undefined;
+}
+
+/** The error code of an AWS error response: JSON `__type` (without namespace) or awsQuery `<Code>`. */
+export function errorCode(body: string): string | undefined {
+  try {
+    const type = (JSON.parse(body) as { __type?: unknown }).__type;
+    if (typeof type === 'string') return type.split('#').pop();
+  } catch {
+    // Not JSON: an awsQuery XML document.
+  }
+  return /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
+}
+
+const FAULTED_SERVICES: readonly string[] = ['ecr', 'sqs', 'sns'];
+
+export class FaultProxy {
+  public static async start(options: FaultProxyOptions): Promise<FaultProxy> {
+    const proxy = new FaultProxy(options);
+    await new Promise<void>((resolve, reject) => {
+      proxy.server.once('error', reject);
+      proxy.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return proxy;
+  }
+
+  private readonly server: Server;
+  private readonly target: URL;
+  private readonly agent = new Agent({ keepAlive: true });
+  private readonly seen = new Map<string, number>();
+  private log: ProxiedRequest[] = [];
+  private enabled = true;
+  private readonly startedAt = Date.now();
+
+  private constructor(private readonly options: FaultProxyOptions) {
+    const total = FAULT_KINDS.reduce((sum, kind) => sum + options.rates[kind], 0);
+    if (total > 1) throw new Error(`fault rates add up to ${total}, more than 1`);
+    this.target = new URL(options.target);
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  /** The proxy's endpoint, for AWS_ENDPOINT_URL or a client's `endpoint`. */
+  public get endpoint(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Every AWS request received since the last reset, in arrival order. */
+  public requests(): readonly ProxiedRequest[] {
+    return this.log;
+  }
+
+  /** Forgets the requests received; the fault draws go on (a request seen before stays seen). */
+  public resetRequests(): void {
+    this.log = [];
+  }
+
+  /** Turns injection off (everything is forwarded) or back on; requests are recorded either way. */
+  public setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+  }
+
+  /** The rates that apply to one operation. */
+  public ratesFor(service: string, operation: string): FaultRates {
+    const overrides = this.options.overrides ?? {};
+    return { ...this.options.rates, ...overrides[operation], ...overrides[`${service}:${operation}`] };
+  }
+
+  public async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.agent.destroy();
+  }
+
+  /** The fault (or none) and the error shape for a request, from its own PRNG draw. */
+  private decide(service: string, operation: string, body: string): { fault?: FaultKind; scripted?: boolean; shape?: ErrorShape } {
+    const key = `${service}\n${operation}\n${drawKey(body)}`;
+    const occurrence = this.seen.get(key) ?? 0;
+    this.seen.set(key, occurrence + 1);
+    if (!this.enabled || !FAULTED_SERVICES.includes(service)) return {};
+    const random = mulberry32(hash32(`${this.options.seed}\n${occurrence}\n${key}`));
+    const script = this.options.script?.({ service, operation, body, occurrence });
+    const fault = script === undefined ? drawFault(random(), this.ratesFor(service, operation)) : script ?? undefined;
+    const scripted = script ? true : undefined;
+    if (fault !== 'throttling' && fault !== 'server-error') return { fault, scripted };
+    const shapes = errorShapes(service as FaultService, fault, requestId(random));
+    return { fault, scripted, shape: shapes[Math.floor(random() * shapes.length)] };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const path = req.url ?? '/';
+    if (path.startsWith('/_emulator/') || path.startsWith('/moto-api/')) {
+      await this.forward(req, body).then(
+        (answer) => this.answer(res, answer.status, answer.headers, answer.body),
+        () => res.socket?.destroy(),
+      );
+      return;
+    }
+    const text = body.toString('utf8');
+    const { service, operation } = identify(req, text);
+    const sdkRequest = /attempt=(\d+)/.exec(header(req, 'amz-sdk-request'));
+    const base = {
+      service,
+      operation,
+      attempt: sdkRequest ? Number(sdkRequest[1]) : 1,
+      // Every SDK request carries one; anything else is a call of its own.
+      invocationId: header(req, 'amz-sdk-invocation-id') || `no-invocation-id-${this.log.length}`,
+      body: text,
+      receivedAt: Date.now() - this.startedAt,
+    };
+    const { fault, scripted, shape } = this.decide(service, operation, text);
+    if (fault === 'drop') {
+      this.log.push({ ...base, fault, scripted });
+      req.socket.destroy();
+      return;
+    }
+    if (shape) {
+      this.log.push({ ...base, fault, scripted, code: shape.code, clientStatus: shape.status });
+      this.answer(res, shape.status, shape.headers, Buffer.from(shape.body));
+      return;
+    }
+    let answer: Awaited<ReturnType<FaultProxy['forward']>>;
+    try {
+      answer = await this.forward(req, body);
+    } catch {
+      this.log.push({ ...base });
+      req.socket.destroy();
+      return;
+    }
+    const emulator = { emulatorStatus: answer.status, emulatorCode: answer.status >= 400 ? errorCode(answer.body.toString('utf8')) : undefined };
+    if (fault === 'drop-after-forward') {
+      this.log.push({ ...base, fault, scripted, ...emulator });
+      req.socket.destroy();
+      return;
+    }
+    this.log.push({ ...base, clientStatus: answer.status, ...emulator });
+    this.answer(res, answer.status, answer.headers, answer.body);
+  }
+
+  private answer(res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: Buffer): void {
+    res.writeHead(status, { ...headers, 'content-length': String(body.length) });
+    res.end(body);
+  }
+
+  private forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const headers = { ...req.headers };
+      // The body is sent whole, with its own length.
+      delete headers['transfer-encoding'];
+      delete headers.connection;
+      headers['content-length'] = String(body.length);
+      const upstream = httpRequest(
+        { host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers, agent: this.agent },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () => {
+            const out: Record<string, string | string[]> = {};
+            for (const [name, value] of Object.entries(response.headers)) {
+              if (value !== undefined && !['transfer-encoding', 'connection', 'content-length', 'keep-alive'].includes(name)) out[name] = value;
+            }
+            resolve({ status: response.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) });
+          });
+        },
+      );
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
+  }
+}
+
+/** What the proxy injected and what the SDK retried, summed for a report. */
+export interface FaultSummary {
+  /** Requests the proxy received from SDK clients. */
+  readonly requests: number;
+  /** Logical SDK calls: distinct invocation ids. */
+  readonly calls: number;
+  /** Requests beyond the first attempt of each call: the SDK's retries. */
+  readonly retries: number;
+  /** Faults injected, by kind. */
+  readonly byKind: Record<FaultKind, number>;
+  /** Of those, faults the `script` option chose rather than the draw. */
+  readonly scripted: number;
+  /** Drawn faults by kind, as a share of the requests without a scripted fault. */
+  readonly drawnShares: Record<FaultKind, number>;
+  /** Faults injected, by `service:operation`, then kind. */
+  readonly byOperation: Record<string, Partial<Record<FaultKind, number>>>;
+  /** Calls whose last attempt was faulted, so the error reached the code under test, by `service:operation`. */
+  readonly callsFailed: Record<string, number>;
+  /**
+   * Those failed calls by the number of attempts they made: MAX_ATTEMPTS when the SDK ran out of
+   * attempts, fewer when its retry quota (a token bucket shared by the client) refused a retry.
+   */
+  readonly failedCallAttempts: Record<number, number>;
+}
+
+export function summarize(requests: readonly ProxiedRequest[]): FaultSummary {
+  const byKind = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  const drawn = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  let scripted = 0;
+  const byOperation: Record<string, Partial<Record<FaultKind, number>>> = {};
+  const calls = new Map<string, ProxiedRequest[]>();
+  for (const r of requests) {
+    const chain = calls.get(r.invocationId) ?? [];
+    chain.push(r);
+    calls.set(r.invocationId, chain);
+    if (!r.fault) continue;
+    byKind[r.fault]++;
+    if (r.scripted) scripted++;
+    else drawn[r.fault]++;
+    const op = (byOperation[`${r.service}:${r.operation}`] ??= {});
+    op[r.fault] = (op[r.fault] ?? 0) + 1;
+  }
+  const callsFailed: Record<string, number> = {};
+  const failedCallAttempts: Record<number, number> = {};
+  for (const chain of calls.values()) {
+    const last = chain[chain.length - 1];
+    if (last.fault) {
+      const key = `${last.service}:${last.operation}`;
+      callsFailed[key] = (callsFailed[key] ?? 0) + 1;
+      failedCallAttempts[chain.length] = (failedCallAttempts[chain.length] ?? 0) + 1;
+    }
+  }
+  const retries = requests.length - calls.size;
+  const unscripted = requests.length - scripted;
+  const share = (n: number) => (unscripted > 0 ? Number((n / unscripted).toFixed(3)) : 0);
+  const drawnShares = Object.fromEntries(FAULT_KINDS.map((k) => [k, share(drawn[k])])) as Record<FaultKind, number>;
+  return { requests: requests.length, calls: calls.size, retries, byKind, scripted, drawnShares, byOperation, callsFailed, failedCallAttempts };
+}
