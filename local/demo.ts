@@ -44,8 +44,9 @@ const ref = (image: { repositoryName: string; imageTags: readonly string[] }) =>
 
 async function main(): Promise<void> {
   const started = Date.now();
-  // Quiet handlers: the demo prints what a user reads. DEMO_LOG_LEVEL=INFO shows their JSON logs.
+  // Quiet handlers: the demo prints what a user reads. DEMO_LOG_LEVEL=INFO shows their JSON logs and metric lines.
   process.env.POWERTOOLS_LOG_LEVEL = process.env.DEMO_LOG_LEVEL ?? 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = process.env.DEMO_LOG_LEVEL ? 'false' : 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   out('cdk-ecr-scan-reporter demo: the whole flow against a local AWS emulator (moto server), no AWS account needed.');
 
