@@ -7,6 +7,7 @@
 import { ChildProcess, fork } from 'child_process';
 import { join } from 'path';
 import { REPO_ROOT } from './emulator/emulator';
+import { jsonLines } from './json-lines';
 
 export interface InvocationStats {
   readonly durationMs: number;
@@ -75,17 +76,7 @@ export class LambdaProcess {
 
   /** The JSON lines written so far (log lines and EMF metric documents). */
   public lines(): Record<string, any>[] {
-    return this.output
-      .join('')
-      .split('\n')
-      .filter((line) => line.trim().startsWith('{'))
-      .flatMap((line) => {
-        try {
-          return [JSON.parse(line) as Record<string, any>];
-        } catch {
-          return [];
-        }
-      });
+    return jsonLines(this.output.join(''));
   }
 
   public async stop(): Promise<void> {

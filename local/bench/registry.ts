@@ -16,6 +16,7 @@
  * - listing order: seed order, which is unrelated to age.
  */
 import { createHash } from 'crypto';
+import { mulberry32 } from '../random';
 import { SeedScan, scanFindingsResponse } from '../registry';
 
 export const DAY_MS = 86_400_000;
@@ -59,19 +60,6 @@ export interface RegistryShape {
   readonly seed?: number;
 }
 
-/** mulberry32: a small, fast, seedable PRNG; enough for a reproducible mix. It is bitwise arithmetic by nature. */
-/* eslint-disable no-bitwise */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-/* eslint-enable no-bitwise */
 
 const SEVERITY_MIXES: readonly Record<string, number>[] = [
   {},
@@ -90,7 +78,7 @@ export function isDue(kind: ScanKind, lastScan: Date | null, now: Date, scanExpi
 export function buildRegistry(shape: RegistryShape, now: Date): BenchRegistry {
   const seed = shape.seed ?? 1;
   const scanExpiryDays = shape.scanExpiryDays ?? 7;
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
   const width = String(shape.repositories).length;
   const repositories: BenchRepository[] = [];

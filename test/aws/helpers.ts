@@ -7,6 +7,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { ECRServiceException } from '@aws-sdk/client-ecr';
 import type { Context } from 'aws-lambda';
+import { jsonLines } from '../../local/json-lines';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'aws');
 const ALL_FIXTURES = join(__dirname, '..', 'fixtures');
@@ -136,18 +137,7 @@ export function captureLogs(): LogCapture {
   };
   const out = jest.spyOn(process.stdout, 'write').mockImplementation(record as typeof process.stdout.write);
   const err = jest.spyOn(process.stderr, 'write').mockImplementation(record as typeof process.stderr.write);
-  const json = (): Record<string, unknown>[] =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter((line) => line.trim().startsWith('{'))
-      .flatMap((line) => {
-        try {
-          return [JSON.parse(line) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
-      });
+  const json = (): Record<string, unknown>[] => jsonLines(chunks.join(''));
   return {
     lines: () => json().filter((line): line is LogLine => typeof line.level === 'string' && typeof line.message === 'string'),
     metricLines: () => json().filter((line) => typeof line._aws === 'object' && line._aws !== null),

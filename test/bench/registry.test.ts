@@ -1,4 +1,5 @@
-import { DAY_MS, buildRegistry, isDue, prng, summarize } from '../../local/bench/registry';
+import { DAY_MS, buildRegistry, isDue, summarize } from '../../local/bench/registry';
+import { mulberry32 as prng } from '../../local/random';
 
 const NOW = new Date('2026-11-27T12:00:00Z');
 

@@ -32,6 +32,7 @@
 import { createHash } from 'crypto';
 import { Agent, IncomingMessage, Server, ServerResponse, createServer, request as httpRequest } from 'http';
 import { AddressInfo } from 'net';
+import { mulberry32 } from '../../local/random';
 
 export type FaultKind = 'throttling' | 'server-error' | 'drop' | 'drop-after-forward';
 export const FAULT_KINDS: readonly FaultKind[] = ['throttling', 'server-error', 'drop', 'drop-after-forward'];
@@ -88,19 +89,6 @@ export interface ProxiedRequest {
 const ECR_TARGET = 'AmazonEC2ContainerRegistry_V20150921';
 const SQS_TARGET = 'AmazonSQS';
 
-/** mulberry32: a small, fast, well-distributed 32-bit PRNG. */
-/* eslint-disable no-bitwise -- a 32-bit PRNG is bit arithmetic */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-/* eslint-enable no-bitwise */
 
 function hash32(text: string): number {
   return createHash('sha256').update(text).digest().readUInt32LE(0);
