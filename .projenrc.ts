@@ -57,6 +57,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `@aws-sdk/client-ecr@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-sqs@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-sns@${AWS_SDK_VERSION}`,
+    // The ledger (issue 11): DynamoDB through the SDK's document client.
+    `@aws-sdk/client-dynamodb@${AWS_SDK_VERSION}`,
+    `@aws-sdk/lib-dynamodb@${AWS_SDK_VERSION}`,
     // Dispatch invokes itself to continue a very large registry; client-lambda's newest release.
     '@aws-sdk/client-lambda@3.1164.0',
     // Only the emulator harness (local/) uses EventBridge: it sends the scan events.

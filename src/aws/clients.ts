@@ -4,10 +4,12 @@
  * uses the SDK's adaptive retry strategy: exponential back-off with jitter plus
  * a client-side rate limiter that slows down when throttled.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient, ECRClientConfig } from '@aws-sdk/client-ecr';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AdaptiveRetryStrategy } from '@smithy/core/retry';
 import type { RetryErrorInfo, RetryToken, StandardRetryToken } from '@smithy/types';
 
@@ -61,6 +63,16 @@ export function createSnsClient(): SNSClient {
   return new SNSClient({ retryMode: 'standard', maxAttempts: MAX_ATTEMPTS });
 }
 
+/** The ledger's client: DynamoDB throttling and server errors are retried with back-off, as for SQS and SNS. */
+export function createDynamoDbClient(): DynamoDBClient {
+  return new DynamoDBClient({ retryMode: 'standard', maxAttempts: MAX_ATTEMPTS });
+}
+
+/** The document client over `client` (plain JavaScript values in and out; undefined attributes left out). */
+export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
 export function createLambdaClient(): LambdaClient {
   return new LambdaClient({ retryMode: 'standard', maxAttempts: MAX_ATTEMPTS });
 }
@@ -103,6 +115,45 @@ export class RetryCounter {
         }
       },
       { step: 'initialize', name: 'ecrScanReporterRetryCounter' },
+    );
+    return client;
+  }
+}
+
+/** Node's network errors after which the request may have reached the service: its answer was lost, not its request. */
+const ANSWER_LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+function answerLost(error: unknown): boolean {
+  const e = error as { code?: unknown; name?: unknown; $response?: unknown; $metadata?: { httpStatusCode?: unknown } } | undefined;
+  if (!e || e.$response !== undefined || e.$metadata?.httpStatusCode !== undefined) return false;
+  return (typeof e.code === 'string' && ANSWER_LOST_CODES.has(e.code)) || e.name === 'TimeoutError';
+}
+
+/**
+ * Counts the attempts that ended without an answer after the request was sent (a reset
+ * connection, a timeout), below the SDK's retry: the service may have acted on them. For SNS
+ * Publish, which has no idempotency token, such an attempt followed by a retry may deliver a
+ * report twice, and nothing can tell; the report function counts it.
+ */
+export class LostAnswerCounter {
+  private count = 0;
+
+  /** Attempts without an answer since the counter was made. */
+  public get total(): number {
+    return this.count;
+  }
+
+  public attach<C extends { readonly middlewareStack: { add(middleware: any, options: { step: 'deserialize'; name: string }): void } }>(client: C): C {
+    client.middlewareStack.add(
+      (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          if (answerLost(error)) this.count++;
+          throw error;
+        }
+      },
+      { step: 'deserialize', name: 'ecrScanReporterLostAnswers' },
     );
     return client;
   }

@@ -146,11 +146,11 @@ function nonEmptyCounts(counts: Record<string, number> | undefined): Record<stri
 }
 
 /**
- * The scan state of one image: from the DescribeImages summary when ECR put it
- * there (older scanning), else from DescribeImageScanFindings with the smallest
- * page, where ScanNotFoundException means never scanned.
+ * The scan state DescribeImages itself gives for an image, when it gives one: an archived image
+ * (nothing to scan), or the scan summary older scanning puts there. Undefined when only
+ * DescribeImageScanFindings can tell (AWS native basic scanning, enhanced scanning).
  */
-export async function readScanState(ecr: ECRClient, repositoryName: string, image: ImageDetail): Promise<ImageScanState> {
+export function scanStateFromDetail(image: ImageDetail): ImageScanState | undefined {
   if (image.imageStatus === 'ARCHIVED') {
     return { status: 'IMAGE_ARCHIVED', description: 'the image is in the ECR archive storage class' };
   }
@@ -162,10 +162,16 @@ export async function readScanState(ecr: ECRClient, repositoryName: string, imag
       severityCounts: nonEmptyCounts(image.imageScanFindingsSummary?.findingSeverityCounts),
     };
   }
+  return undefined;
+}
+
+/**
+ * One image's scan state from DescribeImageScanFindings with the smallest page, where
+ * ScanNotFoundException means never scanned.
+ */
+export async function readScanStatus(ecr: ECRClient, repositoryName: string, imageDigest: string): Promise<ImageScanState> {
   try {
-    const response = await ecr.send(
-      new DescribeImageScanFindingsCommand({ repositoryName, imageId: { imageDigest: image.imageDigest }, maxResults: 1 }),
-    );
+    const response = await ecr.send(new DescribeImageScanFindingsCommand({ repositoryName, imageId: { imageDigest }, maxResults: 1 }));
     return {
       status: response.imageScanStatus?.status,
       description: response.imageScanStatus?.description,
@@ -176,6 +182,15 @@ export async function readScanState(ecr: ECRClient, repositoryName: string, imag
     if (errorName(error) === 'ScanNotFoundException') return {};
     throw error;
   }
+}
+
+/**
+ * The scan state of one image: from the DescribeImages summary when ECR put it
+ * there (older scanning), else from DescribeImageScanFindings with the smallest
+ * page, where ScanNotFoundException means never scanned.
+ */
+export async function readScanState(ecr: ECRClient, repositoryName: string, image: ImageDetail): Promise<ImageScanState> {
+  return scanStateFromDetail(image) ?? readScanStatus(ecr, repositoryName, image.imageDigest as string);
 }
 
 export type StartScanOutcome =

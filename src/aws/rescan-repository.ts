@@ -6,6 +6,12 @@
  * A walk can stop early (`shouldStop`, the handler's time budget) and say where to
  * resume (`continuation`); a later walk given that position evaluates exactly the
  * digests not yet evaluated, so no digest is evaluated twice and none is skipped.
+ *
+ * With a `ledger` (the rescan function's; the command-line tool has none), the walk reads the
+ * entries of each 100 digests with one BatchGetItem and decides from them where they know
+ * (../decisions/ledger.ts, `ledgerVerdict`); the rest are read from ECR as without it, and
+ * every answer ECR gives (a state read, a StartImageScan outcome) is written back. A ledger
+ * that fails costs reads: its digests are read from ECR, and the failure is counted.
  */
 import { ECRClient, ImageDetail } from '@aws-sdk/client-ecr';
 import { mapWithConcurrency } from './concurrency';
@@ -13,11 +19,15 @@ import {
   IMAGE_IDS_PER_CALL,
   StartScanOutcome,
   describeImagesByDigest,
+  errorMessage,
   errorName,
   imagePagesFrom,
-  readScanState,
+  readScanStatus,
+  scanStateFromDetail,
   startScan,
 } from './ecr';
+import { KEYS_PER_BATCH_GET, Ledger } from './ledger';
+import { ABSENT, LedgerRead, ScanRecord, ledgerVerdict, mergeScan } from '../decisions/ledger';
 import { ImageScanState, RegistryScanType, RescanDecision, decideRescan } from '../decisions/rescan';
 
 /** The logging calls used here; Powertools' Logger and a console adapter both fit. */
@@ -33,6 +43,8 @@ export interface ImageEvaluation {
   readonly imageDigest: string;
   readonly imageTags: string[];
   readonly state: ImageScanState;
+  /** Where the state came from: ECR (DescribeImages or DescribeImageScanFindings), or the ledger. */
+  readonly stateSource?: 'ecr' | 'ledger';
   readonly decision: RescanDecision;
   /** What StartImageScan answered; absent for skips and dry runs. */
   readonly outcome?: StartScanOutcome;
@@ -47,6 +59,11 @@ export interface RescanOptions {
   readonly concurrency: number;
   /** Decide only; never call StartImageScan. */
   readonly dryRun?: boolean;
+  /**
+   * The ledger to decide from where it knows, and to write ECR's answers back to.
+   * @default - none: every state is read from ECR
+   */
+  readonly ledger?: Pick<Ledger, 'readMany' | 'write'>;
   readonly log: Log;
   /** Called once per digest, in page order. */
   readonly onImage?: (evaluation: ImageEvaluation) => void;
@@ -79,6 +96,14 @@ export interface RescanCounts {
   quotaExceeded: number;
   /** Skipped images by reason: the decision's reasons and StartImageScan's refusals. */
   skipped: Record<string, number>;
+  /** Digests decided from the ledger, without a DescribeImageScanFindings call. */
+  statusReadsSaved: number;
+  /** Ledger reads (BatchGetItem, or keys it left unprocessed) that failed: those digests were read from ECR. */
+  ledgerReadFailures: number;
+  /** Ledger writes that failed after the client's retries: the walk went on without them. */
+  ledgerWriteFailures: number;
+  /** Ledger entries that could not be used (malformed, or written by another schema): read from ECR instead. */
+  ledgerEntriesIgnored: number;
 }
 
 export interface RescanResult extends RescanCounts {
@@ -87,7 +112,18 @@ export interface RescanResult extends RescanCounts {
 }
 
 function emptyCounts(): RescanCounts {
-  return { imagesEvaluated: 0, due: 0, scansStarted: 0, recentlyScanned: 0, quotaExceeded: 0, skipped: {} };
+  return {
+    imagesEvaluated: 0,
+    due: 0,
+    scansStarted: 0,
+    recentlyScanned: 0,
+    quotaExceeded: 0,
+    skipped: {},
+    statusReadsSaved: 0,
+    ledgerReadFailures: 0,
+    ledgerWriteFailures: 0,
+    ledgerEntriesIgnored: 0,
+  };
 }
 
 export async function rescanRepository(ecr: ECRClient, repositoryName: string, options: RescanOptions): Promise<RescanResult> {
@@ -95,14 +131,97 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
   const skip = (reason: string) => (counts.skipped[reason] = (counts.skipped[reason] ?? 0) + 1);
   const policy = { now: options.now, scanExpiryMs: options.scanExpiryMs, registryScanType: options.registryScanType };
 
-  const evaluate = async (image: ImageDetail): Promise<ImageEvaluation> => {
+  const { ledger } = options;
+  /**
+   * The ledger's entries for a chunk of at most 100 images, for those whose state only
+   * DescribeImageScanFindings could tell; a failed read leaves them absent, so ECR is asked.
+   */
+  const readLedger = async (images: readonly ImageDetail[]): Promise<Map<string, LedgerRead>> => {
+    if (!ledger || options.registryScanType === 'ENHANCED') return new Map();
+    const digests = images.filter((image) => !scanStateFromDetail(image)).map((image) => image.imageDigest as string);
+    if (digests.length === 0) return new Map();
+    try {
+      const { reads, unread } = await ledger.readMany(repositoryName, digests, options.now);
+      if (unread.length > 0) {
+        counts.ledgerReadFailures += unread.length;
+        options.log.warn('Ledger read incomplete: DynamoDB left keys unprocessed after retries; reading their state from ECR', { repositoryName, unread: unread.length });
+      }
+      return reads;
+    } catch (error) {
+      counts.ledgerReadFailures += digests.length;
+      options.log.warn('Ledger read failed: reading these digests\' state from ECR', { repositoryName, digests: digests.length, errorName: errorName(error), error: errorMessage(error) });
+      return new Map();
+    }
+  };
+  /** Writes one of ECR's answers back; a failure is counted and logged, never fatal. */
+  const writeBack = async (image: ImageDetail, read: LedgerRead, observed: ScanRecord): Promise<void> => {
+    if (!ledger) return;
+    const imageDigest = image.imageDigest as string;
+    const scan = read.ignored === undefined ? mergeScan(read.entry?.scan, observed) : observed;
+    if (!scan) return;
+    try {
+      await ledger.write(
+        { repositoryName, imageDigest, imageTags: image.imageTags ?? [], scan, remove: scan.status === 'COMPLETE' ? ['failureReport'] : [] },
+        // An entry that could not be parsed is replaced, exactly the one read; any other write never goes back in time.
+        read.ignored === undefined ? { kind: 'monotonic' } : { kind: 'locked', read },
+        options.now,
+      );
+    } catch (error) {
+      counts.ledgerWriteFailures++;
+      options.log.warn('Ledger write failed: the entry stays as it was, which costs a status read next time', {
+        repositoryName,
+        imageDigest,
+        errorName: errorName(error),
+        error: errorMessage(error),
+      });
+    }
+  };
+  const observation = (state: ImageScanState, source: ScanRecord['source']): ScanRecord | undefined =>
+    state.status === undefined
+      ? undefined
+      : {
+        status: state.status,
+        observedAt: options.now,
+        source,
+        ...(state.completedAt && !Number.isNaN(state.completedAt.getTime()) ? { completedAt: state.completedAt } : {}),
+        severityCounts: state.severityCounts ?? {},
+        ...(state.description ? { description: state.description } : {}),
+      };
+  /** StartImageScan's answers, as the ledger keeps them: a scan in progress, or one that cannot run now. */
+  const OUTCOME_STATUS: Partial<Record<StartScanOutcome, string>> = {
+    'started': 'IN_PROGRESS',
+    'recently-scanned': 'LIMIT_EXCEEDED',
+    'quota-exceeded': 'LIMIT_EXCEEDED',
+    'unsupported-image': 'UNSUPPORTED_IMAGE',
+  };
+
+  const evaluate = async (image: ImageDetail, read: LedgerRead): Promise<ImageEvaluation> => {
     const imageDigest = image.imageDigest as string;
     const keys = { repositoryName, imageDigest };
     const imageTags = image.imageTags ?? [];
     let state: ImageScanState;
+    let stateSource: 'ecr' | 'ledger' = 'ecr';
+    let readFromEcr = false;
     try {
-      // Under enhanced scanning nothing can be started, so the state is not worth a request.
-      state = options.registryScanType === 'ENHANCED' ? {} : await readScanState(ecr, repositoryName, image);
+      const fromDetail = scanStateFromDetail(image);
+      const verdict = ledgerVerdict(read);
+      if (options.registryScanType === 'ENHANCED') {
+        // Under enhanced scanning nothing can be started, so the state is not worth a request.
+        state = {};
+      } else if (fromDetail) {
+        state = fromDetail;
+      } else if ('use' in verdict) {
+        state = verdict.use;
+        stateSource = 'ledger';
+        counts.statusReadsSaved++;
+      } else {
+        if (read.ignored !== undefined) {
+          counts.ledgerEntriesIgnored++;
+          options.log.warn('Ledger entry ignored: reading the state from ECR', { ...keys, problem: read.ignored });
+        }
+        state = await readScanStatus(ecr, repositoryName, imageDigest);
+        readFromEcr = true;
+      }
     } catch (error) {
       if (errorName(error) !== 'ImageNotFoundException') throw error;
       counts.imagesEvaluated++;
@@ -112,12 +231,16 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
       return { repositoryName, imageDigest, imageTags, state: {}, decision };
     }
     const decision = decideRescan(state, policy);
-    const base = { repositoryName, imageDigest, imageTags, state, decision };
+    const base = { repositoryName, imageDigest, imageTags, state, stateSource, decision };
+    // Where the state came from, on the log lines of a walk with a ledger (the command-line tool has none).
+    const source = ledger ? { stateSource } : {};
     counts.imagesEvaluated++;
     if (decision.action === 'skip') {
       skip(decision.reason);
       const level = decision.reason === 'unknown-status' ? 'warn' : 'debug';
-      options.log[level]('Image skipped', { ...keys, reason: decision.reason, detail: decision.detail, status: state.status });
+      options.log[level]('Image skipped', { ...keys, reason: decision.reason, detail: decision.detail, status: state.status, ...source });
+      const observed = readFromEcr ? observation(state, 'status-read') : undefined;
+      if (observed) await writeBack(image, read, observed);
       return base;
     }
     counts.due++;
@@ -126,11 +249,11 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
     switch (started.outcome) {
       case 'started':
         counts.scansStarted++;
-        options.log.debug('Scan started', { ...keys, reason: decision.reason, detail: decision.detail });
+        options.log.debug('Scan started', { ...keys, reason: decision.reason, detail: decision.detail, ...source });
         break;
       case 'recently-scanned':
         counts.recentlyScanned++;
-        options.log.debug('Scan refused: scanned in the last 24 hours', { ...keys, reason: decision.reason, ecrMessage: started.message });
+        options.log.debug('Scan refused: scanned in the last 24 hours', { ...keys, reason: decision.reason, ecrMessage: started.message, ...source });
         break;
       case 'quota-exceeded':
         counts.quotaExceeded++;
@@ -140,15 +263,33 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
         skip(started.outcome);
         options.log.info('Scan refused', { ...keys, outcome: started.outcome, ecrMessage: started.message });
     }
+    const status = OUTCOME_STATUS[started.outcome];
+    if (status) await writeBack(image, read, { status, observedAt: options.now, source: 'start-image-scan', severityCounts: {}, ...(started.message ? { description: started.message } : {}) });
     return { ...base, outcome: started.outcome, outcomeMessage: started.message };
   };
 
   const shouldStop = options.shouldStop;
-  /** Evaluates a prefix of `images` (all of them unless told to stop); returns how many. */
+  /**
+   * Evaluates a prefix of `images` (all of them unless told to stop); returns how many. The
+   * ledger is read 100 digests at a time, just before they are evaluated.
+   */
   const evaluateImages = async (images: readonly ImageDetail[]): Promise<number> => {
-    const evaluations = await mapWithConcurrency(images, options.concurrency, evaluate, shouldStop);
-    if (options.onImage) evaluations.forEach(options.onImage);
-    return evaluations.length;
+    let done = 0;
+    for (let start = 0; start < images.length; start += KEYS_PER_BATCH_GET) {
+      if (start > 0 && shouldStop?.()) break;
+      const chunk = images.slice(start, start + KEYS_PER_BATCH_GET);
+      const reads = await readLedger(chunk);
+      const evaluations = await mapWithConcurrency(
+        chunk,
+        options.concurrency,
+        (image) => evaluate(image, reads.get(image.imageDigest as string) ?? ABSENT),
+        shouldStop,
+      );
+      if (options.onImage) evaluations.forEach(options.onImage);
+      done += evaluations.length;
+      if (evaluations.length < chunk.length) break;
+    }
+    return done;
   };
   const imageGone = (imageDigest: string) => {
     counts.imagesEvaluated++;

@@ -140,6 +140,8 @@ export function parseDispatchEvent(event: unknown): DispatchContinuation | undef
 
 /** The fields of an `aws.ecr` / `ECR Image Scan` event the report uses. */
 export interface ScanEvent {
+  /** EventBridge's event id: the same for every retry and redelivery of one event. */
+  readonly eventId: string;
   readonly accountId: string;
   readonly region: string;
   readonly time?: Date;
@@ -192,7 +194,10 @@ export function parseScanEvent(event: unknown): ScanEvent {
     throw new InvalidInputError(`event account and region are required: ${preview(e.account)} / ${preview(e.region)}`);
   }
   const time = typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time)) ? new Date(e.time) : undefined;
+  // An event without an id (a hand-made invocation) is known by what it says.
+  const eventId = typeof e.id === 'string' && e.id !== '' ? e.id : `${repositoryName}@${imageDigest}/${scanStatus}/${time?.toISOString() ?? 'no-time'}`;
   return {
+    eventId,
     accountId,
     region,
     time,

@@ -8,6 +8,7 @@
  */
 import { Finding, compareFindings } from './findings';
 import { ReportDecision, SeverityCounts, Thresholds, orderedSeverityNames } from './report';
+import { NewsReason, ReportOnMode } from './report-on';
 
 export const SNS_MAX_PUBLISH_BYTES = 262_144;
 export const SNS_MAX_SUBJECT_LENGTH = 99;
@@ -32,6 +33,18 @@ export interface ReportMessageInput {
   readonly vulnerabilitySourceUpdatedAt?: Date;
   /** Set when findings could not be read; the report says so. */
   readonly findingsUnavailableReason?: string;
+  /** What is new in this scan, by the ledger (report-on.ts); absent: the report says nothing about news. */
+  readonly news?: ReportNews;
+}
+
+/** What a report says is new. */
+export interface ReportNews {
+  readonly reportOn: ReportOnMode;
+  readonly reason: NewsReason;
+  /** The findings at reached severities that the last report did not list. */
+  readonly newFindings: readonly Finding[];
+  /** When the digest's last findings report went out. */
+  readonly previousReportAt?: Date;
 }
 
 export interface ReportMessageOptions {
@@ -42,7 +55,7 @@ export interface ReportMessageOptions {
 }
 
 export interface MessageAttribute {
-  readonly DataType: 'String';
+  readonly DataType: 'String' | 'Number' | 'String.Array';
   readonly StringValue: string;
 }
 
@@ -86,6 +99,16 @@ export interface ReportDocument {
   readonly scanCompletedAt?: string;
   readonly vulnerabilitySourceUpdatedAt?: string;
   readonly consoleUrl: string;
+  /** `reportOn` of the reporter: NEW_FINDINGS or EVERY_SCAN. */
+  readonly reportOn?: ReportOnMode;
+  /** Why the report went out: first-report, new-findings, newly-failed, every-scan, findings-unavailable. */
+  readonly news?: NewsReason;
+  /** The new findings listed (a subset of `findings`, most severe first). */
+  readonly newFindings?: Finding[];
+  /** How many findings are new, listed or not. */
+  readonly newFindingsCount?: number;
+  /** When the digest's previous findings report went out. */
+  readonly previousReportAt?: string;
 }
 
 /** The ECR console page with this image's scan results, in the region's partition. */
@@ -103,7 +126,7 @@ function asciiLine(value: string): string {
   return value.replace(/[^\x20-\x7e]/g, '?');
 }
 
-export function buildSubject(input: Pick<ReportMessageInput, 'repositoryName' | 'imageDigest' | 'imageTags' | 'decision'>): string {
+export function buildSubject(input: Pick<ReportMessageInput, 'repositoryName' | 'imageDigest' | 'imageTags' | 'decision' | 'news'>): string {
   const { decision } = input;
   const what =
     decision.reason === 'scan-failed'
@@ -112,7 +135,9 @@ export function buildSubject(input: Pick<ReportMessageInput, 'repositoryName' | 
         .filter((e) => e.breached)
         .map((e) => `${e.severity} ${e.count}`)
         .join(', ');
-  const prefix = asciiLine(`ECR scan: ${what} in `);
+  const news = input.news;
+  const fresh = news && news.reason !== 'first-report' && news.newFindings.length > 0 ? `${news.newFindings.length} new, ` : '';
+  const prefix = asciiLine(`ECR scan: ${fresh}${what} in `);
   const ref = asciiLine(
     input.imageTags.length > 0 ? `${input.repositoryName}:${input.imageTags[0]}` : `${input.repositoryName}@${input.imageDigest.slice(0, 19)}`,
   );
@@ -132,9 +157,34 @@ function describeFinding(f: Finding): string {
   return `  - ${f.severity.padEnd(13)} ${f.id}${pkg}${score}${link}`;
 }
 
+/** The sentence that leads a report: what is new, before the rest. */
+function newsLine(news: ReportNews | undefined, counts: SeverityCounts, total: number): string | undefined {
+  if (!news) return undefined;
+  const since = news.previousReportAt ? ` since the report of ${news.previousReportAt.toISOString().slice(0, 10)}` : '';
+  const ids = (findings: readonly Finding[]) => {
+    const named = findings.slice(0, 5).map((f) => `${f.id} (${f.severity}${f.packageName ? `, ${f.packageName}` : ''})`);
+    return named.join(', ') + (findings.length > 5 ? ` and ${findings.length - 5} more` : '');
+  };
+  switch (news.reason) {
+    case 'first-report':
+      return `First report of this image: ${total} finding(s) at or above your thresholds.`;
+    case 'new-findings':
+      return news.newFindings.length > 0
+        ? `${news.newFindings.length} new${since}: ${ids(news.newFindings)}.`
+        : `New findings${since}: more findings than could be read, and a reached severity's count grew (now ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}).`;
+    case 'every-scan':
+      return news.newFindings.length > 0 ? `${news.newFindings.length} new${since}: ${ids(news.newFindings)}.` : undefined;
+    default:
+      return undefined;
+  }
+}
+
 function buildText(input: ReportMessageInput, tags: string[], tagsOmitted: number, findings: Finding[], omitted: number, url: string): string {
   const { decision } = input;
   const lines: string[] = [];
+  const reached = decision.evaluations.filter((e) => e.breached).reduce((n, e) => n + e.count, 0);
+  const lead = newsLine(input.news, input.counts, reached);
+  if (lead) lines.push(lead, '');
   if (decision.reason === 'scan-failed') {
     lines.push(`An Amazon ECR image scan FAILED${input.statusDescription ? `: ${input.statusDescription}` : '.'}`);
   } else {
@@ -172,9 +222,17 @@ function buildText(input: ReportMessageInput, tags: string[], tagsOmitted: numbe
     lines.push('');
     lines.push(`Findings could not be listed: ${input.findingsUnavailableReason}`);
   } else if (findings.length > 0 || omitted > 0) {
+    const newIds = new Set(input.news && input.news.reason !== 'first-report' ? input.news.newFindings.map((f) => f.id) : []);
+    const listedNew = findings.filter((f) => newIds.has(f.id));
+    const others = findings.filter((f) => !newIds.has(f.id));
+    if (listedNew.length > 0) {
+      lines.push('');
+      lines.push(`New findings (${listedNew.length} of ${newIds.size}):`);
+      lines.push(...listedNew.map(describeFinding));
+    }
     lines.push('');
-    lines.push(`Top findings (${findings.length} of ${findings.length + omitted}):`);
-    lines.push(...findings.map(describeFinding));
+    lines.push(`${listedNew.length > 0 ? 'Other findings' : 'Top findings'} (${others.length} of ${findings.length + omitted - (listedNew.length > 0 ? newIds.size : 0)}):`);
+    lines.push(...others.map(describeFinding));
     if (omitted > 0) lines.push(`  ... and ${omitted} more, not listed here; see the console link below.`);
   }
   lines.push('');
@@ -198,7 +256,12 @@ function attributesBytes(attributes: Record<string, MessageAttribute>): number {
 export function buildReportMessage(input: ReportMessageInput, options: ReportMessageOptions): ReportMessage {
   const maxBytes = options.maxBytes ?? SNS_MAX_PUBLISH_BYTES;
   const url = consoleUrl(input.region, input.accountId, input.repositoryName, input.imageDigest);
-  const sorted = [...input.findings].sort(compareFindings);
+  // New findings are listed first, so the size limit cuts the rest before them.
+  const newIds = new Set((input.news?.newFindings ?? []).map((f) => f.id));
+  const sorted = [
+    ...input.findings.filter((f) => newIds.has(f.id)).sort(compareFindings),
+    ...input.findings.filter((f) => !newIds.has(f.id)).sort(compareFindings),
+  ];
   const tags = input.imageTags.slice(0, MAX_TAGS_LISTED);
   const tagsOmitted = input.imageTags.length - tags.length;
   // Findings we know exist: the counts may exceed what could be read.
@@ -211,8 +274,18 @@ export function buildReportMessage(input: ReportMessageInput, options: ReportMes
   };
 
   const render = (listed: number) => {
-    const findings = sorted.slice(0, listed);
+    const findings = sorted.slice(0, listed).sort(compareFindings);
     const omitted = knownFindings - findings.length;
+    const news = input.news;
+    const newListed = findings.filter((f) => newIds.has(f.id));
+    const withNews: Record<string, MessageAttribute> = news
+      ? {
+        ...attributes,
+        newFindings: { DataType: 'Number', StringValue: String(news.newFindings.length) },
+        // The new ids listed, for filter policies on a CVE; left out when none is (SNS takes no empty value).
+        ...(newListed.length > 0 ? { newFindingIds: { DataType: 'String.Array' as const, StringValue: JSON.stringify(newListed.map((f) => f.id)) } } : {}),
+      }
+      : attributes;
     const document: ReportDocument = {
       version: 1,
       source: 'cdk-ecr-scan-reporter',
@@ -236,11 +309,20 @@ export function buildReportMessage(input: ReportMessageInput, options: ReportMes
       scanCompletedAt: input.scanCompletedAt?.toISOString(),
       vulnerabilitySourceUpdatedAt: input.vulnerabilitySourceUpdatedAt?.toISOString(),
       consoleUrl: url,
+      ...(news
+        ? {
+          reportOn: news.reportOn,
+          news: news.reason,
+          newFindings: newListed,
+          newFindingsCount: news.newFindings.length,
+          previousReportAt: news.previousReportAt?.toISOString(),
+        }
+        : {}),
     };
     const text = buildText(input, tags, tagsOmitted, findings, omitted, url);
     const snsMessage = JSON.stringify({ default: JSON.stringify(document), email: text });
-    const bytes = byteLength(snsMessage) + attributesBytes(attributes);
-    return { subject, text, document, attributes, snsMessage, findingsListed: findings.length, findingsOmitted: omitted, bytes };
+    const bytes = byteLength(snsMessage) + attributesBytes(withNews);
+    return { subject, text, document, attributes: withNews, snsMessage, findingsListed: findings.length, findingsOmitted: omitted, bytes };
   };
 
   // Largest number of findings that fits: binary search, since size grows with each

@@ -4,7 +4,9 @@
  * each invocation and fail loudly on a bad value (a misconfiguration must not
  * look like "nothing to do").
  */
+import { entryTtlSeconds } from './ledger';
 import { Thresholds, parseThresholds } from './report';
+import { REPORT_ON_MODES, ReportOnMode } from './report-on';
 import { RepositoryFilter } from './repository-filter';
 
 export const ENV = {
@@ -17,6 +19,8 @@ export const ENV = {
   THRESHOLDS: 'THRESHOLDS',
   NOTIFY_ON_SCAN_FAILURE: 'NOTIFY_ON_SCAN_FAILURE',
   MAX_FINDINGS: 'MAX_FINDINGS_PER_REPORT',
+  LEDGER_TABLE: 'LEDGER_TABLE_NAME',
+  REPORT_ON: 'REPORT_ON',
 } as const;
 
 export type Environment = Record<string, string | undefined>;
@@ -28,6 +32,7 @@ export const DEFAULTS = {
   notifyOnScanFailure: true,
   maxFindingsPerReport: 20,
   imageConcurrency: 5,
+  reportOn: 'NEW_FINDINGS' as ReportOnMode,
 } as const;
 
 function required(env: Environment, name: string): string {
@@ -65,21 +70,36 @@ export function readDispatchSettings(env: Environment): DispatchSettings {
   return { filter: filterFrom(env), queueUrl: required(env, ENV.QUEUE_URL) };
 }
 
+/** The ledger table, and how long its entries live after a write. */
+export interface LedgerSettings {
+  readonly tableName: string;
+  readonly ttlSeconds: number;
+}
+
+function scanExpiryMs(env: Environment): number {
+  return integer(env, ENV.SCAN_EXPIRY_SECONDS, DEFAULTS.scanExpiryDays * 86_400, 86_400, 10 * 365 * 86_400) * 1000;
+}
+
+function ledgerFrom(env: Environment): LedgerSettings {
+  return { tableName: required(env, ENV.LEDGER_TABLE), ttlSeconds: entryTtlSeconds(scanExpiryMs(env)) };
+}
+
 export interface RescanSettings {
   readonly filter: RepositoryFilter;
   /** The rescan queue itself: where a walk out of time queues its continuation. */
   readonly queueUrl: string;
   readonly scanExpiryMs: number;
   readonly imageConcurrency: number;
+  readonly ledger: LedgerSettings;
 }
 
 export function readRescanSettings(env: Environment): RescanSettings {
-  const expirySeconds = integer(env, ENV.SCAN_EXPIRY_SECONDS, DEFAULTS.scanExpiryDays * 86_400, 86_400, 10 * 365 * 86_400);
   return {
     filter: filterFrom(env),
     queueUrl: required(env, ENV.QUEUE_URL),
-    scanExpiryMs: expirySeconds * 1000,
+    scanExpiryMs: scanExpiryMs(env),
     imageConcurrency: integer(env, ENV.IMAGE_CONCURRENCY, DEFAULTS.imageConcurrency, 1, 50),
+    ledger: ledgerFrom(env),
   };
 }
 
@@ -89,12 +109,18 @@ export interface ReportSettings {
   readonly thresholds: Thresholds;
   readonly notifyOnScanFailure: boolean;
   readonly maxFindings: number;
+  readonly reportOn: ReportOnMode;
+  readonly ledger: LedgerSettings;
 }
 
 export function readReportSettings(env: Environment): ReportSettings {
   const notify = env[ENV.NOTIFY_ON_SCAN_FAILURE] || undefined;
   if (notify !== undefined && notify !== 'true' && notify !== 'false') {
     throw new Error(`environment variable ${ENV.NOTIFY_ON_SCAN_FAILURE} must be "true" or "false"; got ${JSON.stringify(notify)}`);
+  }
+  const reportOn = env[ENV.REPORT_ON] || DEFAULTS.reportOn;
+  if (!(REPORT_ON_MODES as readonly string[]).includes(reportOn)) {
+    throw new Error(`environment variable ${ENV.REPORT_ON} must be one of ${REPORT_ON_MODES.join(', ')}; got ${JSON.stringify(reportOn)}`);
   }
   const thresholdsJson = env[ENV.THRESHOLDS];
   return {
@@ -103,5 +129,7 @@ export function readReportSettings(env: Environment): ReportSettings {
     thresholds: thresholdsJson ? parseThresholds(thresholdsJson) : { ...DEFAULTS.thresholds },
     notifyOnScanFailure: notify === undefined ? DEFAULTS.notifyOnScanFailure : notify === 'true',
     maxFindings: integer(env, ENV.MAX_FINDINGS, DEFAULTS.maxFindingsPerReport, 0, 1000),
+    reportOn: reportOn as ReportOnMode,
+    ledger: ledgerFrom(env),
   };
 }

@@ -24,6 +24,8 @@ export const METRIC = {
   SCANS_SKIPPED: 'ScansSkipped',
   /** Rescan: StartImageScan refused by a registry quota (not the per-image 24-hour one). */
   QUOTA_HITS: 'QuotaHits',
+  /** Rescan: digests decided from the ledger, without a DescribeImageScanFindings call. */
+  STATUS_READS_SAVED: 'StatusReadsSaved',
   /** All handlers: AWS requests the SDK retried (throttling, 5xx, network). */
   AWS_RETRIES: 'AwsRetries',
   /** All handlers: messages or events refused as malformed (they go to a dead-letter queue). */
@@ -37,4 +39,21 @@ export const METRIC = {
    * (repository-not-selected, scan-failed-not-reported, unexpected-scan-status).
    */
   REPORTS_SKIPPED: 'ReportsSkipped',
+  /**
+   * Report: reports due by the thresholds but not sent, with dimension `reason`: not-new (every
+   * finding at a reached severity was reported before), still-failing, already-reported (a retry,
+   * a second delivery, or a second event for one scan).
+   */
+  REPORTS_WITHHELD: 'ReportsWithheld',
+  /**
+   * Report: reports that may have reached subscribers twice: a Publish attempt that lost its
+   * answer and was retried, or a report taken over from an attempt that died after claiming it.
+   */
+  REPORTS_POSSIBLY_DUPLICATED: 'ReportsPossiblyDuplicated',
+  /** Rescan and report: ledger reads that failed after retries (ECR was asked, or the report counted as new). */
+  LEDGER_READ_FAILURES: 'LedgerReadFailures',
+  /** Rescan and report: ledger writes that failed after retries (the work went on without them). */
+  LEDGER_WRITE_FAILURES: 'LedgerWriteFailures',
+  /** Rescan and report: ledger entries that could not be used (malformed, or another schema's), treated as absent. */
+  LEDGER_ENTRIES_IGNORED: 'LedgerEntriesIgnored',
 } as const;

@@ -16,8 +16,9 @@ import { createLogger } from './logger';
 import { METRIC } from './metric-names';
 import { addCounts, addCountsByReason, createMetrics } from './metrics';
 import { TimeBudget } from './time-budget';
-import { RetryCounter, createEcrClient, createSqsClient } from '../aws/clients';
+import { RetryCounter, createDynamoDbClient, createEcrClient, createSqsClient, documentClient } from '../aws/clients';
 import { errorMessage, errorName, getRegistryScanType } from '../aws/ecr';
+import { Ledger } from '../aws/ledger';
 import { sendMessages } from '../aws/queue';
 import { rescanRepository } from '../aws/rescan-repository';
 import { MAX_CONTINUATION_PARTS, RescanMessage, parseRescanMessage, rescanMessageBody } from '../decisions/inputs';
@@ -28,6 +29,7 @@ const metrics = createMetrics();
 const retries = new RetryCounter();
 const ecr = retries.attach(createEcrClient());
 const sqs = retries.attach(createSqsClient());
+const dynamodb = documentClient(retries.attach(createDynamoDbClient()));
 const processor = new BatchProcessor(EventType.SQS);
 
 /** What one invocation did, published as metrics when it ends. */
@@ -39,6 +41,10 @@ function emptyTotals() {
     quotaHits: 0,
     continuations: 0,
     inputsRejected: 0,
+    statusReadsSaved: 0,
+    ledgerReadFailures: 0,
+    ledgerWriteFailures: 0,
+    ledgerEntriesIgnored: 0,
     skippedByReason: {} as Record<string, number>,
   };
 }
@@ -53,6 +59,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     // A bad configuration fails the invocation: every record is retried, none is dropped.
     const settings = readRescanSettings(process.env);
     const registryScanType = await getRegistryScanType(ecr);
+    const ledger = new Ledger(dynamodb, settings.ledger);
 
     const recordHandler = async (record: SQSRecord): Promise<void> => {
       logger.appendKeys({ messageId: record.messageId });
@@ -93,6 +100,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
             scanExpiryMs: settings.scanExpiryMs,
             registryScanType,
             concurrency: settings.imageConcurrency,
+            ledger,
             log: logger,
             position: continuation,
             shouldStop: () => budget.exhausted(),
@@ -101,6 +109,10 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
           totals.imagesEvaluated += counts.imagesEvaluated;
           totals.scansStarted += counts.scansStarted;
           totals.quotaHits += counts.quotaExceeded;
+          totals.statusReadsSaved += counts.statusReadsSaved;
+          totals.ledgerReadFailures += counts.ledgerReadFailures;
+          totals.ledgerWriteFailures += counts.ledgerWriteFailures;
+          totals.ledgerEntriesIgnored += counts.ledgerEntriesIgnored;
           const skipped: Record<string, number> = { ...counts.skipped };
           if (counts.recentlyScanned > 0) skipped['recently-scanned'] = counts.recentlyScanned;
           if (counts.quotaExceeded > 0) skipped['quota-exceeded'] = counts.quotaExceeded;
@@ -166,6 +178,10 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       [METRIC.QUOTA_HITS]: totals.quotaHits,
       [METRIC.CONTINUATIONS]: totals.continuations,
       [METRIC.INPUTS_REJECTED]: totals.inputsRejected,
+      [METRIC.STATUS_READS_SAVED]: totals.statusReadsSaved,
+      [METRIC.LEDGER_READ_FAILURES]: totals.ledgerReadFailures,
+      [METRIC.LEDGER_WRITE_FAILURES]: totals.ledgerWriteFailures,
+      [METRIC.LEDGER_ENTRIES_IGNORED]: totals.ledgerEntriesIgnored,
       [METRIC.AWS_RETRIES]: retries.total - retriesBefore,
     });
     addCountsByReason(metrics, METRIC.SCANS_SKIPPED, totals.skippedByReason);

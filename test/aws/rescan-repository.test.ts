@@ -104,6 +104,11 @@ describe('rescanRepository', () => {
       recentlyScanned: 1,
       quotaExceeded: 0,
       skipped: { 'fresh': 1, 'in-progress': 1, 'unsupported-image': 1, 'unknown-status': 1, 'not-scannable': 1 },
+      // Without a ledger (the command-line tool's walk), every state is ECR's.
+      statusReadsSaved: 0,
+      ledgerReadFailures: 0,
+      ledgerWriteFailures: 0,
+      ledgerEntriesIgnored: 0,
     });
   });
 
@@ -254,6 +259,10 @@ describe('rescanRepository', () => {
       recentlyScanned: 0,
       quotaExceeded: 0,
       skipped: { 'enhanced-scanning': 9 },
+      statusReadsSaved: 0,
+      ledgerReadFailures: 0,
+      ledgerWriteFailures: 0,
+      ledgerEntriesIgnored: 0,
     });
     expect(evaluations).toHaveLength(9);
   });

@@ -234,6 +234,7 @@ describe('parseDispatchEvent', () => {
 describe('parseScanEvent with real events', () => {
   test('a COMPLETE event with tags and counts', () => {
     expect(parseScanEvent(completeEvent)).toEqual({
+      eventId: '85fc3613-e913-7fc4-a80c-a3753e4aa9ae',
       accountId: '123456789012',
       region: 'us-east-1',
       time: new Date('2026-11-26T02:36:48Z'),
@@ -261,6 +262,15 @@ describe('parseScanEvent with real events', () => {
     expect(event.rawSeverityCounts).toBeUndefined();
     expect(event.repositoryName).toBe('base-images/distroless');
     expect(event.scanStatus).toBe('COMPLETE');
+  });
+
+  test('an event without an id is known by what it says: the same for each retry, different for another scan', () => {
+    const { id: _id, ...withoutId } = copy(completeEvent) as Record<string, any>;
+    const first = parseScanEvent(withoutId).eventId;
+    expect(first).toBe('team/payments-api@sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd12345678/COMPLETE/2026-11-26T02:36:48.000Z');
+    expect(parseScanEvent(copy(withoutId)).eventId).toBe(first);
+    expect(parseScanEvent({ ...withoutId, time: '2026-12-03T02:36:48Z' }).eventId).not.toBe(first);
+    expect(parseScanEvent({ ...withoutId, id: '' }).eventId).toBe(first);
   });
 
   test('the event passed in is not modified', () => {

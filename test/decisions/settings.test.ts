@@ -3,6 +3,7 @@ import { Environment, readDispatchSettings, readReportSettings, readRescanSettin
 // Variable names are written literally: they are the contract with the construct.
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/EcrScanReporter-RescanQueue';
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:EcrScanReporter-Topic';
+const TABLE = 'EcrScanReporter-Ledger-1ABC';
 const DAY_MS = 86_400_000;
 
 function message(fn: () => unknown): string {
@@ -53,18 +54,18 @@ describe('readRescanSettings', () => {
     expect(message(() => readRescanSettings({}))).toBe(
       'environment variable RESCAN_QUEUE_URL is not set; it is set by the EcrScanReporter construct',
     );
-    expect(readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL }).queueUrl).toBe(QUEUE_URL);
+    expect(readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: TABLE }).queueUrl).toBe(QUEUE_URL);
   });
 
   test('defaults when unset: 7-day expiry, 5 images at once, every repository', () => {
-    const settings = readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL });
+    const settings = readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: TABLE });
     expect(settings.scanExpiryMs).toBe(7 * DAY_MS);
     expect(settings.imageConcurrency).toBe(5);
     expect(settings.filter.matches('x/y')).toBe(true);
   });
 
   test('empty values fall back to the defaults', () => {
-    const settings = readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, SCAN_EXPIRY_SECONDS: '', IMAGE_CONCURRENCY: '' });
+    const settings = readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: TABLE, SCAN_EXPIRY_SECONDS: '', IMAGE_CONCURRENCY: '' });
     expect(settings.scanExpiryMs).toBe(7 * DAY_MS);
     expect(settings.imageConcurrency).toBe(5);
   });
@@ -75,7 +76,7 @@ describe('readRescanSettings', () => {
     ['1209600', 14 * DAY_MS],
     ['315360000', 3650 * DAY_MS],
   ])('SCAN_EXPIRY_SECONDS=%s gives %i ms', (raw, expectedMs) => {
-    expect(readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, SCAN_EXPIRY_SECONDS: raw }).scanExpiryMs).toBe(expectedMs);
+    expect(readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: TABLE, SCAN_EXPIRY_SECONDS: raw }).scanExpiryMs).toBe(expectedMs);
   });
 
   test.each([
@@ -90,7 +91,7 @@ describe('readRescanSettings', () => {
     ['NaN', 'NaN'],
     ['Infinity', 'Infinity'],
   ])('SCAN_EXPIRY_SECONDS=%j (%s) throws quoting the value', (raw) => {
-    const text = message(() => readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, SCAN_EXPIRY_SECONDS: raw }));
+    const text = message(() => readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: TABLE, SCAN_EXPIRY_SECONDS: raw }));
     expect(text).toContain('SCAN_EXPIRY_SECONDS must be an integer from 86400 to 315360000');
     expect(text).toContain(JSON.stringify(raw));
   });
@@ -100,23 +101,23 @@ describe('readRescanSettings', () => {
     ['12', 12],
     ['50', 50],
   ])('IMAGE_CONCURRENCY=%s', (raw, expected) => {
-    expect(readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, IMAGE_CONCURRENCY: raw }).imageConcurrency).toBe(expected);
+    expect(readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: TABLE, IMAGE_CONCURRENCY: raw }).imageConcurrency).toBe(expected);
   });
 
   test.each(['0', '51', '-1', 'five', '2.5'])('IMAGE_CONCURRENCY=%j throws quoting the value', (raw) => {
-    const text = message(() => readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, IMAGE_CONCURRENCY: raw }));
+    const text = message(() => readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: TABLE, IMAGE_CONCURRENCY: raw }));
     expect(text).toContain('IMAGE_CONCURRENCY must be an integer from 1 to 50');
     expect(text).toContain(JSON.stringify(raw));
   });
 
   test('patterns are read too', () => {
-    const settings = readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, REPOSITORY_PATTERN: '^prod/' });
+    const settings = readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: TABLE, REPOSITORY_PATTERN: '^prod/' });
     expect(settings.filter.matches('prod/api')).toBe(true);
     expect(settings.filter.matches('dev/api')).toBe(false);
   });
 
   test('an invalid pattern throws', () => {
-    expect(message(() => readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, EXCLUDE_PATTERN: '(' }))).toContain('excludePattern is not a valid JavaScript regular expression');
+    expect(message(() => readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: TABLE, EXCLUDE_PATTERN: '(' }))).toContain('excludePattern is not a valid JavaScript regular expression');
   });
 });
 
@@ -128,25 +129,34 @@ describe('readReportSettings', () => {
       NOTIFY_ON_SCAN_FAILURE: 'false',
       MAX_FINDINGS_PER_REPORT: '50',
       REPOSITORY_PATTERN: '^team/',
+      REPORT_ON: 'EVERY_SCAN',
+      SCAN_EXPIRY_SECONDS: String(60 * 86_400),
+      LEDGER_TABLE_NAME: TABLE,
     });
     expect(settings.topicArn).toBe(TOPIC_ARN);
     expect(settings.thresholds).toEqual({ CRITICAL: 1, HIGH: 2, MEDIUM: 10 });
     expect(settings.notifyOnScanFailure).toBe(false);
     expect(settings.maxFindings).toBe(50);
+    expect(settings.reportOn).toBe('EVERY_SCAN');
+    // Entries live 3 scan expiries after a write: 180 days here.
+    expect(settings.ledger).toEqual({ tableName: TABLE, ttlSeconds: 180 * 86_400 });
     expect(settings.filter.matches('team/a')).toBe(true);
     expect(settings.filter.matches('other/a')).toBe(false);
   });
 
   test('defaults when unset: CRITICAL 1 and HIGH 1, failures reported, 20 findings', () => {
-    const settings = readReportSettings({ TOPIC_ARN });
+    const settings = readReportSettings({ TOPIC_ARN, LEDGER_TABLE_NAME: TABLE });
     expect(settings.thresholds).toEqual({ CRITICAL: 1, HIGH: 1 });
     expect(settings.notifyOnScanFailure).toBe(true);
     expect(settings.maxFindings).toBe(20);
+    expect(settings.reportOn).toBe('NEW_FINDINGS');
+    // 3 x 7 days is under the 90-day floor.
+    expect(settings.ledger).toEqual({ tableName: TABLE, ttlSeconds: 90 * 86_400 });
     expect(settings.filter.matches('x')).toBe(true);
   });
 
   test('empty THRESHOLDS and MAX_FINDINGS_PER_REPORT fall back to the defaults', () => {
-    const settings = readReportSettings({ TOPIC_ARN, THRESHOLDS: '', MAX_FINDINGS_PER_REPORT: '' });
+    const settings = readReportSettings({ TOPIC_ARN, LEDGER_TABLE_NAME: TABLE, THRESHOLDS: '', MAX_FINDINGS_PER_REPORT: '' });
     expect(settings.thresholds).toEqual({ CRITICAL: 1, HIGH: 1 });
     expect(settings.maxFindings).toBe(20);
   });
@@ -155,11 +165,11 @@ describe('readReportSettings', () => {
     ['true', true],
     ['false', false],
   ])('NOTIFY_ON_SCAN_FAILURE=%s', (raw, expected) => {
-    expect(readReportSettings({ TOPIC_ARN, NOTIFY_ON_SCAN_FAILURE: raw }).notifyOnScanFailure).toBe(expected);
+    expect(readReportSettings({ TOPIC_ARN, LEDGER_TABLE_NAME: TABLE, NOTIFY_ON_SCAN_FAILURE: raw }).notifyOnScanFailure).toBe(expected);
   });
 
   test.each(['yes', 'TRUE', 'False', '1', '0', ' true'])('NOTIFY_ON_SCAN_FAILURE=%j throws quoting the value', (raw) => {
-    const text = message(() => readReportSettings({ TOPIC_ARN, NOTIFY_ON_SCAN_FAILURE: raw }));
+    const text = message(() => readReportSettings({ TOPIC_ARN, LEDGER_TABLE_NAME: TABLE, NOTIFY_ON_SCAN_FAILURE: raw }));
     expect(text).toContain('NOTIFY_ON_SCAN_FAILURE must be "true" or "false"');
     expect(text).toContain(JSON.stringify(raw));
   });
@@ -171,24 +181,40 @@ describe('readReportSettings', () => {
     expect(message(() => readReportSettings(env))).toMatch(/TOPIC_ARN is not set/);
   });
 
+  test.each<[string, Environment]>([
+    ['missing', { TOPIC_ARN }],
+    ['empty', { TOPIC_ARN, LEDGER_TABLE_NAME: '' }],
+  ])('LEDGER_TABLE_NAME %s: throws naming it, for the report and the rescan function', (_label, env) => {
+    expect(message(() => readReportSettings(env))).toBe('environment variable LEDGER_TABLE_NAME is not set; it is set by the EcrScanReporter construct');
+    expect(message(() => readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: env.LEDGER_TABLE_NAME }))).toBe(
+      'environment variable LEDGER_TABLE_NAME is not set; it is set by the EcrScanReporter construct',
+    );
+  });
+
+  test.each(['new_findings', 'ALL', 'EVERY SCAN'])('REPORT_ON=%j throws naming the choices', (raw) => {
+    expect(message(() => readReportSettings({ TOPIC_ARN, LEDGER_TABLE_NAME: TABLE, REPORT_ON: raw }))).toBe(
+      `environment variable REPORT_ON must be one of NEW_FINDINGS, EVERY_SCAN; got ${JSON.stringify(raw)}`,
+    );
+  });
+
   test.each<[string, string]>([
     ['{"critical":1}', 'unknown severity "critical"'],
     ['not json', 'thresholds must be a JSON object'],
     ['[1]', 'thresholds must be a JSON object'],
     ['{"HIGH":-1}', 'threshold for HIGH must be a non-negative integer'],
   ])('THRESHOLDS=%j throws: %s', (raw, expected) => {
-    expect(message(() => readReportSettings({ TOPIC_ARN, THRESHOLDS: raw }))).toContain(expected);
+    expect(message(() => readReportSettings({ TOPIC_ARN, LEDGER_TABLE_NAME: TABLE, THRESHOLDS: raw }))).toContain(expected);
   });
 
   test.each<[string, number]>([
     ['0', 0],
     ['1000', 1000],
   ])('MAX_FINDINGS_PER_REPORT=%s is accepted', (raw, expected) => {
-    expect(readReportSettings({ TOPIC_ARN, MAX_FINDINGS_PER_REPORT: raw }).maxFindings).toBe(expected);
+    expect(readReportSettings({ TOPIC_ARN, LEDGER_TABLE_NAME: TABLE, MAX_FINDINGS_PER_REPORT: raw }).maxFindings).toBe(expected);
   });
 
   test.each(['-1', '1001', 'twenty', '2.5'])('MAX_FINDINGS_PER_REPORT=%j throws quoting the value', (raw) => {
-    const text = message(() => readReportSettings({ TOPIC_ARN, MAX_FINDINGS_PER_REPORT: raw }));
+    const text = message(() => readReportSettings({ TOPIC_ARN, LEDGER_TABLE_NAME: TABLE, MAX_FINDINGS_PER_REPORT: raw }));
     expect(text).toContain('MAX_FINDINGS_PER_REPORT must be an integer from 0 to 1000');
     expect(text).toContain(JSON.stringify(raw));
   });
@@ -196,18 +222,18 @@ describe('readReportSettings', () => {
 
 describe('strict parsing', () => {
   test.each(['0x15180', '8.64e4', ' 86400 ', '+86400'])('SCAN_EXPIRY_SECONDS %j is refused: digits only', (raw) => {
-    expect(() => readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, SCAN_EXPIRY_SECONDS: raw })).toThrow(
+    expect(() => readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: TABLE, SCAN_EXPIRY_SECONDS: raw })).toThrow(
       `environment variable SCAN_EXPIRY_SECONDS must be an integer from 86400 to 315360000; got ${JSON.stringify(raw)}`,
     );
   });
 
   test('an empty NOTIFY_ON_SCAN_FAILURE means "not set", like every other variable', () => {
-    expect(readReportSettings({ TOPIC_ARN, NOTIFY_ON_SCAN_FAILURE: '' }).notifyOnScanFailure).toBe(true);
+    expect(readReportSettings({ TOPIC_ARN, LEDGER_TABLE_NAME: TABLE, NOTIFY_ON_SCAN_FAILURE: '' }).notifyOnScanFailure).toBe(true);
   });
 
   test('default thresholds are a fresh object each time, so a caller cannot change the next invocation\'s', () => {
-    const first = readReportSettings({ TOPIC_ARN });
+    const first = readReportSettings({ TOPIC_ARN, LEDGER_TABLE_NAME: TABLE });
     (first.thresholds as Record<string, number>).CRITICAL = 99;
-    expect(readReportSettings({ TOPIC_ARN }).thresholds).toEqual({ CRITICAL: 1, HIGH: 1 });
+    expect(readReportSettings({ TOPIC_ARN, LEDGER_TABLE_NAME: TABLE }).thresholds).toEqual({ CRITICAL: 1, HIGH: 1 });
   });
 });

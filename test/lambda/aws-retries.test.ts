@@ -12,7 +12,7 @@ import { DIGESTS, LogCapture, captureLogs, fakeContext, invocationMetrics, loadE
 
 const REPOSITORY = 'team-a/service-01';
 
-/** Operations answered so far, by name ("ecr DescribeImages", "sqs SendMessageBatch", "sns Publish"), with their statuses. */
+/** Operations answered so far, by name ("ecr DescribeImages", "sqs SendMessageBatch", "sns Publish", "dynamodb UpdateItem"), with their statuses. */
 let answered: [string, number][] = [];
 /** Operations that fail their first request. */
 let failFirst = true;
@@ -28,7 +28,7 @@ function answer(operation: string, body: Record<string, any>): { status: number;
         type: 'text/xml',
         text: '<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>try again</Message></Error><RequestId>r-1</RequestId></ErrorResponse>',
       }
-      : { status: 503, type: 'application/x-amz-json-1.1', text: JSON.stringify({ __type: 'ServiceUnavailableException', message: 'try again' }) };
+      : { status: 503, type: service === 'dynamodb' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1', text: JSON.stringify({ __type: 'ServiceUnavailableException', message: 'try again' }) };
   }
   answered.push([operation, 200]);
   const json = (value: unknown) => ({ status: 200, type: 'application/x-amz-json-1.1', text: JSON.stringify(value) });
@@ -53,6 +53,12 @@ function answer(operation: string, body: Record<string, any>): { status: number;
         })),
         Failed: [],
       });
+    // The ledger: empty, and every write accepted.
+    case 'BatchGetItem':
+      return { status: 200, type: 'application/x-amz-json-1.0', text: JSON.stringify({ Responses: { Ledger: [] }, UnprocessedKeys: {} }) };
+    case 'GetItem':
+    case 'UpdateItem':
+      return { status: 200, type: 'application/x-amz-json-1.0', text: '{}' };
     case 'Publish':
       return {
         status: 200,
@@ -74,7 +80,7 @@ function serve(request: IncomingMessage, response: ServerResponse): void {
     let body: Record<string, any> = {};
     if (typeof target === 'string') {
       const [prefix, name] = target.split('.');
-      operation = `${prefix.startsWith('AmazonSQS') ? 'sqs' : 'ecr'} ${name}`;
+      operation = `${prefix.startsWith('AmazonSQS') ? 'sqs' : prefix.startsWith('DynamoDB') ? 'dynamodb' : 'ecr'} ${name}`;
       body = raw ? JSON.parse(raw) : {};
     } else {
       operation = `sns ${new URLSearchParams(raw).get('Action')}`;
@@ -91,6 +97,7 @@ process.env.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.POWERTOOLS_SERVICE_NAME = 'ecr-scan-reporter';
 process.env.TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:Reports';
+process.env.LEDGER_TABLE_NAME = 'Ledger';
 
 let server: Server;
 let handlers: {
@@ -139,8 +146,15 @@ describe('AwsRetries', () => {
     const response = await handlers.rescan(rescanEvent(), fakeContext('rescan'));
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(retried()).toEqual(['ecr GetRegistryScanningConfiguration', 'ecr DescribeImages', 'ecr DescribeImageScanFindings', 'ecr StartImageScan']);
-    expect(invocationMetrics(logs.metricLines())).toMatchObject({ AwsRetries: 4, ScansStarted: 1 });
+    expect(retried()).toEqual([
+      'ecr GetRegistryScanningConfiguration',
+      'ecr DescribeImages',
+      'dynamodb BatchGetItem',
+      'ecr DescribeImageScanFindings',
+      'ecr StartImageScan',
+      'dynamodb UpdateItem',
+    ]);
+    expect(invocationMetrics(logs.metricLines())).toMatchObject({ AwsRetries: 6, ScansStarted: 1, LedgerReadFailures: 0, LedgerWriteFailures: 0 });
   });
 
   test('dispatch: ECR and SQS retries are counted together', async () => {
@@ -151,12 +165,18 @@ describe('AwsRetries', () => {
     expect(invocationMetrics(logs.metricLines())).toMatchObject({ AwsRetries: 3, RepositoriesDispatched: 1 });
   });
 
-  test('report: ECR and SNS retries are counted together', async () => {
+  test('report: ECR, DynamoDB and SNS retries are counted together', async () => {
     const result = await handlers.report(reportEvent(), fakeContext('report'));
 
     expect(result).toMatchObject({ published: true });
-    expect(retried()).toEqual(['ecr DescribeImageScanFindings', 'sns Publish']);
-    expect(invocationMetrics(logs.metricLines())).toMatchObject({ AwsRetries: 2, ReportsPublished: 1 });
+    // The entry's read, the claim (an UpdateItem; the commit is the second, answered at once), the findings, Publish.
+    expect(retried()).toEqual(['ecr DescribeImageScanFindings', 'dynamodb GetItem', 'dynamodb UpdateItem', 'sns Publish']);
+    expect(invocationMetrics(logs.metricLines())).toMatchObject({
+      AwsRetries: 4,
+      ReportsPublished: 1,
+      LedgerReadFailures: 0,
+      LedgerWriteFailures: 0,
+    });
   });
 
   test('each invocation counts its own retries: none when nothing failed', async () => {

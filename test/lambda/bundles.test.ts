@@ -65,7 +65,7 @@ test('the bundled report handler runs: a malformed event fails with a clear erro
     `require(${JSON.stringify(file)}).handler({ source: 'aws.s3' }).then(
        () => process.stdout.write('resolved'),
        (e) => process.stdout.write('\\nREJECTED ' + e.name + ': ' + e.message));`,
-    { TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t', POWERTOOLS_SERVICE_NAME: 'ecr-scan-reporter' },
+    { TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t', LEDGER_TABLE_NAME: 'ledger', POWERTOOLS_SERVICE_NAME: 'ecr-scan-reporter' },
   );
   expect(out).toContain('REJECTED InvalidInputError: expected source "aws.ecr" and detail-type "ECR Image Scan"');
   const json = out

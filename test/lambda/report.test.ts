@@ -6,6 +6,7 @@ import {
   ScanNotFoundException,
 } from '@aws-sdk/client-ecr';
 import { PublishCommand, PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { InvalidInputError } from '../../src/decisions/inputs';
@@ -34,6 +35,8 @@ const BASE_ENV = { ...process.env };
 
 const ecrMock = mockClient(ECRClient);
 const snsMock = mockClient(SNSClient);
+const ledgerMock = mockClient(DynamoDBDocumentClient);
+const TABLE = 'EcrScanReporter-Ledger-1ABC';
 
 type HandlerModule = typeof import('../../src/lambda/report.lambda');
 let handler: HandlerModule['handler'];
@@ -79,9 +82,14 @@ beforeEach(() => {
     THRESHOLDS: '{"CRITICAL":1,"HIGH":1}',
     NOTIFY_ON_SCAN_FAILURE: 'true',
     MAX_FINDINGS_PER_REPORT: '20',
+    LEDGER_TABLE_NAME: TABLE,
   };
   ecrMock.reset();
   snsMock.reset();
+  // An empty ledger: every report is a digest's first (ledger.test.ts covers the rest).
+  ledgerMock.reset();
+  ledgerMock.on(GetCommand).resolves({});
+  ledgerMock.on(UpdateCommand).resolves({});
   const pages = loadSdkFixture<DescribeImageScanFindingsCommandOutput[]>('describe-image-scan-findings-basic-pages.json');
   ecrMock.on(DescribeImageScanFindingsCommand).callsFake(paginatedFake(pages).fake);
   snsMock.on(PublishCommand).resolves({ MessageId: '94f20ce6-13c5-43a0-9a9e-ca52d816e90b' });
@@ -97,7 +105,8 @@ describe('report handler', () => {
   test('a COMPLETE scan above the threshold publishes one size-safe report with the findings most severe first', async () => {
     const result = await handler(completeEvent(), context());
 
-    expect(result).toEqual({ published: true, reason: 'threshold-reached', messageId: '94f20ce6-13c5-43a0-9a9e-ca52d816e90b' });
+    // The ledger has no entry for the digest: its first report, where every finding at a reached severity (1 CRITICAL, 4 HIGH) is new.
+    expect(result).toEqual({ published: true, reason: 'threshold-reached', messageId: '94f20ce6-13c5-43a0-9a9e-ca52d816e90b', news: 'first-report', newFindings: 5 });
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
     const input = published()[0];
     expect(input.TopicArn).toBe(TOPIC_ARN);
@@ -108,6 +117,9 @@ describe('report handler', () => {
       repository: { DataType: 'String', StringValue: REPOSITORY },
       highestSeverity: { DataType: 'String', StringValue: 'CRITICAL' },
       scanStatus: { DataType: 'String', StringValue: 'COMPLETE' },
+      // A first report: every finding at a reached severity is new, and each listed one is named for filter policies.
+      newFindings: { DataType: 'Number', StringValue: '5' },
+      newFindingIds: { DataType: 'String.Array', StringValue: JSON.stringify(SORTED_IDS.slice(0, 5)) },
     });
     expect(Buffer.byteLength(input.Message as string, 'utf8')).toBeLessThanOrEqual(262_144);
 
@@ -220,6 +232,7 @@ describe('report handler', () => {
       repository: { DataType: 'String', StringValue: REPOSITORY },
       highestSeverity: { DataType: 'String', StringValue: 'NONE' },
       scanStatus: { DataType: 'String', StringValue: 'FAILED' },
+      newFindings: { DataType: 'Number', StringValue: '0' },
     });
     const document = documentOf(input);
     expect(document).toMatchObject({
@@ -357,6 +370,12 @@ describe('report handler metrics', () => {
     ReportsSkipped: skipped,
     InputsRejected: rejected,
     AwsRetries: 0,
+    // The ledger's counts: an empty ledger that answered every read and write.
+    ReportsWithheld: 0,
+    ReportsPossiblyDuplicated: 0,
+    LedgerReadFailures: 0,
+    LedgerWriteFailures: 0,
+    LedgerEntriesIgnored: 0,
   });
   const skippedByReason = () =>
     emfMetrics(logs.metricLines())

@@ -9,6 +9,7 @@ import {
   StartImageScanCommand,
 } from '@aws-sdk/client-ecr';
 import { SQSClient, SendMessageBatchCommand, SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
+import { BatchGetCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -36,6 +37,10 @@ const BASE_ENV = { ...process.env };
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/RescanQueue';
 const ecrMock = mockClient(ECRClient);
 const sqsMock = mockClient(SQSClient);
+const ledgerMock = mockClient(DynamoDBDocumentClient);
+const TABLE = 'EcrScanReporter-Ledger-1ABC';
+/** The ledger's counts of an invocation that used no entry: an empty ledger, or none read. */
+const LEDGER_ZEROS = { StatusReadsSaved: 0, LedgerReadFailures: 0, LedgerWriteFailures: 0, LedgerEntriesIgnored: 0 };
 
 type HandlerModule = typeof import('../../src/lambda/rescan.lambda');
 let handler: HandlerModule['handler'];
@@ -65,9 +70,14 @@ beforeEach(() => {
     SCAN_EXPIRY_SECONDS: String(7 * 86_400),
     IMAGE_CONCURRENCY: '5',
     RESCAN_QUEUE_URL: QUEUE_URL,
+    LEDGER_TABLE_NAME: TABLE,
   };
   ecrMock.reset();
   sqsMock.reset();
+  // An empty ledger (the first cycle after deployment): every state is read from ECR and written back.
+  ledgerMock.reset();
+  ledgerMock.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
+  ledgerMock.on(UpdateCommand).resolves({});
   sqsMock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => ({
     Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id, MessageId: `msg-${e.Id}`, MD5OfMessageBody: '0'.repeat(32) })),
     Failed: [],
@@ -425,6 +435,7 @@ describe('rescan handler metrics', () => {
       Continuations: 0,
       InputsRejected: 2,
       AwsRetries: 0,
+      ...LEDGER_ZEROS,
     });
     for (const metric of emf()) {
       expect(metric).toMatchObject({ namespace: 'EcrScanReporter', unit: 'Count' });
@@ -491,6 +502,7 @@ describe('rescan handler metrics', () => {
       Continuations: 0,
       InputsRejected: 0,
       AwsRetries: 0,
+      ...LEDGER_ZEROS,
     });
   });
 
@@ -504,6 +516,7 @@ describe('rescan handler metrics', () => {
       Continuations: 2,
       InputsRejected: 0,
       AwsRetries: 0,
+      ...LEDGER_ZEROS,
     });
     expect(emf().filter((m) => m.dimensions.reason !== undefined)).toEqual([]);
   });
@@ -519,6 +532,7 @@ describe('rescan handler metrics', () => {
       Continuations: 0,
       InputsRejected: 0,
       AwsRetries: 0,
+      ...LEDGER_ZEROS,
     });
   });
 

@@ -1,0 +1,305 @@
+/**
+ * One scan event, reported at most once: the threshold decision (../decisions/report.ts), the
+ * findings read from ECR when a report is due, the digest's ledger entry and the report-on rule
+ * (../decisions/report-on.ts), then, for a report, a claim in the ledger, Publish, and a commit.
+ * Every event is recorded in the ledger, reported or not.
+ *
+ * Exactly one report per scan, with a conditional write on the digest's own entry rather than
+ * Powertools' idempotency utility: the decision "is this new?" reads the same entry that the
+ * claim changes, so the claim is conditioned on the entry being as it was read (its `version`),
+ * and a failed Publish gives the claim back. The utility guards a call by a key derived from its
+ * input, in a record of its own: the decision and the claim would be two writes to two items,
+ * and a crash between them would repeat a report or lose one. The one duplicate no design can
+ * prevent, a Publish whose answer was lost, is counted (`possiblyDuplicated`).
+ *
+ * The ledger never stops a report: when it cannot be read or written, the report goes out as if
+ * the ledger knew nothing (at worst a repeat) and the failure is counted.
+ */
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { LostAnswerCounter } from './clients';
+import { ScanDetails, errorMessage, errorName, readScanDetails } from './ecr';
+import { Ledger } from './ledger';
+import type { Log } from './rescan-repository';
+import type { ScanEvent } from '../decisions/inputs';
+import { ClaimRecord, LedgerRead, ScanRecord, mergeScan } from '../decisions/ledger';
+import { decideReport, normalizeCounts } from '../decisions/report';
+import { buildReportMessage } from '../decisions/report-message';
+import { NewsDecision, WithheldReason, decideNews, scanKey } from '../decisions/report-on';
+import type { ReportSettings } from '../decisions/settings';
+
+/** Findings read per report before sorting: ECR returns them in no severity order. */
+export const FINDINGS_READ_LIMIT = 5000;
+/** How long a claim holds off other events of the same scan: past the function's 1-minute timeout. */
+export const CLAIM_TTL_MS = 3 * 60_000;
+/** Rounds of read-decide-claim when the entry changes under the report (another writer got there first). */
+const CLAIM_ROUNDS = 3;
+
+export interface ReportDeps {
+  readonly ecr: ECRClient;
+  readonly sns: SNSClient;
+  /** Counts the SNS client's attempts that lost their answer. */
+  readonly lostAnswers: LostAnswerCounter;
+  readonly ledger: Pick<Ledger, 'read' | 'write' | 'settleClaim'>;
+  readonly log: Log;
+  readonly now: () => Date;
+  /** A unique id per claim. */
+  readonly newId: () => string;
+}
+
+export interface ReportOutcome {
+  readonly published: boolean;
+  /** The threshold decision's reason, or why a due report was withheld. */
+  readonly reason: string;
+  readonly withheld?: WithheldReason;
+  readonly news?: string;
+  readonly newFindings?: number;
+  readonly messageId?: string;
+}
+
+/** What went wrong on the way, counted even when the report then fails: the handler publishes it as metrics. */
+export interface ReportTally {
+  /** Reports that may have reached subscribers twice. */
+  possiblyDuplicated: number;
+  ledgerReadFailures: number;
+  ledgerWriteFailures: number;
+  ledgerEntriesIgnored: number;
+}
+
+export function emptyTally(): ReportTally {
+  return { possiblyDuplicated: 0, ledgerReadFailures: 0, ledgerWriteFailures: 0, ledgerEntriesIgnored: 0 };
+}
+
+/** Thrown when the entry changed under every round: Lambda retries the event. */
+export class LedgerContentionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LedgerContentionError';
+  }
+}
+
+export async function reportScan(
+  deps: ReportDeps,
+  scan: ScanEvent,
+  settings: ReportSettings,
+  tally: ReportTally = emptyTally(),
+): Promise<ReportOutcome> {
+  const { log } = deps;
+  const key = { repositoryName: scan.repositoryName, imageDigest: scan.imageDigest };
+  const { counts, ignored } = normalizeCounts(scan.rawSeverityCounts);
+  if (ignored.length > 0) log.warn('Ignored severity counts that are not non-negative integers', { ignored });
+  const { thresholds, notifyOnScanFailure } = settings;
+  const decision = decideReport({ scanStatus: scan.scanStatus, counts, thresholds, notifyOnScanFailure });
+  const observedAt = scan.time ?? deps.now();
+  const recorded = scan.scanStatus === 'COMPLETE' || scan.scanStatus === 'FAILED';
+  const observation = (completedAt: Date | undefined, description?: string): ScanRecord => ({
+    status: scan.scanStatus,
+    observedAt,
+    source: 'scan-event',
+    ...(scan.scanStatus === 'COMPLETE' ? { completedAt: completedAt ?? observedAt } : {}),
+    severityCounts: scan.scanStatus === 'COMPLETE' ? counts : {},
+    ...(description ? { description } : {}),
+  });
+
+  const ledgerFailed = (what: 'read' | 'write', error: unknown) => {
+    if (what === 'read') tally.ledgerReadFailures++;
+    else tally.ledgerWriteFailures++;
+    log.warn(`Ledger ${what} failed: going on without it`, { errorName: errorName(error), error: errorMessage(error) });
+  };
+  const read = async (): Promise<LedgerRead | undefined> => {
+    try {
+      const result = await deps.ledger.read(scan.repositoryName, scan.imageDigest, deps.now());
+      if (result.ignored !== undefined) {
+        tally.ledgerEntriesIgnored++;
+        log.warn('Ledger entry ignored: deciding as if the ledger had none', { problem: result.ignored });
+      }
+      return result;
+    } catch (error) {
+      ledgerFailed('read', error);
+      return undefined;
+    }
+  };
+  /**
+   * Records the observation, with a claim when given: on the entry as read (only if it is still
+   * that entry), or without a read (only if the ledger holds nothing later). A write that fails
+   * is counted; the report goes on without it.
+   */
+  const record = async (entryRead: LedgerRead | undefined, observed: ScanRecord, claim?: ClaimRecord): Promise<'written' | 'changed' | 'failed'> => {
+    const merged = entryRead?.entry ? mergeScan(entryRead.entry.scan, observed) : observed;
+    try {
+      const written = await deps.ledger.write(
+        { ...key, imageTags: scan.imageTags, ...(merged ? { scan: merged } : {}), ...(claim ? { claim } : {}), remove: observed.status === 'COMPLETE' ? ['failureReport'] : [] },
+        entryRead ? { kind: 'locked', read: entryRead } : { kind: 'monotonic' },
+        deps.now(),
+      );
+      // A monotonic write refused means the ledger already holds a later observation: nothing to record.
+      return written || !entryRead ? 'written' : 'changed';
+    } catch (error) {
+      ledgerFailed('write', error);
+      return 'failed';
+    }
+  };
+  /** Records the observation on the entry as it is now, reading it again while another writer changes it. */
+  const recordOnEntry = async (observed: ScanRecord): Promise<void> => {
+    for (let round = 0; round < CLAIM_ROUNDS; round++) {
+      if ((await record(await read(), observed)) !== 'changed') return;
+    }
+    log.warn('Scan not recorded: the ledger entry changed in every round; the next status read corrects it');
+  };
+
+  if (!settings.filter.matches(scan.repositoryName)) {
+    if (recorded) await record(undefined, observation(undefined));
+    log.info('Report skipped: the repository does not match the configured patterns');
+    return { published: false, reason: 'repository-not-selected' };
+  }
+  if (!decision.due) {
+    // A COMPLETE scan replaces what the ledger knew and needs no read; a FAILED one keeps the last
+    // COMPLETE scan's time and counts, so it is merged into the entry as read.
+    if (scan.scanStatus === 'COMPLETE') await record(undefined, observation(undefined));
+    else if (recorded) await recordOnEntry(observation(undefined));
+    const level = decision.reason === 'unexpected-scan-status' ? 'warn' : 'info';
+    log[level]('No report due', { reason: decision.reason, scanStatus: scan.scanStatus, severityCounts: counts });
+    return { published: false, reason: decision.reason };
+  }
+
+  let details: ScanDetails | undefined;
+  let findingsUnavailableReason: string | undefined;
+  try {
+    details = await readScanDetails(deps.ecr, scan.repositoryName, scan.imageDigest, FINDINGS_READ_LIMIT);
+  } catch (error) {
+    const name = errorName(error);
+    if (!['ScanNotFoundException', 'ImageNotFoundException', 'RepositoryNotFoundException'].includes(name)) throw error;
+    // The image or its scan is gone: the event's counts still deserve a report.
+    findingsUnavailableReason = `${name}: ${errorMessage(error)}`;
+    log.warn('Findings unavailable; reporting the counts from the event', { error: findingsUnavailableReason });
+  }
+  const completedAt = scan.scanStatus === 'COMPLETE' ? details?.completedAt : undefined;
+  const observed = observation(completedAt, details?.statusDescription);
+  const thisScan = scanKey(scan.scanStatus, completedAt, scan.eventId);
+  const reachedSeverities = decision.evaluations.filter((e) => e.breached).map((e) => e.severity as string);
+  const reachedFindings = details ? details.findings.filter((f) => reachedSeverities.includes(f.severity)) : undefined;
+
+  // Read, decide, claim; again if another writer changed the entry in between.
+  let news: NewsDecision | undefined;
+  let claimId: string | undefined;
+  for (let round = 0; round < CLAIM_ROUNDS && news === undefined; round++) {
+    const entryRead = await read();
+    const now = deps.now();
+    const candidate = decideNews({
+      reportOn: settings.reportOn,
+      scanStatus: scan.scanStatus,
+      scanKey: thisScan,
+      eventId: scan.eventId,
+      now,
+      reachedFindings,
+      reachedSeverities,
+      findingsTruncated: details?.truncated ?? false,
+      counts,
+      entry: entryRead?.entry,
+    });
+    if (!entryRead) {
+      news = candidate; // The ledger cannot be read: decide as if it had no entry, and report without a claim.
+    } else if (!candidate.report) {
+      if ((await record(entryRead, observed)) !== 'changed') news = candidate;
+    } else {
+      const claim: ClaimRecord = { id: deps.newId(), scanKey: thisScan, eventId: scan.eventId, expiresAt: new Date(now.getTime() + CLAIM_TTL_MS) };
+      const written = await record(entryRead, observed, claim);
+      if (written !== 'changed') news = candidate;
+      if (written === 'written') claimId = claim.id;
+    }
+  }
+  if (news === undefined) throw new LedgerContentionError(`the ledger entry of ${scan.repositoryName}@${scan.imageDigest} changed in each of ${CLAIM_ROUNDS} rounds`);
+  if (!news.report) {
+    log.info('Report withheld', { reason: news.reason, scanKey: thisScan });
+    return { published: false, reason: news.reason, withheld: news.reason };
+  }
+  if (news.takesOverClaim) {
+    tally.possiblyDuplicated++;
+    log.warn('Report taken over from an earlier attempt that claimed it and did not finish: it may have been published already', { scanKey: thisScan });
+  }
+
+  const message = buildReportMessage(
+    {
+      repositoryName: scan.repositoryName,
+      imageDigest: scan.imageDigest,
+      imageTags: scan.imageTags,
+      scanStatus: scan.scanStatus,
+      accountId: scan.accountId,
+      region: scan.region,
+      counts,
+      thresholds: settings.thresholds,
+      decision,
+      findings: details?.findings ?? [],
+      statusDescription: details?.statusDescription,
+      scanCompletedAt: details?.completedAt,
+      vulnerabilitySourceUpdatedAt: details?.vulnerabilitySourceUpdatedAt,
+      findingsUnavailableReason,
+      news: { reportOn: settings.reportOn, reason: news.reason, newFindings: news.newFindings, previousReportAt: news.previousReportAt },
+    },
+    { maxFindings: settings.maxFindings },
+  );
+  const lostBefore = deps.lostAnswers.total;
+  let messageId: string | undefined;
+  try {
+    const response = await deps.sns.send(
+      new PublishCommand({
+        TopicArn: settings.topicArn,
+        Subject: message.subject,
+        Message: message.snsMessage,
+        MessageStructure: 'json',
+        MessageAttributes: message.attributes,
+      }),
+    );
+    messageId = response.MessageId;
+  } catch (error) {
+    if (deps.lostAnswers.total > lostBefore) tally.possiblyDuplicated++;
+    if (claimId !== undefined) {
+      // Give the report back, so Lambda's retry of this event (or another event of the scan) sends it.
+      try {
+        await deps.ledger.settleClaim(scan.repositoryName, scan.imageDigest, claimId, {}, deps.now());
+      } catch (releaseError) {
+        ledgerFailed('write', releaseError);
+      }
+    }
+    throw error;
+  }
+  if (deps.lostAnswers.total > lostBefore) {
+    tally.possiblyDuplicated++;
+    log.warn('Publish lost an answer and was retried: subscribers may receive this report twice', { attempts: deps.lostAnswers.total - lostBefore });
+  }
+
+  if (claimId !== undefined) {
+    const at = deps.now();
+    const report =
+      scan.scanStatus === 'FAILED'
+        ? { failureReport: { at, scanKey: thisScan, eventId: scan.eventId } }
+        : {
+          lastReport: {
+            at,
+            scanKey: thisScan,
+            eventId: scan.eventId,
+            reason: news.reason,
+            findingIds: [...new Set((reachedFindings ?? []).map((f) => f.id))],
+            severityCounts: counts,
+          },
+        };
+    try {
+      if (!(await deps.ledger.settleClaim(scan.repositoryName, scan.imageDigest, claimId, report, at))) {
+        log.warn('Report published, but another attempt took the claim over meanwhile; its record stands');
+      }
+    } catch (error) {
+      ledgerFailed('write', error);
+    }
+  }
+  log.info('Report published', {
+    reason: decision.reason,
+    news: news.reason,
+    newFindings: news.newFindings.length,
+    highestSeverity: decision.highestSeverity,
+    findingsListed: message.findingsListed,
+    findingsOmitted: message.findingsOmitted,
+    bytes: message.bytes,
+    messageId,
+  });
+  return { published: true, reason: decision.reason, news: news.reason, newFindings: news.newFindings.length, messageId };
+}
