@@ -1,33 +1,25 @@
 import {
-  Annotations,
-  ArnFormat,
-  CfnResource,
   Duration,
-  Stack,
-  Token,
-  Tokenization,
-  Validations,
+  RemovalPolicy,
   aws_cloudwatch as cloudwatch,
+  aws_dynamodb as dynamodb,
   aws_events as events,
-  aws_events_targets as targets,
   aws_iam as iam,
   aws_kms as kms,
   aws_lambda as lambda,
-  aws_lambda_destinations as destinations,
-  aws_lambda_event_sources as sources,
   aws_logs as logs,
   aws_sns as sns,
   aws_sns_subscriptions as subscriptions,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
+import { LedgerTable } from './ledger';
 import { createAlarms, createDashboard } from './monitoring';
-import { RepositoryFilter } from '../decisions/repository-filter';
+import { acknowledgeNagRules } from './nag';
+import { validateProps, warnAboutProps } from './props-validation';
+import { ReportPipeline } from './report-pipeline';
+import { RescanPipeline } from './rescan-pipeline';
 import { DEFAULTS, ENV } from '../decisions/settings';
-import { DispatchFunction } from '../lambda/dispatch-function';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/metric-names';
-import { ReportFunction } from '../lambda/report-function';
-import { RescanFunction } from '../lambda/rescan-function';
 
 /**
  * Per-severity thresholds. A report is due when any evaluated level's count of
@@ -66,6 +58,24 @@ export interface SeverityThresholds {
    * @default - UNDEFINED is not evaluated
    */
   readonly undefined?: number;
+}
+
+/**
+ * Which scans the reporter sends a report for.
+ */
+export enum ReportOn {
+  /**
+   * Only what is new: a scan whose findings reach a threshold is reported when it has a finding
+   * at a reached severity that the digest's last report did not list (a digest's first report
+   * counts as new), and a FAILED scan when no failure was reported since the digest's last
+   * completed scan. The README's "Reports that say what is new" has the whole rule.
+   */
+  NEW_FINDINGS = 'NEW_FINDINGS',
+  /**
+   * Every scan whose findings reach a threshold, and every FAILED scan, as before the ledger;
+   * each scan is still reported once only.
+   */
+  EVERY_SCAN = 'EVERY_SCAN',
 }
 
 /**
@@ -112,6 +122,28 @@ export interface EcrScanReporterProps {
    * @default true
    */
   readonly notifyOnScanFailure?: boolean;
+
+  /**
+   * Which scans at or above the thresholds are reported: only those with something new, or
+   * every one.
+   * @default ReportOn.NEW_FINDINGS
+   */
+  readonly reportOn?: ReportOn;
+
+  /**
+   * The KMS key that encrypts the ledger table (`ledgerTable`). The rescan and report functions
+   * are granted its use for the table.
+   * @default - the AWS managed key for DynamoDB (`alias/aws/dynamodb`)
+   */
+  readonly ledgerEncryptionKey?: kms.IKey;
+
+  /**
+   * What CloudFormation does with the ledger table when the reporter leaves the stack or the
+   * stack is deleted. Losing the table costs reads and one repeat of each report, never a
+   * missed image.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly ledgerRemovalPolicy?: RemovalPolicy;
 
   /**
    * The topic reports are published to. The construct grants its report
@@ -208,31 +240,31 @@ export interface EcrScanReporterProps {
   readonly createDashboard?: boolean;
 }
 
-const RESCAN_TIMEOUT = Duration.minutes(10);
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-/** The longest scan expiry the rescan function accepts (src/decisions/settings.ts). */
-const MAX_SCAN_EXPIRY_DAYS = 3650;
-const RETENTION_DAYS = new Set<number>(Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number'));
-
 /**
  * Keeps the images of an Amazon ECR registry rescanned and reports scans whose
- * findings reach your thresholds to an SNS topic.
+ * findings reach your thresholds to an SNS topic, once, when they bring something new.
  *
  * - On `schedule`, a dispatch function lists the registry's repositories, keeps
  *   those the patterns select, and queues one message per repository.
  * - A rescan function walks each queued repository and starts a basic scan for
  *   every image digest never scanned, whose last scan FAILED, or whose last
- *   completed scan is older than `scanExpiry`.
+ *   completed scan is older than `scanExpiry`. It reads the ledger first, so a digest
+ *   whose last scan the ledger knows needs no status read from ECR.
  * - When ECR reports a finished scan (`aws.ecr` / `ECR Image Scan`), a report
- *   function compares the severity counts with `thresholds` and publishes a
- *   report to `topic`.
+ *   function records it in the ledger, compares the severity counts with
+ *   `thresholds`, and publishes a report to `topic` when `reportOn` calls for one.
  * - Alarms watch the dead-letter queues, the functions' errors and throttling,
- *   and ECR's registry scan quota; they notify `alarmTopic` when given. A
+ *   the ledger, and ECR's registry scan quota; they notify `alarmTopic` when given. A
  *   dashboard is added with `createDashboard`.
  */
 export class EcrScanReporter extends Construct {
   /** The topic reports are published to. */
   public readonly topic: sns.ITopic;
+  /**
+   * The ledger: what ECR last said about each image digest and what was last reported about
+   * it, one item per digest (the README's "The ledger" describes it).
+   */
+  public readonly ledgerTable: dynamodb.Table;
   /** The queue of repositories waiting to be walked by the rescan function. */
   public readonly rescanQueue: sqs.Queue;
   /** Rescan messages that failed `maxReceiveCount` times. */
@@ -243,11 +275,11 @@ export class EcrScanReporter extends Construct {
   public readonly dispatchFunction: lambda.Function;
   /** Walks one repository's images and starts the due scans. */
   public readonly rescanFunction: lambda.Function;
-  /** Turns scan-complete events into reports on `topic`. */
+  /** Records scan events in the ledger and turns the ones due into reports on `topic`. */
   public readonly reportFunction: lambda.Function;
   /** The rule that runs the dispatch function on `schedule`. */
   public readonly scheduleRule: events.Rule;
-  /** The rule that sends `ECR Image Scan` events to the report function. */
+  /** The rule that sends `ECR Image Scan` events (COMPLETE and FAILED) to the report function. */
   public readonly scanEventRule: events.Rule;
 
   /**
@@ -282,6 +314,12 @@ export class EcrScanReporter extends Construct {
    */
   public readonly scanQuotaAlarm: cloudwatch.Alarm;
   /**
+   * The ledger failed: a read or a write of `ledgerTable` failed after the SDK's retries (the
+   * handlers' `LedgerReadFailures` plus `LedgerWriteFailures`, sum at least 1 over 5 minutes).
+   * Nothing is lost meanwhile: the rescan reads from ECR, and reports go out as if new.
+   */
+  public readonly ledgerAlarm: cloudwatch.Alarm;
+  /**
    * Every alarm above, for adding actions or a composite alarm. Each notifies
    * `alarmTopic` on ALARM when it is given.
    */
@@ -298,19 +336,12 @@ export class EcrScanReporter extends Construct {
     const notifyOnScanFailure = props.notifyOnScanFailure ?? DEFAULTS.notifyOnScanFailure;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const maxReceiveCount = props.maxReceiveCount ?? 3;
-    const stack = Stack.of(this);
-    const repositoryArns = stack.formatArn({
-      service: 'ecr',
-      resource: 'repository',
-      resourceName: '*',
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
     const filterEnvironment: Record<string, string> = {
       ...(props.repositoryPattern !== undefined ? { [ENV.REPOSITORY_PATTERN]: props.repositoryPattern } : {}),
       ...(props.excludePattern !== undefined ? { [ENV.EXCLUDE_PATTERN]: props.excludePattern } : {}),
     };
 
-    // Topic: bring your own, or a new encrypted, SSL-only one.
+    // The topic: bring your own, or a new encrypted, SSL-only one.
     this.topic =
       props.topic ??
       new sns.Topic(this, 'Topic', {
@@ -321,138 +352,52 @@ export class EcrScanReporter extends Construct {
     for (const email of props.emailSubscriptions ?? []) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
-
-    // Queues: encrypted at rest with SQS-managed keys, SSL-only.
-    this.rescanDeadLetterQueue = new sqs.Queue(this, 'RescanDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.rescanQueue = new sqs.Queue(this, 'RescanQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // AWS: at least 6x the function timeout, so retries of a throttled batch do not overlap.
-      visibilityTimeout: Duration.seconds(RESCAN_TIMEOUT.toSeconds() * 6),
-      deadLetterQueue: { queue: this.rescanDeadLetterQueue, maxReceiveCount },
-    });
+    // Where both pipelines' events go when they cannot be processed.
     this.eventDeadLetterQueue = new sqs.Queue(this, 'EventDeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
 
-    // Functions: ARM64, prebundled code, one role each with only what it uses.
-    const functionProps = (name: string, description: string, timeout: Duration, environment: Record<string, string>) => {
-      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: logRetention });
-      const role = new iam.Role(this, `${name}Role`, {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: `${description} (${this.node.path})`,
-      });
-      logGroup.grantWrite(role);
-      return {
-        description,
-        role,
-        logGroup,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: 256,
-        timeout,
-        environment: {
-          POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-          POWERTOOLS_LOG_LEVEL: 'INFO',
-          ...environment,
-        },
-      };
-    };
-    const asyncFailureHandling = {
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-      onFailure: new destinations.SqsDestination(this.eventDeadLetterQueue),
-    };
-
-    this.dispatchFunction = new DispatchFunction(this, 'DispatchFunction', {
-      ...functionProps('Dispatch', 'Lists ECR repositories and queues them for rescanning', Duration.minutes(5), {
-        ...filterEnvironment,
-        [ENV.QUEUE_URL]: this.rescanQueue.queueUrl,
-      }),
-      ...asyncFailureHandling,
+    // The parts: ledger, rescan pipeline, report pipeline. Each builds in this scope.
+    const ledger = new LedgerTable(this, {
+      encryptionKey: props.ledgerEncryptionKey,
+      removalPolicy: props.ledgerRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
-    this.rescanFunction = new RescanFunction(this, 'RescanFunction', {
-      ...functionProps('Rescan', 'Starts ECR image scans that are due', RESCAN_TIMEOUT, {
-        ...filterEnvironment,
-        [ENV.QUEUE_URL]: this.rescanQueue.queueUrl,
-        [ENV.SCAN_EXPIRY_SECONDS]: Tokenization.stringifyNumber(scanExpiry.toSeconds()),
-        [ENV.IMAGE_CONCURRENCY]: Tokenization.stringifyNumber(props.imageConcurrency ?? DEFAULTS.imageConcurrency),
-      }),
-    });
-    this.reportFunction = new ReportFunction(this, 'ReportFunction', {
-      ...functionProps('Report', 'Publishes ECR scan reports above thresholds', Duration.minutes(1), {
-        ...filterEnvironment,
-        [ENV.TOPIC_ARN]: this.topic.topicArn,
-        [ENV.THRESHOLDS]: stack.toJsonString(thresholdsConfig(props.thresholds)),
-        [ENV.NOTIFY_ON_SCAN_FAILURE]: String(notifyOnScanFailure),
-        [ENV.MAX_FINDINGS]: Tokenization.stringifyNumber(props.maxFindingsPerReport ?? DEFAULTS.maxFindingsPerReport),
-      }),
-      ...asyncFailureHandling,
-    });
-
-    // Permissions: ECR actions on this account's and region's repositories only.
-    const scanningConfiguration = new iam.PolicyStatement({
-      // A registry-level action: IAM supports no resource for it.
-      actions: ['ecr:GetRegistryScanningConfiguration'],
-      resources: ['*'],
-    });
-    this.dispatchFunction.addToRolePolicy(scanningConfiguration);
-    this.dispatchFunction.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['ecr:DescribeRepositories'], resources: [repositoryArns] }),
-    );
-    this.rescanQueue.grantSendMessages(this.dispatchFunction);
-    // A very large registry is listed over several invocations: dispatch invokes itself,
-    // asynchronously, with the page position. A separate policy, because the function's own
-    // default policy cannot name the function's ARN without a dependency cycle.
-    new iam.Policy(this, 'DispatchContinuationPolicy', {
-      roles: [this.dispatchFunction.role!],
-      statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.dispatchFunction.functionArn] })],
-    });
-
-    this.rescanFunction.addToRolePolicy(scanningConfiguration);
-    this.rescanFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ecr:DescribeImages', 'ecr:DescribeImageScanFindings', 'ecr:StartImageScan'],
-        resources: [repositoryArns],
-      }),
-    );
-    // A repository too large for one invocation continues in a message the function queues itself.
-    this.rescanQueue.grantSendMessages(this.rescanFunction);
-    this.rescanFunction.addEventSource(
-      new sources.SqsEventSource(this.rescanQueue, {
-        batchSize: 5,
-        reportBatchItemFailures: true,
-        maxConcurrency: props.rescanConcurrency ?? 2,
-      }),
-    );
-
-    this.reportFunction.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['ecr:DescribeImageScanFindings'], resources: [repositoryArns] }),
-    );
-    this.topic.grantPublish(this.reportFunction);
-
-    // Events: the schedule, and ECR's basic scan results.
-    const targetOptions = { deadLetterQueue: this.eventDeadLetterQueue, retryAttempts: 4, maxEventAge: Duration.hours(2) };
-    this.scheduleRule = new events.Rule(this, 'ScheduleRule', {
-      description: 'Queues ECR repositories for rescanning',
+    this.ledgerTable = ledger.table;
+    // A registry-level action: IAM supports no resource for it.
+    const scanningConfiguration = new iam.PolicyStatement({ actions: ['ecr:GetRegistryScanningConfiguration'], resources: ['*'] });
+    const rescan = new RescanPipeline(this, {
+      filterEnvironment,
+      scanExpiry,
       schedule: props.schedule ?? events.Schedule.cron({ minute: '0', hour: '3' }),
-      targets: [new targets.LambdaFunction(this.dispatchFunction, targetOptions)],
+      imageConcurrency: props.imageConcurrency,
+      rescanConcurrency: props.rescanConcurrency,
+      maxReceiveCount,
+      logRetention,
+      ledger,
+      eventDeadLetterQueue: this.eventDeadLetterQueue,
+      scanningConfiguration,
     });
-    this.scanEventRule = new events.Rule(this, 'ScanEventRule', {
-      description: 'Sends finished ECR image scans to the report function',
-      eventPattern: {
-        source: ['aws.ecr'],
-        detailType: ['ECR Image Scan'],
-        detail: { 'scan-status': notifyOnScanFailure ? ['COMPLETE', 'FAILED'] : ['COMPLETE'] },
-      },
-      targets: [new targets.LambdaFunction(this.reportFunction, targetOptions)],
+    const report = new ReportPipeline(this, {
+      filterEnvironment,
+      topic: this.topic,
+      thresholds: thresholdsConfig(props.thresholds),
+      notifyOnScanFailure,
+      maxFindingsPerReport: props.maxFindingsPerReport,
+      reportOn: props.reportOn ?? ReportOn.NEW_FINDINGS,
+      scanExpiry,
+      logRetention,
+      ledger,
+      eventDeadLetterQueue: this.eventDeadLetterQueue,
     });
+    this.rescanQueue = rescan.rescanQueue;
+    this.rescanDeadLetterQueue = rescan.rescanDeadLetterQueue;
+    this.dispatchFunction = rescan.dispatchFunction;
+    this.rescanFunction = rescan.rescanFunction;
+    this.scheduleRule = rescan.scheduleRule;
+    this.reportFunction = report.reportFunction;
+    this.scanEventRule = report.scanEventRule;
 
     // Alarms and the optional dashboard (monitoring.ts): what they mean is in their descriptions and the README.
     const monitored = {
@@ -462,6 +407,7 @@ export class EcrScanReporter extends Construct {
       rescanQueue: this.rescanQueue,
       rescanDeadLetterQueue: this.rescanDeadLetterQueue,
       eventDeadLetterQueue: this.eventDeadLetterQueue,
+      ledgerTable: this.ledgerTable,
       maxReceiveCount,
     };
     const alarms = createAlarms(this, monitored, props.alarmTopic);
@@ -474,51 +420,18 @@ export class EcrScanReporter extends Construct {
     this.rescanThrottlesAlarm = alarms.rescanThrottlesAlarm;
     this.reportThrottlesAlarm = alarms.reportThrottlesAlarm;
     this.scanQuotaAlarm = alarms.scanQuotaAlarm;
+    this.ledgerAlarm = alarms.ledgerAlarm;
     this.alarms = Object.values(alarms);
     if (props.createDashboard ?? false) {
       this.dashboard = createDashboard(this, monitored, this.alarms);
     }
 
-    this.acknowledgeNagRules();
-  }
-
-  /**
-   * Records, on the resources concerned, why they are as they are, for cdk-nag:
-   * v3 reads CDK's acknowledged-rules metadata, v2 the `cdk_nag` metadata.
-   * IAM5 is acknowledged per finding, so any other wildcard still fails.
-   */
-  private acknowledgeNagRules(): void {
-    const stack = Stack.of(this);
-    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
-    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-    const repositories = `Resource::arn:<AWS::Partition>:ecr:${region}:${account}:repository/*`;
-    const reason =
-      'ECR actions are scoped to this account and region\'s repository ARNs (repository/*) because the patterns select repositories that may be created after deployment; ' +
-      'ecr:GetRegistryScanningConfiguration is a registry-level action that supports no resource ARN. No action is a wildcard.';
-    const policyOf = (fn: lambda.Function) => fn.role!.node.findChild('DefaultPolicy');
-    acknowledge(policyOf(this.dispatchFunction), 'AwsSolutions-IAM5', reason, [repositories, 'Resource::*']);
-    acknowledge(policyOf(this.rescanFunction), 'AwsSolutions-IAM5', reason, [repositories, 'Resource::*']);
-    acknowledge(policyOf(this.reportFunction), 'AwsSolutions-IAM5', reason, [repositories]);
-    acknowledge(
-      this.eventDeadLetterQueue,
-      'AwsSolutions-SQS3',
-      'This queue is itself a dead-letter queue: the on-failure destination of the dispatch and report functions and the dead-letter queue of their EventBridge targets.',
-    );
-  }
-}
-
-/**
- * Acknowledges a cdk-nag rule, or some of its findings, on one construct.
- * `Validations.acknowledge` refuses ids with more than one '::', which IAM5's
- * findings about tokenized ARNs contain, so the metadata it would write is
- * written directly (its key is public for exactly this use).
- */
-function acknowledge(scope: IConstruct, ruleId: string, reason: string, findings?: string[]): void {
-  const ids = findings ? findings.map((f) => `${ruleId}[${f}]`) : [ruleId];
-  scope.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, Object.fromEntries(ids.map((id) => [id, reason])));
-  const resource = scope.node.defaultChild;
-  if (CfnResource.isCfnResource(resource)) {
-    resource.addMetadata('cdk_nag', { rules_to_suppress: [{ id: ruleId, reason, ...(findings ? { applies_to: findings } : {}) }] });
+    acknowledgeNagRules(this, {
+      dispatchFunction: this.dispatchFunction,
+      rescanFunction: this.rescanFunction,
+      reportFunction: this.reportFunction,
+      eventDeadLetterQueue: this.eventDeadLetterQueue,
+    });
   }
 }
 
@@ -534,141 +447,4 @@ function thresholdsConfig(thresholds: SeverityThresholds | undefined): Record<st
     UNDEFINED: t.undefined,
   };
   return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as Record<string, number>;
-}
-
-/** Every problem with the props, gathered into one error before any resource is made. */
-function validateProps(props: EcrScanReporterProps): void {
-  const problems: string[] = [];
-  for (const [name, pattern] of [
-    ['repositoryPattern', props.repositoryPattern],
-    ['excludePattern', props.excludePattern],
-  ] as const) {
-    if (pattern === undefined || Token.isUnresolved(pattern)) continue;
-    const problem =
-      name === 'excludePattern' && pattern === ''
-        ? 'excludePattern must not be empty; omit it to exclude no repository (given "")'
-        : RepositoryFilter.problem(name, pattern);
-    if (problem) problems.push(problem);
-  }
-  const expiry = props.scanExpiry;
-  if (expiry !== undefined) {
-    const seconds = expiry.isUnresolved() ? undefined : expiry.toSeconds({ integral: false });
-    if (expiry.isUnresolved() && expiry.unitLabel() !== 'seconds') {
-      // The construct hands the rescan function seconds; CDK converts a token only from seconds.
-      problems.push(`scanExpiry from a token must be given in seconds, Duration.seconds(token), so it can reach the rescan function unconverted (given ${expiry})`);
-    } else if (seconds !== undefined && !Number.isFinite(seconds)) {
-      problems.push(`scanExpiry must be a finite duration, for example Duration.days(7) (given ${describeDuration(expiry)})`);
-    } else if (seconds !== undefined && !Number.isInteger(seconds)) {
-      problems.push(`scanExpiry must be a whole number of seconds, for example Duration.days(7) (given ${describeDuration(expiry)})`);
-    } else if (seconds !== undefined && seconds < 86_400) {
-      problems.push(
-        `scanExpiry must be at least 1 day, because ECR allows one scan per image per 24 hours (given ${describeDuration(expiry)})`,
-      );
-    } else if (seconds !== undefined && seconds > MAX_SCAN_EXPIRY_DAYS * 86_400) {
-      problems.push(`scanExpiry must be at most ${MAX_SCAN_EXPIRY_DAYS} days, the most the rescan function accepts; 7 to 14 days is usual (given ${describeDuration(expiry)})`);
-    }
-  }
-  const t = props.thresholds ?? {};
-  for (const [name, value] of Object.entries({
-    critical: t.critical,
-    high: t.high,
-    medium: t.medium,
-    low: t.low,
-    informational: t.informational,
-    undefined: t.undefined,
-  })) {
-    if (value === undefined || Token.isUnresolved(value)) continue;
-    if (!Number.isInteger(value) || value < 0) {
-      problems.push(`thresholds.${name} must be a whole number of findings, 0 or more (given ${value})`);
-    }
-  }
-  checkInteger(problems, 'maxFindingsPerReport', props.maxFindingsPerReport, 0, 1000, 'findings listed in one report');
-  checkInteger(problems, 'rescanConcurrency', props.rescanConcurrency, 2, 1000, 'the SQS event source maximum concurrency');
-  checkInteger(problems, 'imageConcurrency', props.imageConcurrency, 1, 50, 'ECR requests in flight per invocation');
-  checkInteger(problems, 'maxReceiveCount', props.maxReceiveCount, 1, 1000, 'deliveries before the dead-letter queue');
-  if (props.emailSubscriptions !== undefined && Token.isUnresolved(props.emailSubscriptions)) {
-    problems.push('emailSubscriptions must be a list written in the app, not a token, because each address becomes its own subscription; a token may stand for one address in the list');
-  } else {
-    const seen = new Set<string>();
-    for (const email of props.emailSubscriptions ?? []) {
-      if (Token.isUnresolved(email)) continue;
-      if (!EMAIL.test(email)) {
-        problems.push(`emailSubscriptions must hold email addresses such as security@example.com (given ${JSON.stringify(email)})`);
-      } else if (seen.has(email.toLowerCase())) {
-        problems.push(`emailSubscriptions lists ${JSON.stringify(email)} more than once; list each address once`);
-      }
-      seen.add(email.toLowerCase());
-    }
-  }
-  if (props.logRetention !== undefined && !Token.isUnresolved(props.logRetention) && !RETENTION_DAYS.has(props.logRetention)) {
-    problems.push(`logRetention must be one of logs.RetentionDays, for example logs.RetentionDays.ONE_MONTH (given ${props.logRetention})`);
-  }
-  if (props.topic !== undefined && props.topicEncryptionKey !== undefined) {
-    problems.push('topicEncryptionKey only applies to the topic the construct creates; encrypt your own topic where you define it, or leave out topic');
-  }
-  const alarmKey = props.alarmTopic?.masterKey as Partial<kms.IAlias> | undefined;
-  if (alarmKey?.aliasName === 'alias/aws/sns') {
-    problems.push(
-      'alarmTopic is encrypted with the AWS managed key alias/aws/sns, which CloudWatch alarms are not allowed to use, so no alarm could notify it; ' +
-        'encrypt the topic with a customer managed key whose key policy lets cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey*',
-    );
-  }
-  if (problems.length > 0) {
-    throw new Error(`Invalid EcrScanReporter props:\n- ${problems.join('\n- ')}`);
-  }
-}
-
-/**
- * The characters of a pattern that must appear as they are in a matching name:
- * escapes (\\W, \\p{Lu}, \\u0041), character classes ([A-Z]) and group names
- * ((?<Name>...), \\k<Name>) removed.
- */
-function literalText(pattern: string): string {
-  return pattern
-    .replace(/\\[pPk][{<][^}>]*[}>]/g, '')
-    .replace(/\\./g, '')
-    .replace(/\[[^\]]*\]/g, '')
-    .replace(/\(\?<[^>]*>/g, '(');
-}
-
-/** A duration as a user wrote it: "12 hours", or "Duration.days(NaN)" when it has no readable form. */
-function describeDuration(d: Duration): string {
-  const human = d.toHumanString();
-  return human === '' || /NaN|Infinity/.test(human) ? String(d) : human;
-}
-
-function checkInteger(problems: string[], name: string, value: number | undefined, min: number, max: number, what: string): void {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    problems.push(`${name} must be a whole number from ${min} to ${max}, ${what} (given ${value})`);
-  }
-}
-
-/** Soft problems: annotations a user can acknowledge, not errors. */
-function warnAboutProps(scope: Construct, props: EcrScanReporterProps): void {
-  for (const [name, pattern] of [
-    ['repositoryPattern', props.repositoryPattern],
-    ['excludePattern', props.excludePattern],
-  ] as const) {
-    if (pattern === undefined || Token.isUnresolved(pattern)) continue;
-    // A name never starts with '/', so '/^app$/' never matches; '/team-a/' alone may, inside a name.
-    if (/^\/(\^.*|.*\$)\/[dgimsuyv]*$|^\/.+\/[dgimsuyv]+$/.test(pattern)) {
-      Annotations.of(scope).addWarningV2(
-        `ecr-scan-reporter:${name}Slashes`,
-        `${name} ${JSON.stringify(pattern)} looks like a JavaScript regular expression literal; it is used as the pattern's source, so the slashes must appear in the repository name. Give the source without slashes or flags, for example "^team-a/"`,
-      );
-    } else if (/[A-Z]/.test(literalText(pattern))) {
-      Annotations.of(scope).addWarningV2(
-        `ecr-scan-reporter:${name}Uppercase`,
-        `${name} ${JSON.stringify(pattern)} has upper-case letters, but ECR repository names are lower case, so those parts of the pattern never match; write them in lower case`,
-      );
-    }
-  }
-  const expiry = props.scanExpiry;
-  if (expiry !== undefined && !Token.isUnresolved(expiry.toSeconds()) && expiry.toSeconds() > 30 * 86_400) {
-    Annotations.of(scope).addWarningV2(
-      'ecr-scan-reporter:longScanExpiry',
-      `scanExpiry is ${expiry.toHumanString()}: images keep results that old while new CVEs are published daily; 7 to 14 days is usual`,
-    );
-  }
 }

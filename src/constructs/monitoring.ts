@@ -8,6 +8,7 @@ import {
   Tokenization,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as actions,
+  aws_dynamodb as dynamodb,
   aws_lambda as lambda,
   aws_sns as sns,
   aws_sqs as sqs,
@@ -23,6 +24,7 @@ export interface MonitoredResources {
   readonly rescanQueue: sqs.IQueue;
   readonly rescanDeadLetterQueue: sqs.IQueue;
   readonly eventDeadLetterQueue: sqs.IQueue;
+  readonly ledgerTable: dynamodb.ITable;
   /** Deliveries of a rescan message before its dead-letter queue, for the alarm's description. */
   readonly maxReceiveCount: number;
 }
@@ -37,6 +39,7 @@ export interface ReporterAlarms {
   readonly rescanThrottlesAlarm: cloudwatch.Alarm;
   readonly reportThrottlesAlarm: cloudwatch.Alarm;
   readonly scanQuotaAlarm: cloudwatch.Alarm;
+  readonly ledgerAlarm: cloudwatch.Alarm;
 }
 
 /** Alarm period: short enough to page within minutes of a failure. */
@@ -143,6 +146,22 @@ export function createAlarms(scope: Construct, r: MonitoredResources, alarmTopic
         'images due a rescan were left unscanned and are tried again at the next scheduled run. The rescan function\'s WARN lines give ECR\'s message. ' +
         'Scan less per day (a longer scanExpiry, narrower patterns), or ask AWS about the quota. The metric is per account and region, shared by every reporter there.',
     ),
+    ledgerAlarm: alarm(
+      'LedgerAlarm',
+      new cloudwatch.MathExpression({
+        expression: 'FILL(reads, 0) + FILL(writes, 0)',
+        usingMetrics: {
+          reads: handlerMetric(METRIC.LEDGER_READ_FAILURES, ALARM_PERIOD),
+          writes: handlerMetric(METRIC.LEDGER_WRITE_FAILURES, ALARM_PERIOD),
+        },
+        label: 'Ledger reads and writes failed',
+        period: ALARM_PERIOD,
+      }),
+      'reads or writes of the ledger table (the reporter\'s DynamoDB table) failed after the SDK\'s retries: throttling, server errors, a key the functions may not use, or a deleted table. ' +
+        'Nothing is lost meanwhile: the rescan function reads those digests\' state from ECR, and the report function reports as if the ledger had no entry, so a report may repeat. ' +
+        'The WARN lines "Ledger read failed" and "Ledger write failed" in the rescan and report functions\' log groups give DynamoDB\'s error; the table\'s console shows throttled requests and system errors. ' +
+        'The metric is per account and region, shared by every reporter there.',
+    ),
   };
 }
 
@@ -160,14 +179,14 @@ export function createDashboard(scope: Construct, r: MonitoredResources, alarms:
   const perFunction = (title: string, metric: (fn: lambda.IFunction, label: string) => cloudwatch.IMetric) =>
     new cloudwatch.GraphWidget({ title, width: 8, height: 6, left: functions.map(([label, fn]) => metric(fn, label)) });
   // Every value of the `reason` dimension, without naming them here: the handlers own the list.
-  const skippedByReason = new cloudwatch.MathExpression({
-    expression:
-      `SEARCH('{${METRICS_NAMESPACE},reason,service} MetricName="${METRIC.SCANS_SKIPPED}" service="${SERVICE_NAME}"', ` +
-      `'Sum', ${hourly.toSeconds()})`,
-    label: "${PROP('Dim.reason')}",
-    period: hourly,
-    usingMetrics: {},
-  });
+  const byReason = (metricName: string) =>
+    new cloudwatch.MathExpression({
+      expression: `SEARCH('{${METRICS_NAMESPACE},reason,service} MetricName="${metricName}" service="${SERVICE_NAME}"', 'Sum', ${hourly.toSeconds()})`,
+      label: "${PROP('Dim.reason')}",
+      period: hourly,
+      usingMetrics: {},
+    });
+  const skippedByReason = byReason(METRIC.SCANS_SKIPPED);
 
   const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', { defaultInterval: Duration.days(7) });
   dashboard.addWidgets(
@@ -186,7 +205,20 @@ export function createDashboard(scope: Construct, r: MonitoredResources, alarms:
     new cloudwatch.GraphWidget({ title: 'Scans skipped, by reason', width: 8, height: 6, stacked: true, left: [skippedByReason] }),
   );
   dashboard.addWidgets(
-    counts('Reports', [METRIC.REPORTS_PUBLISHED, METRIC.REPORTS_BELOW_THRESHOLD, METRIC.REPORTS_SKIPPED]),
+    counts('Reports', [METRIC.REPORTS_PUBLISHED, METRIC.REPORTS_WITHHELD, METRIC.REPORTS_BELOW_THRESHOLD, METRIC.REPORTS_SKIPPED, METRIC.REPORTS_POSSIBLY_DUPLICATED]),
+    counts('Ledger', [METRIC.STATUS_READS_SAVED, METRIC.LEDGER_READ_FAILURES, METRIC.LEDGER_WRITE_FAILURES, METRIC.LEDGER_ENTRIES_IGNORED]),
+    new cloudwatch.GraphWidget({
+      title: 'Ledger table capacity (DynamoDB)',
+      width: 8,
+      height: 6,
+      left: [
+        r.ledgerTable.metricConsumedReadCapacityUnits({ period: hourly, label: 'read units' }),
+        r.ledgerTable.metricConsumedWriteCapacityUnits({ period: hourly, label: 'write units' }),
+      ],
+    }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({ title: 'Reports withheld, by reason', width: 8, height: 6, stacked: true, left: [byReason(METRIC.REPORTS_WITHHELD)] }),
     counts('Refusals, retries and rejected inputs', [METRIC.QUOTA_HITS, METRIC.AWS_RETRIES, METRIC.INPUTS_REJECTED]),
     new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 8, height: 6, alarms }),
   );

@@ -2,6 +2,7 @@ import {
   App,
   CfnParameter,
   Duration,
+  RemovalPolicy,
   Stack,
   aws_events as events,
   aws_iam as iam,
@@ -10,7 +11,7 @@ import {
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { EcrScanReporter, EcrScanReporterProps } from '../../src';
+import { EcrScanReporter, EcrScanReporterProps, ReportOn } from '../../src';
 import { RepositoryFilter } from '../../src/decisions/repository-filter';
 
 /**
@@ -128,6 +129,10 @@ describe('errors: one message per problem, quoting the value and naming the fix'
     ['an email address is listed twice', { emailSubscriptions: ['security@example.com', 'Security@example.com'] }, /emailSubscriptions lists "Security@example.com" more than once; list each address once/],
     ['emailSubscriptions is a list token', (s) => ({ emailSubscriptions: new CfnParameter(s, 'L', { type: 'CommaDelimitedList' }).valueAsList }), /emailSubscriptions must be a list written in the app, not a token/],
 
+    // The jsii enums, given values a JavaScript caller (or a cast) can pass.
+    ['reportOn is not a ReportOn', { reportOn: 'new-findings' as ReportOn }, /reportOn must be one of NEW_FINDINGS, EVERY_SCAN, for example ReportOn.NEW_FINDINGS \(given "new-findings"\)/],
+    ['ledgerRemovalPolicy is not a RemovalPolicy', { ledgerRemovalPolicy: 'keep' as RemovalPolicy }, /ledgerRemovalPolicy must be one of destroy, retain, snapshot, retain-on-update-or-delete, for example RemovalPolicy.RETAIN \(given "keep"\)/],
+
     // Topics and keys.
     ['a topic and a topic key are both given', (s) => ({ topic: new sns.Topic(s, 'T'), topicEncryptionKey: new kms.Key(s, 'K') }), /topicEncryptionKey only applies to the topic the construct creates; encrypt your own topic where you define it, or leave out topic/],
     [
@@ -156,6 +161,7 @@ describe('accepted at the limits', () => {
     ['the maxima', { maxFindingsPerReport: 1000, rescanConcurrency: 1000, imageConcurrency: 50, maxReceiveCount: 1000 }],
     ['the minima', { imageConcurrency: 1, maxReceiveCount: 1 }],
     ['logRetention INFINITE', { logRetention: logs.RetentionDays.INFINITE }],
+    ['every report, a ledger deleted with the stack and a customer key', (s) => ({ reportOn: ReportOn.EVERY_SCAN, ledgerRemovalPolicy: RemovalPolicy.DESTROY, ledgerEncryptionKey: new kms.Key(s, 'L', { enableKeyRotation: true }) })],
     ['a pattern with a class of upper-case letters, escapes and a named group', { repositoryPattern: '^(?<team>[A-Za-z]+)/\\w+\\S*$' }],
     ['a pattern with slashes inside a name', { repositoryPattern: '/team-a/' }],
     [

@@ -220,10 +220,10 @@ describe('EcrScanReporter props', () => {
     expect(report.MAX_FINDINGS_PER_REPORT).toBe('50');
   });
 
-  test('notifyOnScanFailure false leaves FAILED scans out of the rule and tells the handler', () => {
+  test('notifyOnScanFailure false tells the handler; the rule still delivers FAILED scans, which the ledger records', () => {
     const { template } = synth({ notifyOnScanFailure: false });
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: Match.objectLike({ detail: { 'scan-status': ['COMPLETE'] } }),
+      EventPattern: Match.objectLike({ detail: { 'scan-status': ['COMPLETE', 'FAILED'] } }),
     });
     expect(environmentOf(template, 'Publishes ECR').NOTIFY_ON_SCAN_FAILURE).toBe('false');
   });

@@ -34,7 +34,8 @@ type AlarmName =
   | 'dispatchThrottlesAlarm'
   | 'rescanThrottlesAlarm'
   | 'reportThrottlesAlarm'
-  | 'scanQuotaAlarm';
+  | 'scanQuotaAlarm'
+  | 'ledgerAlarm';
 
 const ALARM_NAMES: AlarmName[] = [
   'rescanDeadLetterQueueAlarm',
@@ -46,6 +47,7 @@ const ALARM_NAMES: AlarmName[] = [
   'rescanThrottlesAlarm',
   'reportThrottlesAlarm',
   'scanQuotaAlarm',
+  'ledgerAlarm',
 ];
 
 describe('EcrScanReporter alarms', () => {
@@ -99,6 +101,7 @@ describe('EcrScanReporter alarms', () => {
       rescanThrottlesAlarm: /rescan function was throttled.*raise the account quota or reserve concurrency/,
       reportThrottlesAlarm: /report function was throttled.*reports are late or lost/,
       scanQuotaAlarm: /registry quota.*100,000 basic scans.*longer scanExpiry, narrower patterns/,
+      ledgerAlarm: /ledger table.*failed after the SDK's retries.*Nothing is lost.*Ledger read failed.*log groups/,
     };
     for (const name of ALARM_NAMES) {
       const description: string = alarmResource(stack, template, reporter[name]).AlarmDescription;

@@ -63,7 +63,7 @@ function functionEnv(template: any, descriptionStart: string): Record<string, st
 
 test('every check passes on the assembly the TypeScript construct synthesizes with the consumers\' props', () => {
   const results = checkCloudAssembly({ outdir: pristine, stackName: STACK, bundledAssetsDir: BUNDLED, toolLog: path.join(tmp, 'no-tool-log') });
-  expect(results).toHaveLength(8);
+  expect(results).toHaveLength(9);
   expect(failed(results)).toEqual({});
 });
 
@@ -108,7 +108,10 @@ test.each<[string, (outdir: string, template: any) => void, RegExp]>([
   ['the rescan queue has no dead-letter queue', (_, t) => { delete resourcesOf(t, 'AWS::SQS::Queue').find((q) => q.Properties.RedrivePolicy).Properties.RedrivePolicy; }, /one queue with a RedrivePolicy/],
   ['maxReceiveCount did not arrive', (_, t) => { resourcesOf(t, 'AWS::SQS::Queue').find((q) => q.Properties.RedrivePolicy).Properties.RedrivePolicy.maxReceiveCount = 3; }, /maxReceiveCount/],
   ['rescanConcurrency did not arrive', (_, t) => { resourcesOf(t, 'AWS::Lambda::EventSourceMapping')[0].Properties.ScalingConfig.MaximumConcurrency = 2; }, /MaximumConcurrency/],
-  ['the rule also matches FAILED scans', (_, t) => { resourcesOf(t, 'AWS::Events::Rule').find((r) => r.Properties.EventPattern).Properties.EventPattern.detail['scan-status'].push('FAILED'); }, /EventPattern/],
+  ['the rule leaves FAILED scans out', (_, t) => { resourcesOf(t, 'AWS::Events::Rule').find((r) => r.Properties.EventPattern).Properties.EventPattern.detail['scan-status'].pop(); }, /EventPattern/],
+  ['the ledger has no point-in-time recovery', (_, t) => { delete resourcesOf(t, 'AWS::DynamoDB::Table')[0].Properties.PointInTimeRecoverySpecification; }, /PointInTimeRecoverySpecification/],
+  ['the ledger is deleted with the stack', (_, t) => { resourcesOf(t, 'AWS::DynamoDB::Table')[0].DeletionPolicy = 'Delete'; }, /DeletionPolicy/],
+  ['the report function is not given the ledger', (_, t) => { delete functionEnv(t, 'Publishes').LEDGER_TABLE_NAME; }, /report LEDGER_TABLE_NAME/],
   ['the schedule did not arrive', (_, t) => { resourcesOf(t, 'AWS::Events::Rule').find((r) => r.Properties.ScheduleExpression).Properties.ScheduleExpression = 'cron(0 3 * * ? *)'; }, /ScheduleExpression/],
   ['repositoryPattern did not arrive', (_, t) => { delete functionEnv(t, 'Lists').REPOSITORY_PATTERN; }, /dispatch REPOSITORY_PATTERN/],
   ['scanExpiry did not arrive', (_, t) => { functionEnv(t, 'Starts').SCAN_EXPIRY_SECONDS = '604800'; }, /SCAN_EXPIRY_SECONDS/],

@@ -37,7 +37,7 @@ const FUNCTIONS = {
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 
-type Resource = { Type: string; Properties?: Record<string, any> };
+type Resource = { Type: string; Properties?: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 type Template = { Resources?: Record<string, Resource> };
 
 export interface CheckInput {
@@ -161,7 +161,7 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     expectEqual(problems, 'event source mapping FunctionResponseTypes', mapping.FunctionResponseTypes, ['ReportBatchItemFailures']);
   });
 
-  check('the rules: ECR scan events (COMPLETE only) to report, the schedule to dispatch', (problems) => {
+  check('the rules: ECR scan events (COMPLETE and FAILED, which the ledger records even when not reported) to report, the schedule to dispatch', (problems) => {
     const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties ?? {});
     expectEqual(problems, 'number of AWS::Events::Rule', rules.length, 2);
     const scanRule = rules.find((r) => r.EventPattern);
@@ -169,7 +169,7 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     expectEqual(problems, 'scan event rule EventPattern', scanRule?.EventPattern, {
       'source': ['aws.ecr'],
       'detail-type': ['ECR Image Scan'],
-      'detail': { 'scan-status': EXPECTED.notifyOnScanFailure ? ['COMPLETE', 'FAILED'] : ['COMPLETE'] },
+      'detail': { 'scan-status': ['COMPLETE', 'FAILED'] },
     });
     expectEqual(problems, 'scan event rule target', scanRule?.Targets?.map((t: any) => t.Arn), [{ 'Fn::GetAtt': [fn('report').id, 'Arn'] }]);
     expectEqual(problems, 'schedule rule ScheduleExpression', scheduleRule?.ScheduleExpression, EXPECTED.scheduleExpression);
@@ -189,6 +189,23 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     expectEqual(problems, `report ${ENV.NOTIFY_ON_SCAN_FAILURE}`, env('report')[ENV.NOTIFY_ON_SCAN_FAILURE], String(EXPECTED.notifyOnScanFailure));
     expectEqual(problems, `report ${ENV.MAX_FINDINGS}`, env('report')[ENV.MAX_FINDINGS], String(EXPECTED.maxFindingsPerReport));
     expectEqual(problems, `dispatch ${ENV.QUEUE_URL}`, Object.keys(env('dispatch')[ENV.QUEUE_URL] ?? {}), ['Ref']);
+  });
+
+  check('the ledger: one on-demand table, encrypted, with point-in-time recovery and a TTL, kept when the stack goes; rescan and report use it', (problems) => {
+    const tables = ofType('AWS::DynamoDB::Table');
+    expectEqual(problems, 'number of AWS::DynamoDB::Table', tables.length, 1);
+    const [id, table] = tables[0] ?? [];
+    const p = table?.Properties ?? {};
+    expectEqual(problems, 'ledger BillingMode', p.BillingMode, 'PAY_PER_REQUEST');
+    expectEqual(problems, 'ledger SSESpecification', p.SSESpecification, { SSEEnabled: true });
+    expectEqual(problems, 'ledger PointInTimeRecoverySpecification', p.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+    expectEqual(problems, 'ledger TimeToLiveSpecification', p.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
+    expectEqual(problems, 'ledger DeletionPolicy', table?.DeletionPolicy, 'Retain');
+    for (const name of ['rescan', 'report'] as const) {
+      expectEqual(problems, `${name} ${ENV.LEDGER_TABLE}`, env(name)[ENV.LEDGER_TABLE], { Ref: id });
+    }
+    expectEqual(problems, 'dispatch has no ledger', env('dispatch')[ENV.LEDGER_TABLE], undefined);
+    expectEqual(problems, `report ${ENV.REPORT_ON}`, env('report')[ENV.REPORT_ON], 'NEW_FINDINGS');
   });
 
   check('the existing topic is used: no topic created, the report function may publish to it', (problems) => {

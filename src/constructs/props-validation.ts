@@ -1,0 +1,179 @@
+/**
+ * The props' rules: what the construct refuses at synth (every problem gathered into one error,
+ * before any resource is made, each quoting the value and naming the fix) and what it only warns
+ * about (annotations a user can acknowledge). Values that are tokens pass unchecked.
+ * test/constructs/bad-props.test.ts is the catalogue of bad inputs.
+ */
+import { Annotations, Duration, RemovalPolicy, Token, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { EcrScanReporterProps } from './ecr-scan-reporter';
+import { REPORT_ON_MODES } from '../decisions/report-on';
+import { RepositoryFilter } from '../decisions/repository-filter';
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The longest scan expiry the rescan function accepts (src/decisions/settings.ts). */
+const MAX_SCAN_EXPIRY_DAYS = 3650;
+const RETENTION_DAYS = new Set<number>(Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number'));
+const REMOVAL_POLICIES = new Set<string>(Object.values(RemovalPolicy));
+
+/** A duration as a user wrote it: "12 hours", or "Duration.days(NaN)" when it has no readable form. */
+function describeDuration(d: Duration): string {
+  const human = d.toHumanString();
+  return human === '' || /NaN|Infinity/.test(human) ? String(d) : human;
+}
+
+function wholeNumber(name: string, value: number | undefined, min: number, max: number, what: string): string[] {
+  if (value === undefined || Token.isUnresolved(value)) return [];
+  return Number.isInteger(value) && value >= min && value <= max ? [] : [`${name} must be a whole number from ${min} to ${max}, ${what} (given ${value})`];
+}
+
+function pattern(name: 'repositoryPattern' | 'excludePattern', value: string | undefined): string[] {
+  if (value === undefined || Token.isUnresolved(value)) return [];
+  const problem =
+    name === 'excludePattern' && value === '' ? 'excludePattern must not be empty; omit it to exclude no repository (given "")' : RepositoryFilter.problem(name, value);
+  return problem ? [problem] : [];
+}
+
+function scanExpiry(expiry: Duration | undefined): string[] {
+  if (expiry === undefined) return [];
+  if (expiry.isUnresolved()) {
+    // The construct hands the functions seconds; CDK converts a token only from seconds.
+    return expiry.unitLabel() === 'seconds'
+      ? []
+      : [`scanExpiry from a token must be given in seconds, Duration.seconds(token), so it can reach the rescan function unconverted (given ${expiry})`];
+  }
+  const seconds = expiry.toSeconds({ integral: false });
+  if (!Number.isFinite(seconds)) return [`scanExpiry must be a finite duration, for example Duration.days(7) (given ${describeDuration(expiry)})`];
+  if (!Number.isInteger(seconds)) return [`scanExpiry must be a whole number of seconds, for example Duration.days(7) (given ${describeDuration(expiry)})`];
+  if (seconds < 86_400) {
+    return [`scanExpiry must be at least 1 day, because ECR allows one scan per image per 24 hours (given ${describeDuration(expiry)})`];
+  }
+  if (seconds > MAX_SCAN_EXPIRY_DAYS * 86_400) {
+    return [`scanExpiry must be at most ${MAX_SCAN_EXPIRY_DAYS} days, the most the rescan function accepts; 7 to 14 days is usual (given ${describeDuration(expiry)})`];
+  }
+  return [];
+}
+
+function thresholds(props: EcrScanReporterProps): string[] {
+  const t = props.thresholds ?? {};
+  const levels = { critical: t.critical, high: t.high, medium: t.medium, low: t.low, informational: t.informational, undefined: t.undefined };
+  return Object.entries(levels)
+    .filter(([, value]) => value !== undefined && !Token.isUnresolved(value) && !(Number.isInteger(value) && (value as number) >= 0))
+    .map(([name, value]) => `thresholds.${name} must be a whole number of findings, 0 or more (given ${value})`);
+}
+
+function emailSubscriptions(emails: string[] | undefined): string[] {
+  if (emails === undefined) return [];
+  if (Token.isUnresolved(emails)) {
+    return ['emailSubscriptions must be a list written in the app, not a token, because each address becomes its own subscription; a token may stand for one address in the list'];
+  }
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const email of emails) {
+    if (Token.isUnresolved(email)) continue;
+    if (!EMAIL.test(email)) {
+      problems.push(`emailSubscriptions must hold email addresses such as security@example.com (given ${JSON.stringify(email)})`);
+    } else if (seen.has(email.toLowerCase())) {
+      problems.push(`emailSubscriptions lists ${JSON.stringify(email)} more than once; list each address once`);
+    }
+    seen.add(email.toLowerCase());
+  }
+  return problems;
+}
+
+function alarmTopic(props: EcrScanReporterProps): string[] {
+  const key = props.alarmTopic?.masterKey as Partial<kms.IAlias> | undefined;
+  return key?.aliasName === 'alias/aws/sns'
+    ? [
+      'alarmTopic is encrypted with the AWS managed key alias/aws/sns, which CloudWatch alarms are not allowed to use, so no alarm could notify it; ' +
+        'encrypt the topic with a customer managed key whose key policy lets cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey*',
+    ]
+    : [];
+}
+
+/** Values a jsii enum prop may take; anything else is named, with the choices. */
+function oneOf(name: string, value: string | undefined, allowed: ReadonlySet<string> | readonly string[], example: string): string[] {
+  if (value === undefined || Token.isUnresolved(value)) return [];
+  const values = [...allowed];
+  return values.includes(value) ? [] : [`${name} must be one of ${values.join(', ')}, for example ${example} (given ${JSON.stringify(value)})`];
+}
+
+/** One rule per prop (or pair of props): each returns the problems it finds, none when the value is fine. */
+export const PROP_RULES: ReadonlyArray<{ readonly prop: string; readonly check: (props: EcrScanReporterProps) => string[] }> = [
+  { prop: 'repositoryPattern', check: (p) => pattern('repositoryPattern', p.repositoryPattern) },
+  { prop: 'excludePattern', check: (p) => pattern('excludePattern', p.excludePattern) },
+  { prop: 'scanExpiry', check: (p) => scanExpiry(p.scanExpiry) },
+  { prop: 'thresholds', check: thresholds },
+  { prop: 'reportOn', check: (p) => oneOf('reportOn', p.reportOn, REPORT_ON_MODES, 'ReportOn.NEW_FINDINGS') },
+  { prop: 'maxFindingsPerReport', check: (p) => wholeNumber('maxFindingsPerReport', p.maxFindingsPerReport, 0, 1000, 'findings listed in one report') },
+  { prop: 'rescanConcurrency', check: (p) => wholeNumber('rescanConcurrency', p.rescanConcurrency, 2, 1000, 'the SQS event source maximum concurrency') },
+  { prop: 'imageConcurrency', check: (p) => wholeNumber('imageConcurrency', p.imageConcurrency, 1, 50, 'ECR requests in flight per invocation') },
+  { prop: 'maxReceiveCount', check: (p) => wholeNumber('maxReceiveCount', p.maxReceiveCount, 1, 1000, 'deliveries before the dead-letter queue') },
+  { prop: 'emailSubscriptions', check: (p) => emailSubscriptions(p.emailSubscriptions) },
+  {
+    prop: 'logRetention',
+    check: (p) =>
+      p.logRetention === undefined || Token.isUnresolved(p.logRetention) || RETENTION_DAYS.has(p.logRetention)
+        ? []
+        : [`logRetention must be one of logs.RetentionDays, for example logs.RetentionDays.ONE_MONTH (given ${p.logRetention})`],
+  },
+  {
+    prop: 'topicEncryptionKey',
+    check: (p) =>
+      p.topic !== undefined && p.topicEncryptionKey !== undefined
+        ? ['topicEncryptionKey only applies to the topic the construct creates; encrypt your own topic where you define it, or leave out topic']
+        : [],
+  },
+  { prop: 'alarmTopic', check: alarmTopic },
+  { prop: 'ledgerRemovalPolicy', check: (p) => oneOf('ledgerRemovalPolicy', p.ledgerRemovalPolicy, REMOVAL_POLICIES, 'RemovalPolicy.RETAIN') },
+];
+
+/** Every problem with the props, gathered into one error before any resource is made. */
+export function validateProps(props: EcrScanReporterProps): void {
+  const problems = PROP_RULES.flatMap((rule) => rule.check(props));
+  if (problems.length > 0) {
+    throw new Error(`Invalid EcrScanReporter props:\n- ${problems.join('\n- ')}`);
+  }
+}
+
+/**
+ * The characters of a pattern that must appear as they are in a matching name:
+ * escapes (\\W, \\p{Lu}, \\u0041), character classes ([A-Z]) and group names
+ * ((?<Name>...), \\k<Name>) removed.
+ */
+function literalText(value: string): string {
+  return value
+    .replace(/\\[pPk][{<][^}>]*[}>]/g, '')
+    .replace(/\\./g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\(\?<[^>]*>/g, '(');
+}
+
+/** Soft problems: annotations a user can acknowledge, not errors. */
+export function warnAboutProps(scope: Construct, props: EcrScanReporterProps): void {
+  for (const [name, value] of [
+    ['repositoryPattern', props.repositoryPattern],
+    ['excludePattern', props.excludePattern],
+  ] as const) {
+    if (value === undefined || Token.isUnresolved(value)) continue;
+    // A name never starts with '/', so '/^app$/' never matches; '/team-a/' alone may, inside a name.
+    if (/^\/(\^.*|.*\$)\/[dgimsuyv]*$|^\/.+\/[dgimsuyv]+$/.test(value)) {
+      Annotations.of(scope).addWarningV2(
+        `ecr-scan-reporter:${name}Slashes`,
+        `${name} ${JSON.stringify(value)} looks like a JavaScript regular expression literal; it is used as the pattern's source, so the slashes must appear in the repository name. Give the source without slashes or flags, for example "^team-a/"`,
+      );
+    } else if (/[A-Z]/.test(literalText(value))) {
+      Annotations.of(scope).addWarningV2(
+        `ecr-scan-reporter:${name}Uppercase`,
+        `${name} ${JSON.stringify(value)} has upper-case letters, but ECR repository names are lower case, so those parts of the pattern never match; write them in lower case`,
+      );
+    }
+  }
+  const expiry = props.scanExpiry;
+  if (expiry !== undefined && !Token.isUnresolved(expiry.toSeconds()) && expiry.toSeconds() > 30 * 86_400) {
+    Annotations.of(scope).addWarningV2(
+      'ecr-scan-reporter:longScanExpiry',
+      `scanExpiry is ${expiry.toHumanString()}: images keep results that old while new CVEs are published daily; 7 to 14 days is usual`,
+    );
+  }
+}

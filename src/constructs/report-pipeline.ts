@@ -1,0 +1,79 @@
+/**
+ * The report side: ECR's `ECR Image Scan` events go, through a rule, to the report function,
+ * which records each in the ledger and publishes the reports due to the topic. Built in the
+ * reporter's scope (see rescan-pipeline.ts) so its logical IDs are those of earlier versions.
+ */
+import {
+  Duration,
+  Stack,
+  Tokenization,
+  aws_events as events,
+  aws_events_targets as targets,
+  aws_iam as iam,
+  aws_logs as logs,
+  aws_sns as sns,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { asyncFailureHandling, handlerFunctionOptions } from './handler-function';
+import { LEDGER_ACTIONS, LedgerTable } from './ledger';
+import { eventTargetOptions, repositoryArns } from './rescan-pipeline';
+import { DEFAULTS, ENV } from '../decisions/settings';
+import { ReportFunction } from '../lambda/report-function';
+
+export interface ReportPipelineOptions {
+  readonly filterEnvironment: Record<string, string>;
+  readonly topic: sns.ITopic;
+  /** The thresholds by ECR severity name, as the report function reads them. */
+  readonly thresholds: Record<string, number>;
+  readonly notifyOnScanFailure: boolean;
+  readonly maxFindingsPerReport?: number;
+  readonly reportOn: string;
+  readonly scanExpiry: Duration;
+  readonly logRetention: logs.RetentionDays;
+  readonly ledger: LedgerTable;
+  readonly eventDeadLetterQueue: sqs.IQueue;
+}
+
+export class ReportPipeline {
+  public readonly reportFunction: ReportFunction;
+  public readonly scanEventRule: events.Rule;
+
+  constructor(scope: Construct, options: ReportPipelineOptions) {
+    this.reportFunction = new ReportFunction(scope, 'ReportFunction', {
+      ...handlerFunctionOptions(scope, {
+        name: 'Report',
+        description: 'Publishes ECR scan reports above thresholds',
+        timeout: Duration.minutes(1),
+        environment: {
+          ...options.filterEnvironment,
+          [ENV.TOPIC_ARN]: options.topic.topicArn,
+          [ENV.THRESHOLDS]: Stack.of(scope).toJsonString(options.thresholds),
+          [ENV.NOTIFY_ON_SCAN_FAILURE]: String(options.notifyOnScanFailure),
+          [ENV.MAX_FINDINGS]: Tokenization.stringifyNumber(options.maxFindingsPerReport ?? DEFAULTS.maxFindingsPerReport),
+          [ENV.REPORT_ON]: options.reportOn,
+          // For the TTL of the ledger's entries (3 scan expiries, at least 90 days).
+          [ENV.SCAN_EXPIRY_SECONDS]: Tokenization.stringifyNumber(options.scanExpiry.toSeconds()),
+          [ENV.LEDGER_TABLE]: options.ledger.table.tableName,
+        },
+        logRetention: options.logRetention,
+      }),
+      ...asyncFailureHandling(options.eventDeadLetterQueue),
+    });
+    this.reportFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeImageScanFindings'], resources: [repositoryArns(scope)] }));
+    options.topic.grantPublish(this.reportFunction);
+    options.ledger.grant(this.reportFunction, LEDGER_ACTIONS.report);
+
+    this.scanEventRule = new events.Rule(scope, 'ScanEventRule', {
+      description: 'Sends finished ECR image scans to the report function',
+      eventPattern: {
+        source: ['aws.ecr'],
+        detailType: ['ECR Image Scan'],
+        // FAILED too when failures are not reported: the ledger records every scan, so the next
+        // walk reads a failed digest's state from ECR and scans it again.
+        detail: { 'scan-status': ['COMPLETE', 'FAILED'] },
+      },
+      targets: [new targets.LambdaFunction(this.reportFunction, eventTargetOptions(options.eventDeadLetterQueue))],
+    });
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The rescan side: on `schedule`, the dispatch function lists the registry's repositories and
+ * queues the selected ones on the rescan queue; the rescan function walks each and starts the due
+ * scans, reading the ledger first. Its resources are built in the reporter's scope (as
+ * aws-solutions-constructs' helpers do) so their logical IDs are those of earlier versions.
+ */
+import {
+  ArnFormat,
+  Duration,
+  Stack,
+  Tokenization,
+  aws_events as events,
+  aws_events_targets as targets,
+  aws_iam as iam,
+  aws_lambda_event_sources as sources,
+  aws_logs as logs,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { asyncFailureHandling, handlerFunctionOptions } from './handler-function';
+import { LEDGER_ACTIONS, LedgerTable } from './ledger';
+import { DEFAULTS, ENV } from '../decisions/settings';
+import { DispatchFunction } from '../lambda/dispatch-function';
+import { RescanFunction } from '../lambda/rescan-function';
+
+export const RESCAN_TIMEOUT = Duration.minutes(10);
+
+export interface RescanPipelineOptions {
+  /** The patterns, as the functions' environment carries them. */
+  readonly filterEnvironment: Record<string, string>;
+  readonly scanExpiry: Duration;
+  readonly schedule: events.Schedule;
+  readonly imageConcurrency?: number;
+  readonly rescanConcurrency?: number;
+  readonly maxReceiveCount: number;
+  readonly logRetention: logs.RetentionDays;
+  readonly ledger: LedgerTable;
+  readonly eventDeadLetterQueue: sqs.IQueue;
+  /** The registry-level statement both functions need (ecr:GetRegistryScanningConfiguration). */
+  readonly scanningConfiguration: iam.PolicyStatement;
+}
+
+/** This account's and region's repository ARNs: the patterns may select repositories created after deployment. */
+export function repositoryArns(scope: Construct): string {
+  return Stack.of(scope).formatArn({ service: 'ecr', resource: 'repository', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+}
+
+export class RescanPipeline {
+  public readonly rescanQueue: sqs.Queue;
+  public readonly rescanDeadLetterQueue: sqs.Queue;
+  public readonly dispatchFunction: DispatchFunction;
+  public readonly rescanFunction: RescanFunction;
+  public readonly scheduleRule: events.Rule;
+
+  constructor(scope: Construct, options: RescanPipelineOptions) {
+    // Queues: encrypted at rest with SQS-managed keys, SSL-only.
+    this.rescanDeadLetterQueue = new sqs.Queue(scope, 'RescanDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.rescanQueue = new sqs.Queue(scope, 'RescanQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS: at least 6x the function timeout, so retries of a throttled batch do not overlap.
+      visibilityTimeout: Duration.seconds(RESCAN_TIMEOUT.toSeconds() * 6),
+      deadLetterQueue: { queue: this.rescanDeadLetterQueue, maxReceiveCount: options.maxReceiveCount },
+    });
+
+    this.dispatchFunction = new DispatchFunction(scope, 'DispatchFunction', {
+      ...handlerFunctionOptions(scope, {
+        name: 'Dispatch',
+        description: 'Lists ECR repositories and queues them for rescanning',
+        timeout: Duration.minutes(5),
+        environment: { ...options.filterEnvironment, [ENV.QUEUE_URL]: this.rescanQueue.queueUrl },
+        logRetention: options.logRetention,
+      }),
+      ...asyncFailureHandling(options.eventDeadLetterQueue),
+    });
+    this.rescanFunction = new RescanFunction(scope, 'RescanFunction', {
+      ...handlerFunctionOptions(scope, {
+        name: 'Rescan',
+        description: 'Starts ECR image scans that are due',
+        timeout: RESCAN_TIMEOUT,
+        environment: {
+          ...options.filterEnvironment,
+          [ENV.QUEUE_URL]: this.rescanQueue.queueUrl,
+          [ENV.SCAN_EXPIRY_SECONDS]: Tokenization.stringifyNumber(options.scanExpiry.toSeconds()),
+          [ENV.IMAGE_CONCURRENCY]: Tokenization.stringifyNumber(options.imageConcurrency ?? DEFAULTS.imageConcurrency),
+          [ENV.LEDGER_TABLE]: options.ledger.table.tableName,
+        },
+        logRetention: options.logRetention,
+      }),
+    });
+
+    // Permissions: ECR actions on this account's and region's repositories only.
+    const repositories = repositoryArns(scope);
+    this.dispatchFunction.addToRolePolicy(options.scanningConfiguration);
+    this.dispatchFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeRepositories'], resources: [repositories] }));
+    this.rescanQueue.grantSendMessages(this.dispatchFunction);
+    // A very large registry is listed over several invocations: dispatch invokes itself,
+    // asynchronously, with the page position. A separate policy, because the function's own
+    // default policy cannot name the function's ARN without a dependency cycle.
+    new iam.Policy(scope, 'DispatchContinuationPolicy', {
+      roles: [this.dispatchFunction.role!],
+      statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.dispatchFunction.functionArn] })],
+    });
+
+    this.rescanFunction.addToRolePolicy(options.scanningConfiguration);
+    this.rescanFunction.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['ecr:DescribeImages', 'ecr:DescribeImageScanFindings', 'ecr:StartImageScan'], resources: [repositories] }),
+    );
+    options.ledger.grant(this.rescanFunction, LEDGER_ACTIONS.rescan);
+    // A repository too large for one invocation continues in a message the function queues itself.
+    this.rescanQueue.grantSendMessages(this.rescanFunction);
+    this.rescanFunction.addEventSource(
+      new sources.SqsEventSource(this.rescanQueue, { batchSize: 5, reportBatchItemFailures: true, maxConcurrency: options.rescanConcurrency ?? 2 }),
+    );
+
+    this.scheduleRule = new events.Rule(scope, 'ScheduleRule', {
+      description: 'Queues ECR repositories for rescanning',
+      schedule: options.schedule,
+      targets: [new targets.LambdaFunction(this.dispatchFunction, eventTargetOptions(options.eventDeadLetterQueue))],
+    });
+  }
+}
+
+/** EventBridge's delivery to a function: 4 retries within 2 hours, then the event dead-letter queue. */
+export function eventTargetOptions(eventDeadLetterQueue: sqs.IQueue): targets.LambdaFunctionProps {
+  return { deadLetterQueue: eventDeadLetterQueue, retryAttempts: 4, maxEventAge: Duration.hours(2) };
+}
