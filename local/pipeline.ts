@@ -11,6 +11,7 @@
 import { randomUUID } from 'crypto';
 import { existsSync } from 'fs';
 import { join } from 'path';
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -24,6 +25,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Emulator, REPO_ROOT } from './emulator/emulator';
+import type { LedgerTableDefinition } from './service';
 
 /** What the construct deploys around the handlers, created in the emulator. */
 export interface Infrastructure {
@@ -35,6 +37,8 @@ export interface Infrastructure {
   readonly topicArn: string;
   /** An SQS queue subscribed to the topic: what a subscriber receives. */
   readonly subscriberQueueUrl: string;
+  /** The ledger table, with the template's key schema and TTL attribute. */
+  readonly ledgerTableName: string;
 }
 
 export interface InfrastructureOptions {
@@ -42,6 +46,8 @@ export interface InfrastructureOptions {
   readonly maxReceiveCount: number;
   /** The scan-event rule's pattern, as the construct synthesizes it. */
   readonly scanEventPattern: Record<string, unknown>;
+  /** The ledger table, as the construct synthesizes it. */
+  readonly ledgerTable: LedgerTableDefinition;
 }
 
 /**
@@ -76,6 +82,7 @@ export async function createInfrastructure(emulator: Emulator, options: Infrastr
   const sqs = new SQSClient(config);
   const sns = new SNSClient(config);
   const eventBridge = new EventBridgeClient(config);
+  const dynamodb = new DynamoDBClient(config);
   try {
     const deadLetter = await queue(sqs, 'rescan-dead-letter');
     const rescan = await queue(sqs, 'rescan', {
@@ -92,6 +99,21 @@ export async function createInfrastructure(emulator: Emulator, options: Infrastr
     const topic = await sns.send(new CreateTopicCommand({ Name: 'scan-reports' }));
     const subscriber = await queue(sqs, 'report-subscriber');
     await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: 'sqs', Endpoint: subscriber.arn }));
+    const ledgerTableName = 'ledger';
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: ledgerTableName,
+        KeySchema: options.ledgerTable.keySchema as any,
+        AttributeDefinitions: options.ledgerTable.attributeDefinitions as any,
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await dynamodb.send(
+      new UpdateTimeToLiveCommand({
+        TableName: ledgerTableName,
+        TimeToLiveSpecification: { AttributeName: options.ledgerTable.ttlAttribute, Enabled: true },
+      }),
+    );
     return {
       rescanQueueUrl: rescan.url,
       rescanQueueArn: rescan.arn,
@@ -99,11 +121,13 @@ export async function createInfrastructure(emulator: Emulator, options: Infrastr
       scanEventQueueUrl: scanEvents.url,
       topicArn: topic.TopicArn as string,
       subscriberQueueUrl: subscriber.url,
+      ledgerTableName,
     };
   } finally {
     sqs.destroy();
     sns.destroy();
     eventBridge.destroy();
+    dynamodb.destroy();
   }
 }
 

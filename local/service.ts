@@ -22,9 +22,19 @@ export interface ServiceConfiguration {
   readonly scanEventPattern: Record<string, unknown>;
   readonly maxReceiveCount: number;
   readonly batchSize: number;
+  /** The ledger table as the template defines it: its key and TTL attribute. */
+  readonly ledgerTable: LedgerTableDefinition;
   /** Logical IDs of the resources handlers are pointed at. */
   readonly rescanQueueId: string;
   readonly topicId: string;
+  readonly ledgerTableId: string;
+}
+
+/** The parts of an AWS::DynamoDB::Table the emulator's copy needs. */
+export interface LedgerTableDefinition {
+  readonly keySchema: { AttributeName: string; KeyType: string }[];
+  readonly attributeDefinitions: { AttributeName: string; AttributeType: string }[];
+  readonly ttlAttribute: string;
 }
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
@@ -52,6 +62,7 @@ export function synthesizeService(props: EcrScanReporterProps = {}): ServiceConf
     'scan-event rule',
   );
   const [, mapping] = only(template.findResources('AWS::Lambda::EventSourceMapping') as Resources, 'event source mapping');
+  const [ledgerTableId, table] = only(template.findResources('AWS::DynamoDB::Table') as Resources, 'ledger table');
   return {
     environments: {
       dispatch: environment(reporter.dispatchFunction),
@@ -61,20 +72,27 @@ export function synthesizeService(props: EcrScanReporterProps = {}): ServiceConf
     scanEventPattern: rule.Properties.EventPattern,
     maxReceiveCount: queue.Properties.RedrivePolicy.maxReceiveCount,
     batchSize: mapping.Properties.BatchSize,
+    ledgerTable: {
+      keySchema: table.Properties.KeySchema,
+      attributeDefinitions: table.Properties.AttributeDefinitions,
+      ttlAttribute: table.Properties.TimeToLiveSpecification.AttributeName,
+    },
     rescanQueueId,
     topicId: id(reporter.topic as any),
+    ledgerTableId,
   };
 }
 
 /**
  * A handler's environment with the template's references replaced by the emulator's
- * resources: `{ Ref: rescan queue }` is the queue URL, `{ Ref: topic }` the topic ARN.
- * Anything else that is not a plain string is refused, so nothing is guessed.
+ * resources: `{ Ref: rescan queue }` is the queue URL, `{ Ref: topic }` the topic ARN,
+ * `{ Ref: ledger table }` the table name. Anything else that is not a plain string is
+ * refused, so nothing is guessed.
  */
 export function resolveEnvironment(
   variables: Record<string, unknown>,
   config: ServiceConfiguration,
-  resources: { readonly rescanQueueUrl: string; readonly topicArn: string },
+  resources: { readonly rescanQueueUrl: string; readonly topicArn: string; readonly ledgerTableName: string },
 ): Record<string, string> {
   const resolved: Record<string, string> = {};
   for (const [name, value] of Object.entries(variables)) {
@@ -84,6 +102,8 @@ export function resolveEnvironment(
       resolved[name] = resources.rescanQueueUrl;
     } else if (isRef(value, config.topicId)) {
       resolved[name] = resources.topicArn;
+    } else if (isRef(value, config.ledgerTableId)) {
+      resolved[name] = resources.ledgerTableName;
     } else {
       throw new Error(`cannot resolve environment variable ${name}: ${JSON.stringify(value)}`);
     }
@@ -97,7 +117,7 @@ function isRef(value: unknown, logicalId: string): boolean {
 
 /**
  * The service "deployed" into the emulator as the construct configures it with `props`:
- * the queues, topic and rule created, the registry seeded, and the handlers' environment
+ * the queues, topic, ledger table and rule created, the registry seeded, and the handlers' environment
  * resolved (the union of the three functions' variables; they do not overlap in meaning).
  * The caller applies `environment` to process.env before loading or invoking the handlers.
  */
@@ -119,6 +139,7 @@ export async function deployService(
   const infrastructure = await createInfrastructure(emulator, {
     maxReceiveCount: config.maxReceiveCount,
     scanEventPattern: config.scanEventPattern,
+    ledgerTable: config.ledgerTable,
   });
   const seeded = await seedRegistry(emulator, ecr, registry, now);
   const environment = Object.assign({}, ...Object.values(config.environments).map((v) => resolveEnvironment(v, config, infrastructure)));

@@ -205,6 +205,19 @@ export class Emulator {
     return (await this.call('GET', '/_emulator/lambda/invocations')) as LambdaInvocation[];
   }
 
+  /**
+   * Moves ECR's clock `offsetMs` ahead of the real one (see server.py), for simulated days; the
+   * handlers' processes need the same offset (local/bench/clock.ts). A reset sets it back to 0.
+   */
+  public async setClock(offsetMs: number): Promise<void> {
+    await this.call('POST', '/_emulator/clock', { offsetSeconds: offsetMs / 1000 });
+  }
+
+  /** ECR's clock: its offset from the real one, and the time it reads now. */
+  public async clock(): Promise<{ offsetSeconds: number; now: string }> {
+    return (await this.call('GET', '/_emulator/clock')) as { offsetSeconds: number; now: string };
+  }
+
   public async lastScans(): Promise<LastScan[]> {
     return (await this.call('GET', `/_emulator/ecr/last-scans?region=${this.region}`)) as LastScan[];
   }

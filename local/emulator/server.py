@@ -31,6 +31,13 @@ AWS API is moto's own, untouched. This wrapper adds, under /_emulator/:
   recorded. `GET /_emulator/lambda/invocations` returns them (functionName, invocationType,
   payload) and clears the list, for the harness to run the function with each payload.
 
+- A clock for ECR. The benchmark runs several simulated days in a few minutes; moto's ECR reads
+  the time for StartImageScan's once-per-day rule and for a new scan's time.
+  `POST /_emulator/clock` {"offsetSeconds": N} moves ECR's clock N seconds ahead of the real
+  one (the handlers get the same offset in their own processes); `GET /_emulator/clock` returns
+  it. `POST /moto-api/reset` sets it back to 0. Other services keep the real time: DynamoDB
+  conditions compare the times the handlers write, never the server's.
+
 - Scale. moto finds an image by a linear search, so a 20,000-image repository costs
   20,000 comparisons per lookup; images are indexed by digest here. PutImage also searches
   linearly, so `POST /_emulator/ecr/images` {"repositoryName", "images": [{"imageDigest",
@@ -50,7 +57,7 @@ import signal
 import sys
 import threading
 import urllib.parse
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
@@ -58,6 +65,7 @@ from werkzeug.serving import run_simple
 ACCOUNT_ID = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
 
 _lock = threading.Lock()
+_clock = {"offset": 0.0}  # seconds ECR's clock runs ahead of the real one
 _requests: list[dict] = []
 _invocations: list[dict] = []
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
@@ -127,6 +135,19 @@ def _patch_moto() -> None:
         self.images = _IndexedImages(self.images)
 
     models.Repository.__init__ = init
+
+    class ShiftedDatetime(datetime):
+        """moto's ECR clock, `_clock["offset"]` seconds ahead (the benchmark's simulated days)."""
+
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) + timedelta(seconds=_clock["offset"])
+
+        @classmethod
+        def today(cls):
+            return cls.now()
+
+    models.datetime = ShiftedDatetime
     original_get_image = models.Repository._get_image
 
     def get_image(self, image_tag, image_digest):
@@ -388,6 +409,12 @@ def application(main_app):
             return _seed_images(environ, start_response)
         if path == "/_emulator/ecr/last-scans" and method == "GET":
             return _last_scans(environ, start_response)
+        if path == "/_emulator/clock" and method == "POST":
+            _clock["offset"] = float(json.loads(_read_body(environ) or b"{}").get("offsetSeconds", 0))
+            return _json_response(start_response, "200 OK", {"offsetSeconds": _clock["offset"]})
+        if path == "/_emulator/clock" and method == "GET":
+            now = datetime.now(timezone.utc) + timedelta(seconds=_clock["offset"])
+            return _json_response(start_response, "200 OK", {"offsetSeconds": _clock["offset"], "now": now.isoformat()})
         if path == "/_emulator/lambda/invocations" and method == "GET":
             with _lock:
                 taken = list(_invocations)
@@ -401,6 +428,7 @@ def application(main_app):
                 with _lock:
                     _requests.clear()
                     _invocations.clear()
+                    _clock["offset"] = 0.0
             return main_app(environ, start_response)
 
         body = _read_body(environ)

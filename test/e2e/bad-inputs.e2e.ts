@@ -99,7 +99,7 @@ let deployment: Deployment;
 async function deployFresh(): Promise<void> {
   const { emulator, ecr, sqs } = fixture();
   await emulator.reset();
-  const infrastructure = await createInfrastructure(emulator, { maxReceiveCount: config.maxReceiveCount, scanEventPattern: config.scanEventPattern });
+  const infrastructure = await createInfrastructure(emulator, { maxReceiveCount: config.maxReceiveCount, scanEventPattern: config.scanEventPattern, ledgerTable: config.ledgerTable });
   const seeded = await seedRegistry(emulator, ecr, REGISTRY, new Date());
   const created = await sqs.send(new CreateQueueCommand({ QueueName: 'event-dead-letter' }));
   deployment = { infrastructure, seeded, eventDeadLetterQueueUrl: created.QueueUrl as string };
