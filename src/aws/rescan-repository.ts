@@ -132,6 +132,10 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
   const policy = { now: options.now, scanExpiryMs: options.scanExpiryMs, registryScanType: options.registryScanType };
 
   const { ledger } = options;
+  // When the walk's writes say ECR answered: the walk's time, to the second below. EventBridge's
+  // event times have whole seconds, so a scan's completion event, which comes after the walk
+  // started it, is never older than what the walk wrote about the digest (ties go to the event).
+  const observedAt = new Date(Math.floor(options.now.getTime() / 1000) * 1000);
   /**
    * The ledger's entries for a chunk of at most 100 images, for those whose state only
    * DescribeImageScanFindings could tell; a failed read leaves them absent, so ECR is asked.
@@ -181,7 +185,7 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
       ? undefined
       : {
         status: state.status,
-        observedAt: options.now,
+        observedAt,
         source,
         ...(state.completedAt && !Number.isNaN(state.completedAt.getTime()) ? { completedAt: state.completedAt } : {}),
         severityCounts: state.severityCounts ?? {},
@@ -264,7 +268,9 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
         options.log.info('Scan refused', { ...keys, outcome: started.outcome, ecrMessage: started.message });
     }
     const status = OUTCOME_STATUS[started.outcome];
-    if (status) await writeBack(image, read, { status, observedAt: options.now, source: 'start-image-scan', severityCounts: {}, ...(started.message ? { description: started.message } : {}) });
+    if (status) {
+      await writeBack(image, read, { status, observedAt, source: 'start-image-scan', severityCounts: {}, ...(started.message ? { description: started.message } : {}) });
+    }
     return { ...base, outcome: started.outcome, outcomeMessage: started.message };
   };
 

@@ -574,3 +574,101 @@ describe('size', () => {
     });
   });
 });
+
+describe('what is new (the ledger\'s news)', () => {
+  const LAST_WEEK = new Date('2026-11-24T03:04:11.000Z');
+  const old = (id: string, severity: string, score: number): Finding => ({ id, severity, packageName: 'openssl', packageVersion: '3.0.1', score });
+  const CRITICAL_OLD = old('CVE-2024-6387', 'CRITICAL', 9.8);
+  const HIGH_OLD = old('CVE-2023-44487', 'HIGH', 7.5);
+  const HIGH_NEW = old('CVE-2026-1001', 'HIGH', 7.1);
+  const HIGH_NEW_2 = old('CVE-2026-1002', 'HIGH', 7.0);
+  const MEDIUM = old('CVE-2022-0001', 'MEDIUM', 5.0);
+  const findings = [CRITICAL_OLD, HIGH_OLD, HIGH_NEW, HIGH_NEW_2, MEDIUM];
+  const withNews = (news: ReportMessageInput['news'], overrides: Overrides = {}, options: ReportMessageOptions = { maxFindings: 20 }) =>
+    build({ counts: { CRITICAL: 1, HIGH: 3, MEDIUM: 1 }, findings, news, ...overrides }, options);
+  const newFindings = (previousReportAt?: Date) => ({ reportOn: 'NEW_FINDINGS' as const, reason: 'new-findings' as const, newFindings: [HIGH_NEW, HIGH_NEW_2], previousReportAt });
+
+  test('the message leads with what is new, naming each new finding, since the previous report', () => {
+    const message = withNews(newFindings(LAST_WEEK));
+    expect(message.text.split('\n')[0]).toBe('2 new since the report of 2026-11-24: CVE-2026-1001 (HIGH, openssl), CVE-2026-1002 (HIGH, openssl).');
+    expect(message.text.split('\n')[2]).toMatch(/^An Amazon ECR image scan found vulnerabilities at or above your thresholds/);
+  });
+
+  test('the new findings get their own section, then the rest', () => {
+    const text = withNews(newFindings(LAST_WEEK)).text;
+    const newAt = text.indexOf('New findings (2 of 2):');
+    const otherAt = text.indexOf('Other findings (3 of 3):');
+    expect(newAt).toBeGreaterThan(0);
+    expect(otherAt).toBeGreaterThan(newAt);
+    expect(text.slice(newAt, otherAt)).toContain('CVE-2026-1001');
+    expect(text.slice(newAt, otherAt)).not.toContain('CVE-2024-6387');
+    expect(text.slice(otherAt)).toContain('CVE-2024-6387');
+  });
+
+  test('the subject counts the new findings', () => {
+    expect(withNews(newFindings(LAST_WEEK)).subject).toBe(`ECR scan: 2 new, CRITICAL 1, HIGH 3 in ${REPOSITORY}:v1.4.2`);
+  });
+
+  test('a first report says so, and its subject stays as before', () => {
+    const message = withNews({ reportOn: 'NEW_FINDINGS', reason: 'first-report', newFindings: [CRITICAL_OLD, HIGH_OLD, HIGH_NEW, HIGH_NEW_2] });
+    expect(message.text.split('\n')[0]).toBe('First report of this image: 4 finding(s) at or above your thresholds.');
+    expect(message.subject).toBe(`ECR scan: CRITICAL 1, HIGH 3 in ${REPOSITORY}:v1.4.2`);
+    expect(message.text).toContain('Top findings (5 of 5):');
+  });
+
+  test('EVERY_SCAN with nothing new: no lead line, the report reads as before', () => {
+    const plain = build({ counts: { CRITICAL: 1, HIGH: 3, MEDIUM: 1 }, findings });
+    const message = withNews({ reportOn: 'EVERY_SCAN', reason: 'every-scan', newFindings: [], previousReportAt: LAST_WEEK });
+    expect(message.text).toBe(plain.text);
+    expect(message.subject).toBe(plain.subject);
+  });
+
+  test('new findings are listed before more severe old ones when only some fit', () => {
+    const message = withNews(newFindings(LAST_WEEK), {}, { maxFindings: 2 });
+    expect(message.document.findings.map((f) => f.id)).toEqual(['CVE-2026-1001', 'CVE-2026-1002']);
+    expect(message.findingsOmitted).toBe(3);
+  });
+
+  test('the JSON form carries the news, the listed new findings and their count', () => {
+    const document = withNews(newFindings(LAST_WEEK), {}, { maxFindings: 1 }).document;
+    expect(document).toMatchObject({
+      reportOn: 'NEW_FINDINGS',
+      news: 'new-findings',
+      newFindingsCount: 2,
+      previousReportAt: '2026-11-24T03:04:11.000Z',
+    });
+    expect(document.newFindings).toEqual([HIGH_NEW]);
+    expect(document.findings).toEqual([HIGH_NEW]);
+  });
+
+  test('the attributes carry the count and the listed new ids, for filter policies', () => {
+    const message = withNews(newFindings(LAST_WEEK));
+    expect(message.attributes.newFindings).toEqual({ DataType: 'Number', StringValue: '2' });
+    expect(message.attributes.newFindingIds).toEqual({ DataType: 'String.Array', StringValue: '["CVE-2026-1001","CVE-2026-1002"]' });
+  });
+
+  test('no new id listed: no newFindingIds attribute (SNS takes no empty value), the count still given', () => {
+    const message = withNews(newFindings(LAST_WEEK), {}, { maxFindings: 0 });
+    expect(message.attributes.newFindingIds).toBeUndefined();
+    expect(message.attributes.newFindings).toEqual({ DataType: 'Number', StringValue: '2' });
+  });
+
+  test('without news (a report built without the ledger), nothing of it appears', () => {
+    const message = build({ counts: { CRITICAL: 1, HIGH: 3, MEDIUM: 1 }, findings });
+    expect(Object.keys(message.attributes).sort()).toEqual(['highestSeverity', 'repository', 'scanStatus']);
+    expect(message.document.news).toBeUndefined();
+    expect(message.document.newFindings).toBeUndefined();
+  });
+
+  test('20,000 new findings: still within SNS\'s limit with the attributes, the new ids listed as far as they fit', () => {
+    const many = manyFindings(20_000);
+    const message = build(
+      { counts: { CRITICAL: 5000, HIGH: 5000, MEDIUM: 5000, LOW: 5000 }, findings: many, news: { reportOn: 'NEW_FINDINGS', reason: 'new-findings', newFindings: many, previousReportAt: LAST_WEEK } },
+      { maxFindings: 1000 },
+    );
+    expect(message.bytes).toBeLessThanOrEqual(PUBLISH_LIMIT);
+    expect(Buffer.byteLength(message.snsMessage, 'utf8') + attributeBytes(message.attributes)).toBe(message.bytes);
+    expect(JSON.parse(message.attributes.newFindingIds.StringValue)).toHaveLength(message.findingsListed);
+    expect(message.document.newFindingsCount).toBe(20_000);
+  });
+});

@@ -45,9 +45,14 @@
  * | dispatch continuation: part 0 / 10001, nextToken "" / absent,   | rejected, InputsRejected, 3 attempts, on-failure queue,   |
  * |   not an object; a nextToken ECR does not know                  | nothing listed or queued                                  |
  * | dispatch event `{}`, a string, a schedule event with extras     | a full dispatch                                           |
+ * | ledger entry of another schema version / entity / digest, a     | WARN "Ledger entry ignored", LedgerEntriesIgnored: the    |
+ * |   version not a number, a scan in the future or not a map, a     | rescan reads ECR and scans what is due, the report counts |
+ * |   last report's finding ids not a list                          | as first and is published once; the next write replaces it|
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { useEmulator } from './harness';
@@ -65,6 +70,8 @@ import {
 import { SeededImage, SeedRepository, seedRegistry } from '../../local/registry';
 import { ServiceConfiguration, resolveEnvironment, synthesizeService } from '../../local/service';
 import { EcrScanReporter, EcrScanReporterProps } from '../../src';
+import { Ledger } from '../../src/aws/ledger';
+import { imageKey } from '../../src/decisions/ledger';
 import { SNS_MAX_SUBJECT_LENGTH } from '../../src/decisions/report-message';
 import { LogLine, captureLogs, emfMetrics } from '../aws/helpers';
 
@@ -81,6 +88,9 @@ const REGISTRY: SeedRepository[] = [
   { name: NAME_256, images: [{ tags: ['v1'], scan: { kind: 'never' } }] },
 ];
 const digestOf = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
+/** The ledger's counts of an invocation that used the ledger without trouble (or never reached it). */
+const RESCAN_LEDGER = { StatusReadsSaved: 0, LedgerReadFailures: 0, LedgerWriteFailures: 0, LedgerEntriesIgnored: 0 };
+const REPORT_LEDGER = { ReportsWithheld: 0, ReportsPossiblyDuplicated: 0, LedgerReadFailures: 0, LedgerWriteFailures: 0, LedgerEntriesIgnored: 0 };
 
 /** What the construct configures, synthesized once for the file. */
 let config: ServiceConfiguration;
@@ -99,7 +109,11 @@ let deployment: Deployment;
 async function deployFresh(): Promise<void> {
   const { emulator, ecr, sqs } = fixture();
   await emulator.reset();
-  const infrastructure = await createInfrastructure(emulator, { maxReceiveCount: config.maxReceiveCount, scanEventPattern: config.scanEventPattern, ledgerTable: config.ledgerTable });
+  const infrastructure = await createInfrastructure(emulator, {
+    maxReceiveCount: config.maxReceiveCount,
+    scanEventPattern: config.scanEventPattern,
+    ledgerTable: config.ledgerTable,
+  });
   const seeded = await seedRegistry(emulator, ecr, REGISTRY, new Date());
   const created = await sqs.send(new CreateQueueCommand({ QueueName: 'event-dead-letter' }));
   deployment = { infrastructure, seeded, eventDeadLetterQueueUrl: created.QueueUrl as string };
@@ -349,10 +363,13 @@ describe('rescan queue messages that are rejected', () => {
       ['Continuations', 0],
       ['AwsRetries', 0],
     ]);
+    // The good message's walk: its digest's ledger entry read (empty), its state from ECR, the scan, the scan written back.
     expect(operations(requests).filter((o) => o !== 'GetRegistryScanningConfiguration').sort()).toEqual([
+      'BatchGetItem',
       'DescribeImageScanFindings',
       'DescribeImages',
       'StartImageScan',
+      'UpdateItem',
     ]);
     expect(operations(requests).filter((o) => o === 'GetRegistryScanningConfiguration')).toHaveLength(run.invocations);
   });
@@ -377,7 +394,7 @@ describe('rescan queue messages that are accepted', () => {
     expectProcessedOnce(outcome);
     expect(started(outcome)).toEqual([[NAME_256, long().imageDigest, 200]]);
     expect(perInvocation('InputsRejected')).toEqual([
-      { ImagesEvaluated: 1, ScansStarted: 1, ScansSkipped: 0, QuotaHits: 0, Continuations: 0, InputsRejected: 0, AwsRetries: 0 },
+      { ImagesEvaluated: 1, ScansStarted: 1, ScansSkipped: 0, QuotaHits: 0, Continuations: 0, InputsRejected: 0, AwsRetries: 0, ...RESCAN_LEDGER },
     ]);
     expect(logLines().find((l) => l.message === 'Repository rescanned')).toMatchObject({ repositoryName: NAME_256, scansStarted: 1 });
   });
@@ -411,7 +428,7 @@ describe('rescan queue messages that are accepted', () => {
       part: 2,
     });
     expect(perInvocation('InputsRejected')).toEqual([
-      { ImagesEvaluated: 1, ScansStarted: 0, ScansSkipped: 1, QuotaHits: 0, Continuations: 0, InputsRejected: 0, AwsRetries: 0 },
+      { ImagesEvaluated: 1, ScansStarted: 0, ScansSkipped: 1, QuotaHits: 0, Continuations: 0, InputsRejected: 0, AwsRetries: 0, ...RESCAN_LEDGER },
     ]);
     const byReason = emfMetrics(fixture().metricLines()).filter((m) => m.dimensions.reason !== undefined);
     expect(byReason.map((m) => [m.name, m.dimensions.reason, m.value])).toEqual([['ScansSkipped', 'image-gone', 1]]);
@@ -532,7 +549,7 @@ function expectRejectedEvent(outcome: AsyncOutcome, dead: Record<string, any>[],
   expect(errors.map((l) => [l.message, l.error])).toEqual(
     Array(attempts).fill(['Malformed scan event: failing this invocation; Lambda retries it, then sends it to the dead-letter queue', error]),
   );
-  expect(perInvocation('InputsRejected')).toEqual(Array(attempts).fill({ ReportsPublished: 0, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 1, AwsRetries: 0 }));
+  expect(perInvocation('InputsRejected')).toEqual(Array(attempts).fill({ ReportsPublished: 0, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 1, AwsRetries: 0, ...REPORT_LEDGER }));
 }
 
 /** The event as EventBridge would hand it to the function, for an entry the rule did not deliver. */
@@ -619,7 +636,7 @@ describe('scan events the rule does not deliver', () => {
     expect(operations(await handlerRequests())).toEqual([]);
     // Counted (issue 5: "a clear error or a logged, counted skip"): ReportsSkipped, in total and by reason.
     expect(perInvocation('ReportsSkipped')).toEqual([
-      { ReportsPublished: 0, ReportsBelowThreshold: 0, ReportsSkipped: 1, InputsRejected: 0, AwsRetries: 0 },
+      { ReportsPublished: 0, ReportsBelowThreshold: 0, ReportsSkipped: 1, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER },
     ]);
     const byReason = emfMetrics(fixture().metricLines()).filter((m) => m.dimensions.reason !== undefined);
     expect(byReason.map((m) => [m.name, m.dimensions.reason, m.value])).toEqual([['ReportsSkipped', 'unexpected-scan-status', 1]]);
@@ -714,7 +731,7 @@ describe('scan events the rule delivers, accepted by the report function', () =>
     expect(operations(outcome.requests).filter((o) => o === 'Publish')).toHaveLength(expected.published ? 1 : 0);
     expect(notifications).toHaveLength(expected.published ? 1 : 0);
     expect(perInvocation('InputsRejected')).toEqual([
-      { ReportsPublished: expected.published ? 1 : 0, ReportsBelowThreshold: expected.reason === 'below-threshold' ? 1 : 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0 },
+      { ReportsPublished: expected.published ? 1 : 0, ReportsBelowThreshold: expected.reason === 'below-threshold' ? 1 : 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER },
     ]);
     const warnings = logLines('WARN').filter((l) => l.message === 'Ignored severity counts that are not non-negative integers');
     expect(warnings.map((l) => l.ignored)).toEqual(expected.ignored ? [expected.ignored] : []);
@@ -749,7 +766,7 @@ describe('scan events the rule delivers, accepted by the report function', () =>
     expect(document.imageTags).toEqual(tags.slice(0, 50));
     expect(document.imageTagsOmitted).toBe(950);
     expect(JSON.parse(publishes[0].params.Message).email).toContain('and 950 more');
-    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0 }]);
+    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER }]);
   });
 
   test('non-ASCII tags (emoji, CJK, accents): published; the subject is printable ASCII under 100 characters; the tags reach the subscriber intact', async () => {
@@ -764,7 +781,7 @@ describe('scan events the rule delivers, accepted by the report function', () =>
     expect(JSON.parse(notification.Message).imageTags).toEqual(tags);
     const publish = outcome.requests.find((r) => r.operation === 'Publish')!;
     expect(JSON.parse(publish.params.Message).email).toContain('Tags:        🚀-release, 版本-1.0, café');
-    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0 }]);
+    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER }]);
   });
 
   test('a repository-name of 256 characters: published, the subject cut to 99 characters', async () => {
@@ -778,7 +795,7 @@ describe('scan events the rule delivers, accepted by the report function', () =>
     expect(notification.Subject).toMatch(/^ECR scan: CRITICAL 1 in shop\/a+\.\.\.$/);
     expect(JSON.parse(notification.Message).repositoryName).toBe(NAME_256);
     expect(notification.MessageAttributes?.repository).toEqual({ Type: 'String', Value: NAME_256 });
-    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0 }]);
+    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER }]);
   });
 });
 
@@ -838,5 +855,104 @@ describe('dispatch events', () => {
     const queued = (await drainQueue(fixture().sqs, deployment.infrastructure.rescanQueueUrl)).map((m) => JSON.parse(m.Body as string));
     expect(queued.map((b) => b.repositoryName).sort()).toEqual(['shop/web', NAME_256].sort());
     expect(perInvocation('InputsRejected')).toEqual([{ RepositoriesListed: 2, RepositoriesDispatched: 2, Continuations: 0, InputsRejected: 0, AwsRetries: 0 }]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Ledger entries the functions cannot use: malformed, or foreign (another schema, another
+// item kind, another digest's), or claiming a scan from the future. Each is a logged,
+// counted skip: the function acts as if the ledger had no entry (the rescan reads the state
+// from ECR, the report counts as a first report), and its next write replaces the entry.
+
+describe('ledger entries the functions cannot use', () => {
+  beforeEach(deployFresh);
+
+  const ledgerClient = () => DynamoDBDocumentClient.from(new DynamoDBClient(fixture().emulator.clientConfig()));
+  const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+  /** A well-formed entry of shop/web:v1 (COMPLETE two days ago), changed by `change`. */
+  const entry = (change: Record<string, unknown>): Record<string, unknown> => ({
+    ...imageKey('shop/web', web().imageDigest),
+    entity: 'image',
+    schemaVersion: 1,
+    repositoryName: 'shop/web',
+    imageDigest: web().imageDigest,
+    imageTags: ['v1'],
+    scan: { status: 'COMPLETE', observedAt: at(-2 * 86_400_000), source: 'scan-event', completedAt: at(-2 * 86_400_000), severityCounts: {} },
+    version: 3,
+    ...change,
+  });
+  const ROWS: [string, Record<string, unknown>, RegExp][] = [
+    ['written by a later schema version', { schemaVersion: 2 }, /^schemaVersion is 2; this version of cdk-ecr-scan-reporter reads 1$/],
+    ['another kind of item at an image key', { entity: 'summary' }, /^entity is "summary", not "image"$/],
+    ['another digest\'s entry under this digest\'s key', { imageDigest: digestOf(99) }, /not the digest it is keyed by$/],
+    ['a version that is not a number', { version: 'three' }, /^version is not a whole number: "three"$/],
+    ['a scan completed in the future (a "fresh" entry that no ECR answer gave)', { scan: { status: 'COMPLETE', observedAt: at(86_400_000), source: 'scan-event', completedAt: at(86_400_000), severityCounts: {} } }, /^scan.observedAt is in the future/],
+    ['a scan that is a string', { scan: 'COMPLETE' }, /^scan is not a map$/],
+  ];
+  // The walk reads entries without the last report (its projection), so this one only the report function sees.
+  const BAD_REPORT: [string, Record<string, unknown>, RegExp] = [
+    'a last report whose finding ids are not a list',
+    { lastReport: { at: at(-86_400_000), scanKey: 'k', eventId: 'e', reason: 'first-report', findingIds: 'CVE-1', severityCounts: {} } },
+    /^lastReport.findingIds is not a list of strings$/,
+  ];
+
+  async function putEntry(item: Record<string, unknown>): Promise<void> {
+    const client = ledgerClient();
+    await client.send(new PutCommand({ TableName: deployment.infrastructure.ledgerTableName, Item: item }));
+    client.destroy();
+  }
+
+  async function readEntry() {
+    const client = ledgerClient();
+    const ledger = new Ledger(client, { tableName: deployment.infrastructure.ledgerTableName, ttlSeconds: 90 * 86_400 });
+    const read = await ledger.read('shop/web', web().imageDigest, new Date());
+    client.destroy();
+    return read;
+  }
+
+  test.each(ROWS)('%s: the rescan reads the state from ECR, scans what is due, and replaces the entry', async (_label, change, problem) => {
+    await putEntry(entry(change));
+    const outcome = await rescanMessage(body({ repositoryName: 'shop/web' }));
+
+    expect([outcome.deliveries, outcome.failures, outcome.dead, outcome.left]).toEqual([1, 0, [], []]);
+    // ECR says never scanned (the seed), whatever the entry said: read, then scanned.
+    expect(outcome.requests.filter((r) => r.operation === 'DescribeImageScanFindings').map((r) => r.params.imageId.imageDigest)).toEqual([web().imageDigest]);
+    expect(outcome.requests.filter((r) => r.operation === 'StartImageScan').map((r) => [r.params.imageId.imageDigest, r.status])).toEqual([[web().imageDigest, 200]]);
+    const warnings = logLines('WARN').filter((l) => l.message === 'Ledger entry ignored: reading the state from ECR');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ repositoryName: 'shop/web', imageDigest: web().imageDigest, problem: expect.stringMatching(problem) });
+    expect(perInvocation('InputsRejected')).toEqual([
+      {
+        ImagesEvaluated: 1,
+        ScansStarted: 1,
+        ScansSkipped: 0,
+        QuotaHits: 0,
+        Continuations: 0,
+        InputsRejected: 0,
+        AwsRetries: 0,
+        ...RESCAN_LEDGER,
+        LedgerEntriesIgnored: 1,
+      },
+    ]);
+    expect(logLines('ERROR')).toEqual([]);
+    // The walk's write replaced the entry with the scan it started.
+    expect((await readEntry()).entry?.scan).toMatchObject({ status: 'IN_PROGRESS', source: 'start-image-scan' });
+  });
+
+  test.each([...ROWS, BAD_REPORT])('%s: the report counts as the digest\'s first, is published once, and its record replaces the entry', async (_label, change, problem) => {
+    await putEntry(entry(change));
+    const outcome = await scanEventThroughRule(ecrEntry(completeDetail()));
+
+    expect(outcome.deliveries.map((d) => [d.outcome.attempts, d.outcome.result])).toEqual([[1, expect.objectContaining({ published: true })]]);
+    expect(outcome.dead).toEqual([]);
+    expect(await receiveNotifications(fixture().sqs, deployment.infrastructure.subscriberQueueUrl)).toHaveLength(1);
+    const warnings = logLines('WARN').filter((l) => l.message === 'Ledger entry ignored: deciding as if the ledger had none');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ repositoryName: 'shop/web', problem: expect.stringMatching(problem) });
+    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER, LedgerEntriesIgnored: 1 }]);
+    expect(logLines('ERROR')).toEqual([]);
+    const after = await readEntry();
+    expect(after.ignored).toBeUndefined();
+    expect(after.entry?.lastReport).toMatchObject({ eventId: outcome.deliveries[0].event.id });
   });
 });

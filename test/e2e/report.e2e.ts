@@ -3,10 +3,14 @@
  * by the construct's own rule pattern, delivered to the report bundle, published to the
  * real SNS topic and received by an SQS subscriber as any subscriber would receive them.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Deployment, deploy, useEmulator } from './harness';
 import { deliverScanEvents, receiveNotifications } from '../../local/pipeline';
+import { findingsFor } from '../../local/registry';
 import { SAMPLE_REGISTRY, SAMPLE_SETTINGS } from '../../local/sample-registry';
+import { imageKey } from '../../src/decisions/ledger';
 import { SNS_MAX_SUBJECT_LENGTH } from '../../src/decisions/report-message';
 
 const fixture = useEmulator();
@@ -16,6 +20,13 @@ function image(deployment: Deployment, repositoryName: string, tag: string) {
   const found = deployment.seeded.find((i) => i.repositoryName === repositoryName && i.imageTags.includes(tag));
   if (!found) throw new Error(`no seeded image ${repositoryName}:${tag}`);
   return found;
+}
+
+/** The findings the sample registry seeded for an image (local/registry.ts), as ECR lists them. */
+function seededFindings(deployment: Deployment, repositoryName: string, tag: string): { name: string; severity: string }[] {
+  const seeded = image(deployment, repositoryName, tag);
+  const scan = seeded.seed.scan as { severityCounts?: Record<string, number> };
+  return findingsFor(scan.severityCounts ?? {}, `${repositoryName} ${seeded.imageDigest}`) as { name: string; severity: string }[];
 }
 
 async function sendScanEvent(detail: Record<string, unknown>, overrides: { source?: string; detailType?: string } = {}) {
@@ -60,11 +71,16 @@ test('a scan above the thresholds reaches the subscriber with subject, JSON form
   const [notification] = notifications;
   expect(notification.Subject).toBe('ECR scan: CRITICAL 1, HIGH 3 in shop/web:v1.3.0');
   expect(notification.Subject!.length).toBeLessThanOrEqual(SNS_MAX_SUBJECT_LENGTH);
+  // The digest's first report: every finding at a reached severity (1 CRITICAL, 3 HIGH) is new, and named.
+  const reached = seededFindings(deployment, 'shop/web', 'v1.3.0').filter((f) => ['CRITICAL', 'HIGH'].includes(f.severity));
   expect(notification.MessageAttributes).toEqual({
     repository: { Type: 'String', Value: 'shop/web' },
     highestSeverity: { Type: 'String', Value: 'CRITICAL' },
     scanStatus: { Type: 'String', Value: 'COMPLETE' },
+    newFindings: { Type: 'Number', Value: '4' },
+    newFindingIds: { Type: 'String.Array', Value: expect.any(String) },
   });
+  expect(JSON.parse(notification.MessageAttributes!.newFindingIds.Value).sort()).toEqual(reached.map((f) => f.name).sort());
 
   // An SQS subscriber gets the JSON document (MessageStructure json, key "default").
   const document = JSON.parse(notification.Message);
@@ -148,7 +164,7 @@ test('a FAILED scan is reported by default', async () => {
   expect(notifications[0].MessageAttributes?.scanStatus).toEqual({ Type: 'String', Value: 'FAILED' });
 });
 
-test('with notifyOnScanFailure false, the rule does not even deliver FAILED scans', async () => {
+test('with notifyOnScanFailure false, a FAILED scan is delivered and recorded in the ledger, and nothing is published for it', async () => {
   const deployment = await deploy(fixture(), { ...PROPS, notifyOnScanFailure: false }, SAMPLE_REGISTRY, new Date());
   const failed = image(deployment, 'shop/api', '2026.11.20');
   await sendScanEvent({ 'scan-status': 'FAILED', 'repository-name': 'shop/api', 'image-digest': failed.imageDigest, 'image-tags': [] });
@@ -156,9 +172,17 @@ test('with notifyOnScanFailure false, the rule does not even deliver FAILED scan
 
   const deliveries = await deliverScanEvents(fixture().sqs, deployment.infrastructure.scanEventQueueUrl, fixture().handlers.report);
 
-  expect(deliveries.map((d) => d.event.detail['scan-status'])).toEqual(['COMPLETE']);
+  expect(deliveries.map((d) => [d.event.detail['scan-status'], d.result?.reason])).toEqual([
+    ['FAILED', 'scan-failed-not-reported'],
+    ['COMPLETE', 'threshold-reached'],
+  ]);
   const notifications = await receiveNotifications(fixture().sqs, deployment.infrastructure.subscriberQueueUrl);
   expect(notifications.map((n) => n.Subject)).toEqual(['ECR scan: CRITICAL 1 in shop/web:v1.3.0']);
+  // The next walk reads that digest's state from ECR (FAILED is not a state the ledger decides on) and scans it again.
+  const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient(fixture().emulator.clientConfig()));
+  const entry = await dynamodb.send(new GetCommand({ TableName: deployment.infrastructure.ledgerTableName, Key: imageKey('shop/api', failed.imageDigest) }));
+  expect(entry.Item?.scan).toMatchObject({ status: 'FAILED', source: 'scan-event' });
+  dynamodb.destroy();
 });
 
 test('events of repositories outside the patterns, other sources and other detail-types publish nothing', async () => {
