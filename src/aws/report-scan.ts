@@ -39,7 +39,7 @@ export interface ReportDeps {
   readonly ecr: ECRClient;
   readonly sns: SNSClient;
   /** Counts the SNS client's attempts that lost their answer. */
-  readonly lostAnswers: LostAnswerCounter;
+  readonly lostAnswers: Pick<LostAnswerCounter, 'total'>;
   readonly ledger: Pick<Ledger, 'read' | 'write' | 'settleClaim'>;
   readonly log: Log;
   readonly now: () => Date;
