@@ -96,15 +96,14 @@ async function main(): Promise<void> {
     }
 
     // 4. ECR finishes the scans and sends its events.
-    heading('4. ECR finishes the scans: "ECR Image Scan" events -> rule -> report');
+    heading('4. ECR finishes the scans: "ECR Image Scan" events -> rule -> report (which records each in the ledger)');
     const eventBridge = new EventBridgeClient(emulator.clientConfig());
-    for (const image of startedImages) {
-      const result = SCAN_RESULTS[ref(image)];
-      if (!result) continue;
+    /** ECR finishes a scan of `image` with `response` (a DescribeImageScanFindings answer) and sends its event. */
+    const finishScan = async (image: (typeof seeded)[number], response: Record<string, any>) => {
       const completedAt = new Date();
-      const findings = scanFindingsResponse(emulator.accountId, image.repositoryName, image.imageDigest, result, completedAt);
-      await emulator.seedImageScan(image.repositoryName, image.imageDigest, completedAt, findings);
-      const status = result.kind === 'complete' ? 'COMPLETE' : result.status;
+      const findings = response.imageScanFindings;
+      if (findings) findings.imageScanCompletedAt = completedAt.getTime() / 1000;
+      await emulator.seedImageScan(image.repositoryName, image.imageDigest, completedAt, response);
       await eventBridge.send(
         new PutEventsCommand({
           Entries: [
@@ -112,28 +111,41 @@ async function main(): Promise<void> {
               Source: 'aws.ecr',
               DetailType: 'ECR Image Scan',
               Detail: JSON.stringify({
-                'scan-status': status,
+                'scan-status': response.imageScanStatus.status,
                 'repository-name': image.repositoryName,
                 'image-digest': image.imageDigest,
                 'image-tags': image.imageTags,
-                ...(result.kind === 'complete' ? { 'finding-severity-counts': result.severityCounts } : {}),
+                ...(findings ? { 'finding-severity-counts': findings.findingSeverityCounts } : {}),
               }),
             },
           ],
         }),
       );
+    };
+    /** Hands the events to the report function and prints one line per scan. */
+    const report = async () => {
+      await emulator.resetRequests();
+      for (const delivery of await deliverScanEvents(sqs, infrastructure.scanEventQueueUrl, handlers.report)) {
+        const detail = delivery.event.detail;
+        const image = seeded.find((i) => i.imageDigest === detail['image-digest'])!;
+        const counts = Object.entries(detail['finding-severity-counts'] ?? {}).map(([s, n]) => `${s} ${n}`).join(', ') || 'no findings';
+        const what = detail['scan-status'] === 'FAILED' ? 'FAILED' : counts;
+        const result = delivery.result;
+        const outcome = result?.published
+          ? `published (${result.news}${result.news === 'new-findings' ? `: ${result.newFindings} new` : ''})`
+          : `nothing sent (${result?.reason ?? String(delivery.error)})`;
+        out(`   ${ref(image).padEnd(24)} ${what.padEnd(38)} ${outcome}`);
+      }
+    };
+    const responses = new Map<string, Record<string, any>>();
+    for (const image of startedImages) {
+      const result = SCAN_RESULTS[ref(image)];
+      if (!result) continue;
+      const response = scanFindingsResponse(emulator.accountId, image.repositoryName, image.imageDigest, result, new Date());
+      responses.set(image.imageDigest, response);
+      await finishScan(image, structuredClone(response));
     }
-    eventBridge.destroy();
-    await emulator.resetRequests();
-    const deliveries = await deliverScanEvents(sqs, infrastructure.scanEventQueueUrl, handlers.report);
-    for (const delivery of deliveries) {
-      const detail = delivery.event.detail;
-      const image = seeded.find((i) => i.imageDigest === detail['image-digest'])!;
-      const counts = Object.entries(detail['finding-severity-counts'] ?? {}).map(([s, n]) => `${s} ${n}`).join(', ') || 'no findings';
-      const what = detail['scan-status'] === 'FAILED' ? 'FAILED' : counts;
-      const outcome = delivery.result?.published ? `published (${delivery.result.reason})` : `nothing sent (${delivery.result?.reason ?? String(delivery.error)})`;
-      out(`   ${ref(image).padEnd(24)} ${what.padEnd(38)} ${outcome}`);
-    }
+    await report();
 
     // 5. What subscribers receive.
     const publishes = (await emulator.requests()).filter((r) => r.operation === 'Publish');
@@ -156,6 +168,26 @@ async function main(): Promise<void> {
       const attributes = Object.entries(received[0].MessageAttributes ?? {}).map(([k, v]) => `${k}=${v.Value}`).join(', ');
       out(`   and message attributes for filter policies: ${attributes}`);
     }
+
+    // 6. The next scans of the same images: only what is new is sent.
+    heading('6. A week later ECR scans them again (the demo sends those events now): only what is new is sent');
+    for (const image of startedImages) {
+      const response = responses.get(image.imageDigest);
+      if (!response) continue;
+      const next = structuredClone(response);
+      if (ref(image) === 'shop/web:v1.4.2') {
+        // One new CVE in openssl, published since the first scan; every other finding as before.
+        const fresh = { name: 'CVE-2026-40001', uri: 'https://nvd.nist.gov/vuln/detail/CVE-2026-40001', severity: 'HIGH', attributes: [{ key: 'package_name', value: 'openssl' }, { key: 'package_version', value: '1.0.0' }, { key: 'CVSS3_SCORE', value: '8.1' }] };
+        next.imageScanFindings.findings.push(fresh);
+        next.imageScanFindings.findingSeverityCounts.HIGH += 1;
+      }
+      await finishScan(image, next);
+    }
+    await report();
+    const again = (await emulator.requests()).filter((r) => r.operation === 'Publish');
+    out(`\n   ${again.length} published: ${again.map((p) => p.params.Subject).join('; ')}. It begins:\n`);
+    for (const line of (JSON.parse(again[0]?.params.Message ?? '{"email":""}').email as string).split('\n').slice(0, 3)) out(`   ${line}`);
+    eventBridge.destroy();
     ecr.destroy();
     sqs.destroy();
   } finally {
