@@ -65,15 +65,18 @@ export interface SeverityThresholds {
  */
 export enum ReportOn {
   /**
-   * Only what is new: a scan whose findings reach a threshold is reported when it has a finding
-   * at a reached severity that the digest's last report did not list (a digest's first report
-   * counts as new), and a FAILED scan when no failure was reported since the digest's last
-   * completed scan. The README's "Reports that say what is new" has the whole rule.
+   * Report a scan only when it brings something new.
+   *
+   * A scan whose findings reach a threshold is reported when it has a finding at a reached
+   * severity that the digest's last report did not list (a digest's first report counts as new),
+   * and a FAILED scan when no failure was reported since the digest's last completed scan. The
+   * README's "Reports that say what is new" has the whole rule.
    */
   NEW_FINDINGS = 'NEW_FINDINGS',
   /**
-   * Every scan whose findings reach a threshold, and every FAILED scan, as before the ledger;
-   * each scan is still reported once only.
+   * Report every scan whose findings reach a threshold, and every FAILED scan, as before the ledger.
+   *
+   * Each scan is still reported once only.
    */
   EVERY_SCAN = 'EVERY_SCAN',
 }
@@ -314,9 +317,10 @@ export class EcrScanReporter extends Construct {
    */
   public readonly scanQuotaAlarm: cloudwatch.Alarm;
   /**
-   * The ledger failed: a read or a write of `ledgerTable` failed after the SDK's retries (the
-   * handlers' `LedgerReadFailures` plus `LedgerWriteFailures`, sum at least 1 over 5 minutes).
-   * Nothing is lost meanwhile: the rescan reads from ECR, and reports go out as if new.
+   * In ALARM when reads or writes of `ledgerTable` fail after the SDK's retries.
+   *
+   * The handlers' `LedgerReadFailures` plus `LedgerWriteFailures`, sum at least 1 over 5
+   * minutes. Nothing is lost meanwhile: the rescan reads from ECR, and reports go out as if new.
    */
   public readonly ledgerAlarm: cloudwatch.Alarm;
   /**
