@@ -93,7 +93,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     devdirs: ['test', 'example', 'local', 'projenrc', '.projenrc.ts'],
   },
   // .emulator/: the local AWS emulator's virtual environment (local/emulator/install.sh).
-  gitignore: ['cdk.out/', '.cdk.staging/', '/.emulator/'],
+  gitignore: ['cdk.out/', '.cdk.staging/', '/.emulator/', '__pycache__/'],
 
   // The command-line tool: a committed shim that loads the esbuild bundle (see below).
   bin: { 'ecr-scan-reporter': 'bin/ecr-scan-reporter' },

@@ -1,29 +1,36 @@
 /**
  * `npm run bench`: this library against the Python tool ecr-scan-reporter 0.4.8, side by side,
- * on the same registry, in the same run; then the handler bundle budgets. A script, not a test:
- * it prints figures and judges the issue's targets, it never fails on them.
+ * on the same registry, in the same run, over N consecutive simulated days (`--days`, default 7);
+ * then the handler bundle budgets. A script, not a test: it prints figures and judges the issue's
+ * targets, it never fails on them.
  *
- * Per run and per side: the emulator is reset, the same registry (same digests, tags, push
- * times and last scans) is seeded, the request log is cleared, and the side's daily cycle runs
- * in child processes, one per function as in Lambda (local/bench/our-cycle.ts bundled, or
- * python-tool/runner.py), each reporting its wall time, CPU time and peak memory. ECR calls are
- * counted from the emulator's request log, at the HTTP level, and judged against the registry's
- * truth (local/bench/measure.ts).
+ * Three sides, each in its own week (week.ts): this library as deployed (the ledger, reportOn
+ * NEW_FINDINGS), this library with reportOn EVERY_SCAN, and the Python tool. Per side the emulator
+ * is reset once and the same registry and world (world.ts) are seeded; the days then carry their
+ * state over. Each function runs in a child process, one per function as in Lambda
+ * (local/bench/our-cycle.ts bundled, or python-tool/runner.py), each reporting its wall time, CPU
+ * time and peak memory. ECR and DynamoDB calls are counted from the emulator's request log, at the
+ * HTTP level, and judged against the registry's truth (measure.ts, daily.ts) and the day's news
+ * (news.ts). Day 1's cycle is also the one-day comparison the bench made before the week.
  */
-import { spawn, spawnSync } from 'child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'fs';
+import { spawnSync } from 'child_process';
+import { mkdirSync, writeFileSync } from 'fs';
 import { cpus, loadavg, release, totalmem, type as osType, arch } from 'os';
 import { dirname, join, resolve } from 'path';
-import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BundleBudget, measureBundles } from './bundles';
-import { LoggedRequest, countCalls, ecrRequests, floorOf, judge, median } from './measure';
-import { BenchOptions, USAGE, parseArgs } from './options';
-import { BenchRegistry, buildRegistry, findingsOf, summarize } from './registry';
-import { BenchResult, Machine, SideResult, judgeTargets, ratiosOf, renderMarkdown } from './report';
+import type { StageResult } from './children';
+import { indexImages } from './daily';
+import { ON_DEMAND_PRICES } from './dynamodb-cost';
+import { countCalls, floorOf, judge, median } from './measure';
+import { USAGE, parseArgs } from './options';
+import { BenchRegistry, buildRegistry, summarize } from './registry';
+import { BenchResult, Machine, SideResult, judgeTargets, ratiosOf, renderMarkdown, weekSides } from './report';
+import { CycleRun, SideSpec, WeekContext, WeekRun, runWeek } from './week';
+import { ITEM_SIZE_NOTE, NEWS_DEFINITION, WeekSettings, judgeWeekTargets, summarizeWeek } from './week-report';
+import { buildWorld } from './world';
+import { ReportOn } from '../../src';
 import { Emulator, REPO_ROOT } from '../emulator/emulator';
-import { createInfrastructure } from '../pipeline';
-import { ServiceConfiguration, resolveEnvironment, synthesizeService } from '../service';
+import { synthesizeService } from '../service';
 
 const WORK_DIR = join(REPO_ROOT, '.bench');
 const PYTHON_VENV = join(WORK_DIR, 'python-tool-venv');
@@ -55,160 +62,21 @@ function machine(): Machine {
   };
 }
 
-/** Every repository created and every image seeded in bulk, with its push time, last scan and findings. */
-async function seed(emulator: Emulator, registry: BenchRegistry): Promise<void> {
-  const ecr = new ECRClient(emulator.clientConfig());
-  try {
-    for (const repository of registry.repositories) {
-      await ecr.send(new CreateRepositoryCommand({ repositoryName: repository.name }));
-      await emulator.seedImages(
-        repository.name,
-        repository.images.map((image) => ({
-          imageDigest: image.imageDigest,
-          tags: image.tags,
-          pushedAt: image.pushedAt,
-          lastScan: image.lastScan,
-          findings: findingsOf(image, emulator.accountId),
-        })),
-      );
-    }
-  } finally {
-    ecr.destroy();
-  }
-}
-
-/** What a stage's child process reports (our-cycle.ts, python-tool/runner.py). */
-interface StageResult {
-  readonly wallSeconds: number;
-  readonly cpuSeconds: number;
-  readonly maxRssKiB: number;
-  readonly outcome: Record<string, unknown>;
-}
-
-/** Runs a stage's child process with only the given environment; its stdout (logs, metrics) is discarded. */
-async function runChild(command: string, args: string[], env: Record<string, string>, resultFile: string): Promise<StageResult> {
-  const child = spawn(command, args, {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LANG: process.env.LANG ?? 'C.UTF-8', ...env, BENCH_RESULT_FILE: resultFile },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-8000)));
-  const code = await new Promise<number | null>((done) => child.on('exit', done));
-  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${code}:\n${stderr}`);
-  return JSON.parse(readFileSync(resultFile, 'utf8')) as StageResult;
-}
-
-/**
- * CPU seconds the emulator's process has used so far, from /proc (Linux), or NaN elsewhere.
- * With it, a side's wall time can be split into its own work and the emulator's.
- */
-function emulatorCpuSeconds(port: number): number {
-  try {
-    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      let cmdline: string;
-      try {
-        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      } catch {
-        continue;
-      }
-      const args = cmdline.split('\0');
-      if (!args.some((a) => a.endsWith('server.py')) || args[args.indexOf('--port') + 1] !== String(port)) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // Fields 14 and 15 of /proc/PID/stat (utime, stime), in clock ticks; Linux uses 100 per second.
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    }
-  } catch {
-    // no /proc
-  }
-  return NaN;
-}
-
-interface SideRun {
-  /** Each function's stage, in cycle order. */
-  readonly stages: Record<string, StageResult>;
-  readonly emulatorCpuSeconds: number;
-  readonly requests: LoggedRequest[];
-}
-
-async function runStages(
-  emulator: Emulator,
-  stages: readonly string[],
-  run: (stage: string) => Promise<StageResult>,
-): Promise<SideRun> {
-  const results: Record<string, StageResult> = {};
-  const cpuBefore = emulatorCpuSeconds(emulator.port);
-  for (const stage of stages) results[stage] = await run(stage);
-  const emulatorCpu = emulatorCpuSeconds(emulator.port) - cpuBefore;
-  return { stages: results, emulatorCpuSeconds: emulatorCpu, requests: ecrRequests(await emulator.requests()) };
-}
-
-async function runLibrary(emulator: Emulator, registry: BenchRegistry, service: ServiceConfiguration): Promise<SideRun> {
-  await emulator.reset();
-  const infrastructure = await createInfrastructure(emulator, {
-    maxReceiveCount: service.maxReceiveCount,
-    scanEventPattern: service.scanEventPattern,
-  });
-  const environment: Record<string, string> = Object.assign(
-    {},
-    ...Object.values(service.environments).map((variables) => resolveEnvironment(variables, service, infrastructure)),
-  );
-  await seed(emulator, registry);
-  await emulator.resetRequests();
-  return runStages(emulator, ['dispatch', 'rescan'], (stage) =>
-    runChild(
-      process.execPath,
-      [OUR_CYCLE],
-      {
-        ...emulator.environment(),
-        ...environment,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        BENCH_STAGE: stage,
-        BENCH_REPO_ROOT: REPO_ROOT,
-        BENCH_QUEUE_URL: infrastructure.rescanQueueUrl,
-        BENCH_QUEUE_ARN: infrastructure.rescanQueueArn,
-        BENCH_BATCH_SIZE: String(service.batchSize),
-      },
-      join(WORK_DIR, `library-${stage}.json`),
-    ),
-  );
-}
-
-async function runPython(emulator: Emulator, registry: BenchRegistry, options: BenchOptions): Promise<SideRun> {
-  await emulator.reset();
-  const sqs = new SQSClient(emulator.clientConfig());
-  // A long visibility timeout: the harness deletes each batch after the handler returns, however long it took.
-  const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'ecr-scan-jobs', Attributes: { VisibilityTimeout: '43200' } }));
-  sqs.destroy();
-  await seed(emulator, registry);
-  await emulator.resetRequests();
-  return runStages(emulator, ['repository', 'images'], (stage) =>
-    runChild(
-      PYTHON,
-      [join(__dirname, 'python-tool', 'runner.py')],
-      {
-        ...emulator.environment(),
-        BENCH_STAGE: stage,
-        IMAGES_SCAN_JOBS_QUEUE_URL: queue.QueueUrl as string,
-        BENCH_SEED: String(options.seed),
-        // The tool's defaults: a 7-day window, every repository, ECS discovery off.
-        ECR_IMAGES_DURATION_DELTA: `${registry.scanExpiryDays}d`,
-        ...(options.pythonRetryMode ? { AWS_RETRY_MODE: options.pythonRetryMode } : {}),
-      },
-      join(WORK_DIR, `python-${stage}.json`),
-    ),
-  );
+/** The Python tool's threshold variables: the library's thresholds, the others so high they never trigger. */
+function pythonThresholds(thresholds: Record<string, number>): Record<string, string> {
+  const never = '1000000000';
+  return Object.fromEntries(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'].map((s) => [s, thresholds[s] !== undefined ? String(thresholds[s]) : never]));
 }
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 const spread = (values: number[]) => ({ median: median(values), runs: values });
 
-function sideResult(name: string, registry: BenchRegistry, runs: readonly SideRun[], wouldHaveSlept: (stage: StageResult) => number): SideResult {
+function sideResult(name: string, registry: BenchRegistry, weeks: readonly WeekRun[], wouldHaveSlept: (stage: StageResult) => number): SideResult {
+  const runs: CycleRun[] = weeks.map((w) => w.day1);
   const floor = floorOf(registry);
   const images = registry.repositories.reduce((n, r) => n + r.images.length, 0);
   const counted = runs.map((r) => countCalls(r.requests, images, floor));
-  const stagesOf = (r: SideRun) => Object.values(r.stages);
+  const stagesOf = (r: CycleRun) => Object.values(r.stages);
   return {
     name,
     calls: counted[0],
@@ -227,6 +95,7 @@ function sideResult(name: string, registry: BenchRegistry, runs: readonly SideRu
         ]),
       ),
     },
+    days: weeks[0].days,
   };
 }
 
@@ -247,9 +116,13 @@ async function main(): Promise<void> {
   const host = machine();
   const now = new Date();
   const registry = buildRegistry({ repositories: options.repositories, imagesPerRepository: options.imagesPerRepository, seed: options.seed }, now);
+  const world = buildWorld(registry, { days: options.days, seed: options.seed });
   const summary = summarize(registry);
   const floor = floorOf(registry);
-  progress(`${summary.repositories} repositories, ${summary.images} images, ${summary.due} due; floor ${floor.total} ECR calls; ${options.runs} run(s) per side`);
+  progress(
+    `${summary.repositories} repositories, ${summary.images} images, ${summary.due} due on day 1; floor ${floor.total} ECR calls; ` +
+      `${options.days} day(s), ${options.runs} run(s) per side`,
+  );
 
   // The child for this library: bundled, so it runs on plain node (no TypeScript compiler in its memory).
   runOrThrow(
@@ -258,23 +131,39 @@ async function main(): Promise<void> {
       '--packages=external', `--outfile=${OUR_CYCLE}`, '--tsconfig=tsconfig.dev.json', '--log-level=warning'],
     'bundling local/bench/our-cycle.ts',
   );
-  // The construct with its defaults (7-day expiry, every repository), as a user deploys it.
+  // The construct with its defaults (7-day expiry, every repository, NEW_FINDINGS), as a user deploys it,
+  // and with reportOn EVERY_SCAN, the behaviour before the ledger.
   const service = synthesizeService({});
+  // The thresholds the report function is configured with (the construct writes its defaults, CRITICAL 1 and HIGH 1).
+  const thresholds = JSON.parse(String(service.environments.report.THRESHOLDS ?? '{"CRITICAL":1,"HIGH":1}')) as Record<string, number>;
+  const sides: SideSpec[] = [
+    { key: 'library', name: 'this library (ledger, NEW_FINDINGS)', service },
+    ...(options.skipEveryScan ? [] : [{ key: 'everyScan', name: 'this library with EVERY_SCAN', service: synthesizeService({ reportOn: ReportOn.EVERY_SCAN }) } as SideSpec]),
+    ...(options.skipPython ? [] : [{ key: 'python', name: 'ecr-scan-reporter 0.4.8 (Python)', service } as SideSpec]),
+  ];
 
-  const libraryRuns: SideRun[] = [];
-  const pythonRuns: SideRun[] = [];
+  const weeks: Record<string, WeekRun[]> = {};
   const emulator = await Emulator.start();
   try {
+    const context: WeekContext = {
+      emulator,
+      registry,
+      world,
+      index: indexImages(registry),
+      options,
+      thresholds,
+      pythonThresholds: pythonThresholds(thresholds),
+      workDir: WORK_DIR,
+      ourCycle: OUR_CYCLE,
+      python: PYTHON,
+      progress,
+    };
     for (let run = 1; run <= options.runs; run++) {
-      progress(`run ${run} of ${options.runs}: this library's daily cycle...`);
-      const library = await runLibrary(emulator, registry, service);
-      libraryRuns.push(library);
-      progress(`  ${sum(Object.values(library.stages).map((x) => x.wallSeconds)).toFixed(1)} s, ${library.requests.length} ECR calls`);
-      if (!options.skipPython) {
-        progress(`run ${run} of ${options.runs}: the Python tool's daily cycle...`);
-        const python = await runPython(emulator, registry, options);
-        pythonRuns.push(python);
-        progress(`  ${sum(Object.values(python.stages).map((x) => x.wallSeconds)).toFixed(1)} s, ${python.requests.length} ECR calls`);
+      for (const side of sides) {
+        progress(`run ${run} of ${options.runs}: ${side.name}, ${options.days} day(s)...`);
+        const weekStarted = Date.now();
+        (weeks[side.key] ??= []).push(await runWeek(context, side));
+        progress(`  ${((Date.now() - weekStarted) / 1000).toFixed(1)} s`);
       }
     }
   } finally {
@@ -287,14 +176,27 @@ async function main(): Promise<void> {
     bundles = measureBundles({ repoRoot: REPO_ROOT, workDir: join(WORK_DIR, 'bundles'), samples: options.importSamples });
   }
 
-  const library = sideResult('this library', registry, libraryRuns, () => 0);
-  const python =
-    pythonRuns.length > 0
-      ? sideResult('ecr-scan-reporter 0.4.8 (Python)', registry, pythonRuns, (stage) => {
-        const slept = stage.outcome.sleptSeconds as { tool: number; sdk: number };
-        return slept.tool + slept.sdk;
-      })
-      : undefined;
+  const nameOf = (key: string) => sides.find((s) => s.key === key)!.name;
+  const library = sideResult(nameOf('library'), registry, weeks.library, () => 0);
+  const everyScan = weeks.everyScan ? sideResult(nameOf('everyScan'), registry, weeks.everyScan, () => 0) : undefined;
+  const python = weeks.python
+    ? sideResult(nameOf('python'), registry, weeks.python, (stage) => {
+      const slept = stage.outcome.sleptSeconds as { tool: number; sdk: number };
+      return slept.tool + slept.sdk;
+    })
+    : undefined;
+  const settings: WeekSettings = {
+    days: options.days,
+    scanExpiryDays: registry.scanExpiryDays,
+    gainShare: world.gainShare,
+    failShare: world.failShare,
+    thresholds,
+    pythonThresholds: pythonThresholds(thresholds),
+    prices: ON_DEMAND_PRICES,
+    newsDefinition: NEWS_DEFINITION,
+    costNote: ITEM_SIZE_NOTE,
+  };
+  const partial = { library, everyScan, python };
   const result: BenchResult = {
     command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
     startedAt,
@@ -304,10 +206,16 @@ async function main(): Promise<void> {
     floor,
     runs: options.runs,
     library,
+    everyScan,
     python,
     bundles,
     ratios: python ? ratiosOf(library, python) : undefined,
     targets: judgeTargets(library, python, bundles, floor),
+    week: {
+      settings,
+      summaries: Object.fromEntries(weekSides(partial).map((side) => [side.key, summarizeWeek(side.days)])),
+      targets: judgeWeekTargets(weekSides(partial)),
+    },
   };
   const markdown = renderMarkdown(result, options.importSamples);
   const out = resolve(REPO_ROOT, options.out);

@@ -60,8 +60,8 @@ export interface RegistryShape {
   readonly seed?: number;
 }
 
-
-const SEVERITY_MIXES: readonly Record<string, number>[] = [
+/** The severity counts a scanned image of the mix has (one of these, seeded); the week's world starts from them too. */
+export const SEVERITY_MIXES: readonly Record<string, number>[] = [
   {},
   { LOW: 1 },
   { MEDIUM: 1, LOW: 1 },

@@ -5,6 +5,7 @@
 import type { BundleBudget } from './bundles';
 import { CallCounts, Correctness, Floor, ratio } from './measure';
 import type { RegistrySummary } from './registry';
+import { DayRecord, WeekSettings, WeekSide, WeekSummary, renderWeek } from './week-report';
 
 export interface Spread {
   readonly median: number;
@@ -29,6 +30,8 @@ export interface SideResult {
   /** Seconds the side would have slept (the Python tool's sleep calls, replaced by no-ops). */
   readonly wouldHaveSleptSeconds: number;
   readonly details: Record<string, unknown>;
+  /** The week (`--days N`): one record per simulated day, day 1 first (the first run's). */
+  readonly days?: readonly DayRecord[];
 }
 
 export interface Machine {
@@ -57,12 +60,21 @@ export interface BenchResult {
   readonly registry: RegistrySummary & { readonly seed: number; readonly scanExpiryDays: number };
   readonly floor: Floor;
   readonly runs: number;
+  /** The one-day figures (day 1 of the week) and, in `days`, the week of this library as deployed (ledger, NEW_FINDINGS). */
   readonly library: SideResult;
+  /** This library with reportOn EVERY_SCAN, the behaviour before the ledger. */
+  readonly everyScan?: SideResult;
   readonly python?: SideResult;
   readonly bundles?: readonly BundleBudget[];
   /** Each figure of one side divided by the other's; null where the divisor is 0. */
   readonly ratios?: Ratios;
   readonly targets: readonly Target[];
+  /** The week's settings, summaries by side key, and its targets (measured, never asserted). */
+  readonly week?: {
+    readonly settings: WeekSettings;
+    readonly summaries: Record<string, WeekSummary>;
+    readonly targets: readonly Target[];
+  };
 }
 
 export type Ratios = Record<string, { readonly libraryToPython: number | null; readonly pythonToLibrary: number | null }>;
@@ -203,9 +215,20 @@ export function machineLine(m: Machine): string {
     `${m.python ? `, Python ${m.python}` : ''}; ${m.emulator}; load average ${m.loadAverage.toFixed(2)} at start`;
 }
 
+/** The sides that ran a week, under their JSON keys. */
+export function weekSides(result: Pick<BenchResult, 'library' | 'everyScan' | 'python'>): WeekSide[] {
+  const sides: WeekSide[] = [];
+  for (const [key, side] of [['library', result.library], ['everyScan', result.everyScan], ['python', result.python]] as const) {
+    if (side?.days) sides.push({ key, name: side.name, days: side.days });
+  }
+  return sides;
+}
+
 export function renderMarkdown(result: BenchResult, samples: number): string {
   const r = result.registry;
   const parts = [
+    '## Day 1: the daily cycle, side by side',
+    '',
     `Registry: ${int(r.repositories)} repositories, ${int(r.images)} images (${int(r.imageIds)} tag or digest ids; ` +
       `${int(r.untagged)} untagged, ${int(r.multiTag)} with several tags); never scanned ${int(r.byKind.never)}, ` +
       `fresh ${int(r.byKind.fresh)} (${int(r.scannedToday)} scanned today), expired ${int(r.byKind.expired)}, FAILED ${int(r.byKind.failed)}; ` +
@@ -216,6 +239,8 @@ export function renderMarkdown(result: BenchResult, samples: number): string {
     sidesTable(result),
   ];
   if (result.bundles) parts.push('', bundlesTable(result.bundles, samples));
-  parts.push('', targetsTable(result.targets), '', `Machine: ${machineLine(result.machine)}.`, `Command: \`${result.command}\`; the run took ${fixed(result.durationSeconds, 0)} s.`);
+  parts.push('', targetsTable(result.targets));
+  if (result.week) parts.push('', renderWeek(weekSides(result), result.week.settings, result.week.targets));
+  parts.push('', `Machine: ${machineLine(result.machine)}.`, `Command: \`${result.command}\`; the run took ${fixed(result.durationSeconds, 0)} s.`);
   return parts.join('\n');
 }

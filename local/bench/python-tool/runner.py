@@ -11,6 +11,13 @@ function as in Lambda:
   BENCH_STAGE=images       repo_images_scanning_handler(event, None): the images function (SQS
                            event source, BatchSize 10): ListImages, DescribeImages, StartImageScan,
                            invoked until the queue is empty (a warm container)
+  BENCH_STAGE=findings     findings_handler(event, None): the reporter function (EventBridge rule on
+                           "ECR Image Scan"), once per event that the rule delivered to
+                           BENCH_SCAN_EVENT_QUEUE_URL, with ECR_SNS_REPORT_TOPIC_ARN set; after each
+                           event the subscriber queue (BENCH_SUBSCRIBER_QUEUE_URL) is drained, so
+                           every notification is attributed to the event it was sent for. The
+                           tool's FAILED handling raises (parse_scan_report returns a dict that
+                           findings_handler indexes like a tuple): each error is recorded per event.
 
 The queue is drained as the SQS event source would: batches of BENCH_SQS_BATCH records, the
 batch deleted after the handler returns.
@@ -21,6 +28,12 @@ Patched, and nothing else (the tool's decision logic runs unmodified):
     tool's own back-off (20, 30, 40 s per LimitExceededException) and botocore's retry back-off
     are reported apart.
   * random is seeded (BENCH_SEED), so botocore's back-off jitter is the same on every run.
+  * the tool's clock, frozen at import in images_scanner.NOW, is moved BENCH_CLOCK_OFFSET_MS
+    ahead: the benchmark's simulated day (ECR's clock in the emulator has the same offset).
+  * findings stage only: the boto3 Session that findings_handler creates for each event is one
+    shared Session. The tool still creates its SNS client and makes the same calls per event;
+    the shared Session only spares reloading botocore's service models each time (about 150 ms
+    an event, against 14 ms), which would make the stage most of the week's run time.
 
 ECR calls are not counted here: the parent reads them from the emulator's request log.
 The tool's print() output is discarded. The result is written as JSON to BENCH_RESULT_FILE.
@@ -28,12 +41,14 @@ The tool's print() output is discarded. The result is written as JSON to BENCH_R
 
 import collections
 import contextlib
+import datetime
 import json
 import os
 import random
 import resource
 import sys
 import time
+import types
 
 assert os.environ.get("AWS_ENDPOINT_URL"), "AWS_ENDPOINT_URL must point at the emulator"
 QUEUE_URL = os.environ["IMAGES_SCAN_JOBS_QUEUE_URL"]
@@ -63,6 +78,9 @@ import ecr_scan_reporter  # noqa: E402
 from ecr_scan_reporter import images_scanner, lambda_functions  # noqa: E402
 
 assert images_scanner.sleep is fake_sleep, "the tool's sleep is not patched"
+# The simulated day: NOW is a naive UTC datetime (datetime.utcnow() at import).
+CLOCK_OFFSET_MS = float(os.environ.get("BENCH_CLOCK_OFFSET_MS", "0") or 0)
+images_scanner.NOW = images_scanner.NOW + datetime.timedelta(milliseconds=CLOCK_OFFSET_MS)
 
 
 def tool_seconds():
@@ -113,10 +131,61 @@ def run_images_function(sqs, devnull, selected):
     }
 
 
+def drain(sqs, queue_url):
+    """Receives and deletes everything on a queue; returns the message bodies in order."""
+    bodies = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not messages:
+            return bodies
+        bodies.extend(m["Body"] for m in messages)
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+        )
+
+
+def run_findings_function(sqs, devnull):
+    events_queue = os.environ["BENCH_SCAN_EVENT_QUEUE_URL"]
+    subscriber = os.environ["BENCH_SUBSCRIBER_QUEUE_URL"]
+    assert os.environ.get("ECR_SNS_REPORT_TOPIC_ARN"), "ECR_SNS_REPORT_TOPIC_ARN must name the topic"
+    drain(sqs, subscriber)  # nothing from before counts
+    shared = boto3.session.Session()
+    lambda_functions.session = types.SimpleNamespace(Session=lambda *args, **kwargs: shared)
+    events = []
+    errors = collections.Counter()
+    for body in drain(sqs, events_queue):
+        event = json.loads(body)
+        detail = event.get("detail", {})
+        error = None
+        try:
+            with contextlib.redirect_stdout(devnull):
+                lambda_functions.findings_handler(event, None)
+        except Exception as exc:  # Lambda would retry the event twice; the bench records it and goes on
+            error = f"{type(exc).__name__}: {exc}"[:200]
+            errors[error] += 1
+        # The SQS subscriber receives SNS's envelope; its Message is the "default" text.
+        notifications = [json.loads(b).get("Message", "") for b in drain(sqs, subscriber)]
+        events.append({
+            "repositoryName": detail.get("repository-name"),
+            "imageDigest": detail.get("image-digest"),
+            "scanStatus": detail.get("scan-status"),
+            "error": error,
+            "notifications": notifications,
+        })
+    return {
+        "events": events,
+        "invocations": len(events),
+        "errors": sum(errors.values()),
+        "errorMessages": dict(errors),
+        "thresholds": {k: os.environ.get(k) for k in ("CRITICAL", "HIGH", "MEDIUM", "LOW")},
+    }
+
+
 def main():
     stage = os.environ.get("BENCH_STAGE")
-    if stage not in ("repository", "images"):
-        sys.exit(f"BENCH_STAGE is repository or images (given {stage})")
+    if stage not in ("repository", "images", "findings"):
+        sys.exit(f"BENCH_STAGE is repository, images or findings (given {stage})")
     selected = [0]
     original_define = images_scanner.define_images_to_scan
 
@@ -133,8 +202,10 @@ def main():
         with contextlib.redirect_stdout(devnull):
             lambda_functions.scans_job_handler({}, None)
         outcome = {}
-    else:
+    elif stage == "images":
         outcome = run_images_function(sqs, devnull, selected)
+    else:
+        outcome = run_findings_function(sqs, devnull)
     wall = time.perf_counter() - started
     outcome.update({
         "toolVersion": ecr_scan_reporter.__version__,
