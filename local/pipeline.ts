@@ -136,7 +136,7 @@ export type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 export interface Handlers {
   readonly dispatch: Handler<unknown, { registryScanType: string; repositoriesListed: number; repositoriesSelected: number; messagesSent: number }>;
   readonly rescan: Handler<SQSEvent, SQSBatchResponse>;
-  readonly report: Handler<unknown, { published: boolean; reason: string; messageId?: string }>;
+  readonly report: Handler<unknown, { published: boolean; reason: string; messageId?: string; news?: string; newFindings?: number }>;
 }
 
 /**

@@ -59,7 +59,7 @@ export interface ReportOutcome {
 
 /** What went wrong on the way, counted even when the report then fails: the handler publishes it as metrics. */
 export interface ReportTally {
-  /** Reports that may have reached subscribers twice. */
+  /** Possible extra copies of the report: Publish attempts that lost their answer, and a takeover of a dead attempt's claim. */
   possiblyDuplicated: number;
   ledgerReadFailures: number;
   ledgerWriteFailures: number;
@@ -182,9 +182,17 @@ export async function reportScan(
   // Read, decide, claim; again if another writer changed the entry in between.
   let news: NewsDecision | undefined;
   let claimId: string | undefined;
+  /** The last claim this attempt wrote that answered "changed": its first try may have taken effect unseen. */
+  let triedClaim: { id: string; decision: NewsDecision } | undefined;
   for (let round = 0; round < CLAIM_ROUNDS && news === undefined; round++) {
     const entryRead = await read();
     const now = deps.now();
+    if (triedClaim && entryRead?.entry?.claim?.id === triedClaim.id) {
+      // The claim's write took effect and its answer was lost; the SDK's retry then failed the condition.
+      news = triedClaim.decision;
+      claimId = triedClaim.id;
+      break;
+    }
     const candidate = decideNews({
       reportOn: settings.reportOn,
       scanStatus: scan.scanStatus,
@@ -206,6 +214,7 @@ export async function reportScan(
       const written = await record(entryRead, observed, claim);
       if (written !== 'changed') news = candidate;
       if (written === 'written') claimId = claim.id;
+      if (written === 'changed') triedClaim = { id: claim.id, decision: candidate };
     }
   }
   if (news === undefined) throw new LedgerContentionError(`the ledger entry of ${scan.repositoryName}@${scan.imageDigest} changed in each of ${CLAIM_ROUNDS} rounds`);
@@ -252,7 +261,8 @@ export async function reportScan(
     );
     messageId = response.MessageId;
   } catch (error) {
-    if (deps.lostAnswers.total > lostBefore) tally.possiblyDuplicated++;
+    // Each attempt that lost its answer may have been delivered: a possible extra copy (or the only one).
+    tally.possiblyDuplicated += deps.lostAnswers.total - lostBefore;
     if (claimId !== undefined) {
       // Give the report back, so Lambda's retry of this event (or another event of the scan) sends it.
       try {
@@ -263,9 +273,10 @@ export async function reportScan(
     }
     throw error;
   }
-  if (deps.lostAnswers.total > lostBefore) {
-    tally.possiblyDuplicated++;
-    log.warn('Publish lost an answer and was retried: subscribers may receive this report twice', { attempts: deps.lostAnswers.total - lostBefore });
+  const lostAnswers = deps.lostAnswers.total - lostBefore;
+  if (lostAnswers > 0) {
+    tally.possiblyDuplicated += lostAnswers;
+    log.warn('Publish lost an answer and was retried: subscribers may receive this report more than once', { lostAnswers });
   }
 
   if (claimId !== undefined) {
@@ -285,7 +296,7 @@ export async function reportScan(
         };
     try {
       if (!(await deps.ledger.settleClaim(scan.repositoryName, scan.imageDigest, claimId, report, at))) {
-        log.warn('Report published, but another attempt took the claim over meanwhile; its record stands');
+        log.warn('Report published, but its claim was gone at the commit: the commit\'s first try took effect unseen, or another attempt took the claim over');
       }
     } catch (error) {
       ledgerFailed('write', error);

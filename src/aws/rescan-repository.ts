@@ -98,7 +98,7 @@ export interface RescanCounts {
   skipped: Record<string, number>;
   /** Digests decided from the ledger, without a DescribeImageScanFindings call. */
   statusReadsSaved: number;
-  /** Ledger reads (BatchGetItem, or keys it left unprocessed) that failed: those digests were read from ECR. */
+  /** Ledger reads that failed (a BatchGetItem that failed, or left keys unprocessed): those digests were read from ECR. */
   ledgerReadFailures: number;
   /** Ledger writes that failed after the client's retries: the walk went on without them. */
   ledgerWriteFailures: number;
@@ -147,12 +147,12 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
     try {
       const { reads, unread } = await ledger.readMany(repositoryName, digests, options.now);
       if (unread.length > 0) {
-        counts.ledgerReadFailures += unread.length;
+        counts.ledgerReadFailures++;
         options.log.warn('Ledger read incomplete: DynamoDB left keys unprocessed after retries; reading their state from ECR', { repositoryName, unread: unread.length });
       }
       return reads;
     } catch (error) {
-      counts.ledgerReadFailures += digests.length;
+      counts.ledgerReadFailures++;
       options.log.warn('Ledger read failed: reading these digests\' state from ECR', { repositoryName, digests: digests.length, errorName: errorName(error), error: errorMessage(error) });
       return new Map();
     }

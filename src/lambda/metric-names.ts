@@ -46,11 +46,15 @@ export const METRIC = {
    */
   REPORTS_WITHHELD: 'ReportsWithheld',
   /**
-   * Report: reports that may have reached subscribers twice: a Publish attempt that lost its
-   * answer and was retried, or a report taken over from an attempt that died after claiming it.
+   * Report: possible extra copies of reports: each Publish attempt that lost its answer (SNS may
+   * have delivered it before the SDK sent it again), and each report taken over from an attempt
+   * that died after claiming it.
    */
   REPORTS_POSSIBLY_DUPLICATED: 'ReportsPossiblyDuplicated',
-  /** Rescan and report: ledger reads that failed after retries (ECR was asked, or the report counted as new). */
+  /**
+   * Rescan and report: ledger read requests that failed after retries, or a BatchGetItem that left keys unread
+   * (ECR was asked instead, or the report counted as new).
+   */
   LEDGER_READ_FAILURES: 'LedgerReadFailures',
   /** Rescan and report: ledger writes that failed after retries (the work went on without them). */
   LEDGER_WRITE_FAILURES: 'LedgerWriteFailures',

@@ -1,8 +1,10 @@
 /**
  * The emulator's own additions (local/emulator/server.py) that the scale, fault and bench
- * runs rely on: ECR paging as the API reference describes it, and the bulk image seed with
- * its digest index. If these drift, a scale test could pass by reading one giant page.
+ * runs rely on: ECR paging as the API reference describes it, the bulk image seed with its
+ * digest index, and the faster paths of its DynamoDB. If these drift, a scale test could pass by
+ * reading one giant page, or the ledger could read back what DynamoDB would not answer.
  */
+import { BatchGetItemCommand, CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateRepositoryCommand,
   DescribeImageScanFindingsCommand,
@@ -130,4 +132,69 @@ test('DescribeImageScanFindings pages its findings: maxResults 1 for a status re
   }
   expect(sizes).toEqual([100, 100, 50]);
   expect(names).toEqual(findings.map((f) => f.name));
+});
+
+describe('DynamoDB (the ledger) through the wrapper\'s faster paths', () => {
+  const table = 'wrapper-test';
+  async function client() {
+    const dynamodb = new DynamoDBClient(fixture().emulator.clientConfig());
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: table,
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    return dynamodb;
+  }
+
+  test('items written and read back keep every type, binary values included (moto\'s serializer answers those)', async () => {
+    const dynamodb = await client();
+    const item = {
+      pk: { S: 'a' },
+      sk: { S: 'x' },
+      n: { N: '12.5' },
+      ok: { BOOL: true },
+      none: { NULL: true },
+      tags: { L: [{ S: 'v1' }, { S: 'latest' }] },
+      scan: { M: { status: { S: 'COMPLETE' }, counts: { M: { HIGH: { N: '2' } } } } },
+      ids: { SS: ['CVE-1', 'CVE-2'] },
+    };
+    await dynamodb.send(new PutItemCommand({ TableName: table, Item: item }));
+    await dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'b' }, sk: { S: 'x' }, blob: { B: new Uint8Array([0, 255, 7]) } } }));
+
+    expect((await dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'a' }, sk: { S: 'x' } } }))).Item).toEqual(item);
+    expect((await dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'b' }, sk: { S: 'x' } } }))).Item?.blob.B).toEqual(new Uint8Array([0, 255, 7]));
+    const batch = await dynamodb.send(
+      new BatchGetItemCommand({ RequestItems: { [table]: { Keys: [{ pk: { S: 'a' }, sk: { S: 'x' } }, { pk: { S: 'missing' }, sk: { S: 'x' } }], ProjectionExpression: 'pk, #scan', ExpressionAttributeNames: { '#scan': 'scan' } } } }),
+    );
+    expect(batch.Responses?.[table]).toEqual([{ pk: { S: 'a' }, scan: item.scan }]);
+    const updated = await dynamodb.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: { pk: { S: 'a' }, sk: { S: 'x' } },
+        UpdateExpression: 'SET n = n + :one REMOVE ok',
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    expect(updated.Attributes?.n).toEqual({ N: '13.5' });
+    expect(updated.Attributes?.ok).toBeUndefined();
+    dynamodb.destroy();
+  });
+
+  test('the update-expression checks still refuse two SET clauses and overlapping paths, whatever the expression\'s length', async () => {
+    const dynamodb = await client();
+    const update = (expression: string) =>
+      dynamodb.send(
+        new UpdateItemCommand({ TableName: table, Key: { pk: { S: 'c' }, sk: { S: 'x' } }, UpdateExpression: expression, ExpressionAttributeValues: { ':v': { S: 'v' } } }),
+      );
+    const many = Array.from({ length: 9 }, (_, i) => `a${i} = :v`).join(', ');
+    await expect(update(`SET ${many} SET b = :v`)).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(update(`SET ${many}, a3.x = :v`)).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/overlap/i) });
+    await expect(update(`SET ${many} REMOVE c REMOVE d`)).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(update(`SET ${many}`)).resolves.toBeDefined();
+    dynamodb.destroy();
+  });
 });

@@ -1,18 +1,31 @@
 /**
  * The fault-injecting proxy itself (fault-proxy.ts), against the emulator and the real SDK
  * clients: the faults are reproducible from the seed, each fault shape is parsed by the SDK
- * into the error the real service gives and classified as the retry strategies need, and a
- * request dropped after forwarding really took effect while the client saw a network error.
+ * into the error the real service gives and classified as the retry strategies need (DynamoDB's
+ * by the plain client and the document client alike, and retried by the handlers' settings), and
+ * a request dropped after forwarding really took effect while the client saw a network error.
  */
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  DynamoDBServiceException,
+  GetItemCommand,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  ThrottlingException as DynamoDbThrottlingException,
+} from '@aws-sdk/client-dynamodb';
 import { CreateRepositoryCommand, DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { FAULT_KINDS, FaultKind, FaultProxy, FaultProxyOptions, FaultRates, drawFault, drawKey, summarize } from './fault-proxy';
 import { recognizeNodeErrors, useEmulator } from './harness';
 import { drainQueue } from '../../local/pipeline';
-import { MAX_ATTEMPTS, createEcrClient } from '../../src/aws/clients';
+import { MAX_ATTEMPTS, RetryCounter, createEcrClient, documentClient } from '../../src/aws/clients';
 import { errorName, startScan } from '../../src/aws/ecr';
+import { Ledger } from '../../src/aws/ledger';
+import { ABSENT, LEDGER_PARTITION_KEY, LEDGER_SORT_KEY } from '../../src/decisions/ledger';
 
 recognizeNodeErrors();
 const fixture = useEmulator();
@@ -62,6 +75,14 @@ test('a request is drawn for by its content, whatever the time or the local port
   expect(drawKey(publish('2026-11-27T10:00:00.000Z'))).toContain('"scanCompletedAt\\":\\"<time>');
   expect(drawKey('{"QueueUrl":"http://127.0.0.1:40001/123456789012/rescan"}')).toBe(drawKey('{"QueueUrl":"http://127.0.0.1:40002/123456789012/rescan"}'));
   expect(drawKey('{"repositoryName":"shop/web"}')).not.toBe(drawKey('{"repositoryName":"shop/api"}'));
+  // A ledger write carries its TTL in Unix seconds and a claim's id, both made for the run.
+  const claimWrite = (pk: string, ttl: number, id: string) =>
+    JSON.stringify({ Key: { pk: { S: pk } }, ExpressionAttributeValues: { ':expiresAt': { N: String(ttl) }, ':claim': { M: { id: { S: id } } } } });
+  const [a, b] = ['7d3f4a52-0a8e-4c8e-9a57-3f0a39b0d1c2', 'c61f0e7e-5b1d-4f55-8f3c-2a9f4d6b7e81'];
+  expect(drawKey(claimWrite('image#shop/web@sha256:ab', 1780000000, a))).toBe(drawKey(claimWrite('image#shop/web@sha256:ab', 1780086400, b)));
+  expect(drawKey(claimWrite('image#shop/web@sha256:ab', 1780000000, a))).not.toBe(drawKey(claimWrite('image#shop/api@sha256:ab', 1780000000, a)));
+  // Other numbers stay: a count, a version, a digest's digits.
+  expect(drawKey('{":nextVersion":{"N":"2"},"n":"1780000000.5"}')).toBe('{":nextVersion":{"N":"2"},"n":"1780000000.5"}');
 });
 
 test('the same seed injects the same faults into the same requests, whatever their order; another seed does not', async () => {
@@ -93,8 +114,12 @@ test('the same seed injects the same faults into the same requests, whatever the
   expect(throttled).toBeLessThanOrEqual(45);
 });
 
-/** What the SDK must make of each injected error: its name, status, fault side and retry class. */
-const EXPECTED_ERRORS: Record<string, { name: string; status: number; fault: 'client' | 'server'; throttling: boolean }> = {
+/**
+ * What the SDK must make of each injected error: its name, status, fault side and retry class,
+ * and for DynamoDB the client's modeled error class (ServiceUnavailable is not in its model: the
+ * service's base exception).
+ */
+const EXPECTED_ERRORS: Record<string, { name: string; status: number; fault: 'client' | 'server'; throttling: boolean; modeled?: new (...args: any[]) => Error }> = {
   'ecr ThrottlingException': { name: 'ThrottlingException', status: 400, fault: 'client', throttling: true },
   'ecr ServerException': { name: 'ServerException', status: 500, fault: 'server', throttling: false },
   'ecr ServiceUnavailable': { name: 'ServiceUnavailable', status: 503, fault: 'server', throttling: false },
@@ -106,7 +131,55 @@ const EXPECTED_ERRORS: Record<string, { name: string; status: number; fault: 'cl
   'sns Throttled': { name: 'ThrottledException', status: 429, fault: 'client', throttling: true },
   'sns InternalError': { name: 'InternalErrorException', status: 500, fault: 'server', throttling: false },
   'sns ServiceUnavailable': { name: 'ServiceUnavailable', status: 503, fault: 'server', throttling: false },
+  'dynamodb ProvisionedThroughputExceededException': {
+    name: 'ProvisionedThroughputExceededException',
+    status: 400,
+    fault: 'client',
+    throttling: true,
+    modeled: ProvisionedThroughputExceededException,
+  },
+  'dynamodb ThrottlingException': { name: 'ThrottlingException', status: 400, fault: 'client', throttling: true, modeled: DynamoDbThrottlingException },
+  'dynamodb InternalServerError': { name: 'InternalServerError', status: 500, fault: 'server', throttling: false, modeled: InternalServerError },
+  'dynamodb ServiceUnavailable': { name: 'ServiceUnavailable', status: 503, fault: 'server', throttling: false, modeled: DynamoDBServiceException },
 };
+
+/** A table for the DynamoDB calls, keyed as the ledger is (pk, sk), made directly in the emulator. */
+async function createTable(name: string): Promise<void> {
+  const direct = new DynamoDBClient(fixture().emulator.clientConfig());
+  await direct.send(
+    new CreateTableCommand({
+      TableName: name,
+      KeySchema: [
+        { AttributeName: LEDGER_PARTITION_KEY, KeyType: 'HASH' },
+        { AttributeName: LEDGER_SORT_KEY, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: LEDGER_PARTITION_KEY, AttributeType: 'S' },
+        { AttributeName: LEDGER_SORT_KEY, AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  direct.destroy();
+}
+
+/** A GetItem by the plain DynamoDB client and an UpdateItem by the document client over it, the ledger's two ways in. */
+function dynamoDbCalls(client: DynamoDBClient, table: string) {
+  const document = documentClient(client);
+  return {
+    get: (i: number) => client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `k${i}` }, sk: { S: 'image' } } })),
+    update: (i: number) =>
+      document.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { pk: `k${i}`, sk: 'image' },
+          UpdateExpression: 'SET #n = :n',
+          ExpressionAttributeNames: { '#n': 'n' },
+          ExpressionAttributeValues: { ':n': i },
+        }),
+      ),
+  };
+}
 
 /** One call per index to each service through `p`; each call's body differs, so each gets its own draw. */
 async function callEachService(p: FaultProxy, calls: number) {
@@ -116,20 +189,26 @@ async function callEachService(p: FaultProxy, calls: number) {
   const topicArn = (await direct.sns.send(new CreateTopicCommand({ Name: 'faults' }))).TopicArn!;
   direct.sqs.destroy();
   direct.sns.destroy();
+  await createTable('faults');
   const ecr = new ECRClient(through(p));
   const sqs = new SQSClient(through(p));
   const sns = new SNSClient(through(p));
-  const results: { service: string; error?: any }[] = [];
+  const dynamodb = new DynamoDBClient(through(p));
+  const ddb = dynamoDbCalls(dynamodb, 'faults');
+  const results: { service: string; operation: string; error?: any }[] = [];
   try {
     for (let i = 0; i < calls; i++) {
-      results.push({ service: 'ecr', ...(await settled(ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [`r${i}`] })))) });
-      results.push({ service: 'sqs', ...(await settled(sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: `m${i}` })))) });
-      results.push({ service: 'sns', ...(await settled(sns.send(new PublishCommand({ TopicArn: topicArn, Message: `m${i}` })))) });
+      results.push({ service: 'ecr', operation: 'DescribeRepositories', ...(await settled(ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [`r${i}`] })))) });
+      results.push({ service: 'sqs', operation: 'SendMessage', ...(await settled(sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: `m${i}` })))) });
+      results.push({ service: 'sns', operation: 'Publish', ...(await settled(sns.send(new PublishCommand({ TopicArn: topicArn, Message: `m${i}` })))) });
+      results.push({ service: 'dynamodb', operation: 'GetItem', ...(await settled(ddb.get(i))) });
+      results.push({ service: 'dynamodb', operation: 'UpdateItem', ...(await settled(ddb.update(i))) });
     }
   } finally {
     ecr.destroy();
     sqs.destroy();
     sns.destroy();
+    dynamodb.destroy();
   }
   return results;
 }
@@ -162,12 +241,23 @@ test.each(['throttling', 'server-error'] as const)('each %s shape reaches the SD
     expect([key, isThrottlingError(error), expected.throttling || isTransientError(error)]).toEqual([key, expected.throttling, true]);
     expect(error.message).not.toBe('UnknownError');
     expect(record.emulatorStatus).toBeUndefined();
+    expect([key, record.operation]).toEqual([key, result.operation]);
+    if (expected.modeled) {
+      // The plain client and the document client both throw DynamoDB's own error classes.
+      const classes = [error instanceof expected.modeled, error instanceof DynamoDBServiceException];
+      expect([key, result.operation, ...classes]).toEqual([key, result.operation, true, true]);
+    }
+    if (key === 'dynamodb ProvisionedThroughputExceededException') {
+      // The modeled member, read or write by the operation, naming the table.
+      const access = result.operation === 'GetItem' ? 'Read' : 'Write';
+      expect(error.ThrottlingReasons).toEqual([{ reason: `Table${access}KeyRangeThroughputExceeded`, resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/faults' }]);
+    }
   });
   // Every variant of the kind was produced.
   const variants = Object.keys(EXPECTED_ERRORS).filter((k) => EXPECTED_ERRORS[k].throttling === (kind === 'throttling'));
   expect([...seen].sort()).toEqual(variants.sort());
   // None of these requests reached the emulator.
-  expect((await fixture().emulator.requests()).filter((r) => ['DescribeRepositories', 'SendMessage', 'Publish'].includes(r.operation))).toEqual([]);
+  expect((await fixture().emulator.requests()).filter((r) => ['DescribeRepositories', 'SendMessage', 'Publish', 'GetItem', 'UpdateItem'].includes(r.operation))).toEqual([]);
 });
 
 test('a dropped connection is a transient network error, and the request never reached the service', async () => {
@@ -190,7 +280,70 @@ test('a dropped connection is a transient network error, and the request never r
   }
   expect(p.requests().every((r) => r.fault === 'drop' && r.emulatorStatus === undefined)).toBe(true);
   const reached = await fixture().emulator.requests();
-  expect(reached.filter((r) => r.operation === 'DescribeRepositories' || r.operation === 'SendMessage' || r.operation === 'Publish')).toEqual([]);
+  expect(reached.filter((r) => ['DescribeRepositories', 'SendMessage', 'Publish', 'GetItem', 'UpdateItem'].includes(r.operation))).toEqual([]);
+});
+
+test.each(['throttling', 'server-error'] as const)('each DynamoDB %s shape is retried by the ledger\'s client settings, plain and through the document client', async (kind) => {
+  await createTable('retries');
+  // Every call's first attempt gets a fault of the kind (a variant drawn per request); its retry passes.
+  const p = await proxy({ seed: 12, rates: ONLY(kind), script: (r) => (r.service === 'dynamodb' && r.occurrence === 0 ? undefined : null) });
+  // As the handlers make it (src/aws/clients.ts createDynamoDbClient): standard retry, 5 attempts.
+  const retries = new RetryCounter();
+  const client = retries.attach(new DynamoDBClient({ ...through(p, MAX_ATTEMPTS), retryMode: 'standard' }));
+  const ddb = dynamoDbCalls(client, 'retries');
+  const outcomes: { operation: string; value?: any; error?: any }[] = [];
+  try {
+    for (let i = 0; i < 8; i++) {
+      outcomes.push({ operation: 'GetItem', ...(await settled(ddb.get(i))) });
+      outcomes.push({ operation: 'UpdateItem', ...(await settled(ddb.update(i))) });
+    }
+  } finally {
+    client.destroy();
+  }
+
+  // Every call succeeded at its second attempt, after the first drew the fault.
+  for (const outcome of outcomes) {
+    expect([outcome.operation, outcome.error?.name, outcome.value?.$metadata?.attempts]).toEqual([outcome.operation, undefined, 2]);
+  }
+  const chains = new Map<string, string[]>();
+  for (const r of p.requests()) chains.set(r.invocationId, [...(chains.get(r.invocationId) ?? []), `${r.attempt} ${r.code ?? r.clientStatus}`]);
+  expect([...chains.values()]).toHaveLength(outcomes.length);
+  for (const chain of chains.values()) expect(chain).toEqual([expect.stringMatching(/^1 [A-Za-z]+$/), '2 200']);
+  // Both variants of the kind were retried, and the retry counter saw every retry the wire did.
+  const variants = new Set(p.requests().filter((r) => r.fault).map((r) => r.code));
+  const expected = Object.keys(EXPECTED_ERRORS).filter((k) => k.startsWith('dynamodb ') && EXPECTED_ERRORS[k].throttling === (kind === 'throttling'));
+  expect([...variants].map((code) => `dynamodb ${code}`).sort()).toEqual(expected.sort());
+  expect(retries.total).toBe(summarize(p.requests()).retries);
+  expect(retries.total).toBe(outcomes.length);
+  // The writes took effect once each.
+  const direct = documentClient(new DynamoDBClient(fixture().emulator.clientConfig()));
+  for (let i = 0; i < 8; i++) expect((await direct.send(new GetCommand({ TableName: 'retries', Key: { pk: `k${i}`, sk: 'image' } }))).Item?.n).toBe(i);
+  direct.destroy();
+});
+
+test('drop after forward: a ledger claim took effect, the client saw a network error, and its retry fails the condition', async () => {
+  await createTable('ledger');
+  const p = await proxy({ seed: 1, rates: NO_FAULTS, script: (r) => (r.operation === 'UpdateItem' && r.occurrence === 0 ? 'drop-after-forward' : null) });
+  const client = new DynamoDBClient({ ...through(p, MAX_ATTEMPTS), retryMode: 'standard' });
+  const ledger = new Ledger(documentClient(client), { tableName: 'ledger', ttlSeconds: 86_400 });
+  const now = new Date('2026-11-27T10:00:00.000Z');
+  const digest = `sha256:${'cd'.repeat(32)}`;
+  const claim = { id: 'claim-1', scanKey: 'COMPLETE@2026-11-27T09:59:00.000Z', eventId: 'event-1', expiresAt: new Date(now.getTime() + 180_000) };
+  const scan = { status: 'COMPLETE', observedAt: now, source: 'scan-event' as const, completedAt: now, severityCounts: { HIGH: 1 } };
+
+  // The report function's claim: only if the entry is still absent, as it was read.
+  const written = await ledger.write({ repositoryName: 'shop/web', imageDigest: digest, scan, claim }, { kind: 'locked', read: ABSENT }, now);
+
+  // The first attempt wrote the claim; its retry met it, so the write reads as "the entry changed".
+  expect(p.requests().map((r) => [r.operation, r.attempt, r.fault, r.emulatorStatus, r.emulatorCode, r.clientStatus])).toEqual([
+    ['UpdateItem', 1, 'drop-after-forward', 200, undefined, undefined],
+    ['UpdateItem', 2, undefined, 400, 'ConditionalCheckFailedException', 400],
+  ]);
+  expect(written).toBe(false);
+  const read = await ledger.read('shop/web', digest, now);
+  client.destroy();
+  expect(read.entry?.claim).toEqual(claim);
+  expect((await fixture().emulator.requests()).filter((r) => r.operation === 'UpdateItem').map((r) => r.status)).toEqual([200, 400]);
 });
 
 test('drop after forward: StartImageScan took effect, the client saw a network error, and its retry ends in LimitExceededException', async () => {

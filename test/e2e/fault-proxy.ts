@@ -7,17 +7,20 @@
  * - throttling: ECR (awsJson1_1) ThrottlingException, HTTP 400; SQS (awsJson1_0, query
  *   compatible) RequestThrottled as its model declares it (HTTP 403, x-amzn-query-error
  *   RequestThrottled;Sender) or the common ThrottlingException (HTTP 400); SNS (awsQuery XML)
- *   the common Throttling (HTTP 400) or its modeled Throttled (HTTP 429);
+ *   the common Throttling (HTTP 400) or its modeled Throttled (HTTP 429); DynamoDB (awsJson1_0)
+ *   ProvisionedThroughputExceededException or ThrottlingException, both HTTP 400;
  * - server errors: ECR's modeled ServerException (500) or ServiceUnavailable (503); SQS
  *   InternalFailure (500) or ServiceUnavailable (503); SNS's modeled InternalError (500)
- *   or ServiceUnavailable (503);
+ *   or ServiceUnavailable (503); DynamoDB's modeled InternalServerError (500) or
+ *   ServiceUnavailable (503);
  * - drop: the connection is destroyed before the request is forwarded (it never reached
  *   the service; the client sees ECONNRESET "socket hang up");
  * - drop after forward: the request is forwarded and the service acts on it, then the
  *   connection is destroyed instead of answering. The client sees the same network error
  *   and retries a request that already took effect: a retried StartImageScan meets ECR's
  *   once-per-24-hours quota (LimitExceededException), a retried SendMessageBatch or SNS
- *   Publish delivers twice.
+ *   Publish delivers twice, a retried conditional DynamoDB write meets its own first write
+ *   (ConditionalCheckFailedException).
  *
  * Which request gets which fault is decided by a seeded PRNG (mulberry32), drawn per
  * request from (seed, service, operation, body without its timestamps, how many times that
@@ -25,13 +28,15 @@
  * when the handlers run requests concurrently and their arrival order varies, and from one
  * run to the next. A retry sends the same body, so attempt N of a call has its own draw.
  *
- * The emulator's own paths (/_emulator/, /moto-api/) and services other than ECR, SQS and
- * SNS are forwarded untouched. Every request is recorded with its SDK attempt number and
- * invocation id (amz-sdk-request, amz-sdk-invocation-id), so retries are counted at the wire.
+ * The emulator's own paths (/_emulator/, /moto-api/) and services other than ECR, SQS, SNS
+ * and DynamoDB are forwarded untouched. Every request is recorded with its SDK attempt number
+ * and invocation id (amz-sdk-request, amz-sdk-invocation-id), so retries are counted at the wire.
  */
 import { createHash } from 'crypto';
 import { Agent, IncomingMessage, Server, ServerResponse, createServer, request as httpRequest } from 'http';
 import { AddressInfo } from 'net';
+import { crc32 } from 'zlib';
+import { EMULATOR_ACCOUNT_ID } from '../../local/emulator/emulator';
 import { mulberry32 } from '../../local/random';
 
 export type FaultKind = 'throttling' | 'server-error' | 'drop' | 'drop-after-forward';
@@ -40,7 +45,7 @@ export const FAULT_KINDS: readonly FaultKind[] = ['throttling', 'server-error', 
 /** Share of requests (0 to 1) that get each kind of fault; the shares add up to at most 1. */
 export type FaultRates = Readonly<Record<FaultKind, number>>;
 
-export type FaultService = 'ecr' | 'sqs' | 'sns';
+export type FaultService = 'ecr' | 'sqs' | 'sns' | 'dynamodb';
 
 export interface FaultProxyOptions {
   /** Where requests go: the emulator's endpoint, e.g. http://127.0.0.1:5000. */
@@ -88,6 +93,8 @@ export interface ProxiedRequest {
 
 const ECR_TARGET = 'AmazonEC2ContainerRegistry_V20150921';
 const SQS_TARGET = 'AmazonSQS';
+const DYNAMODB_TARGET = 'DynamoDB_20120810';
+const TARGET_SERVICES: Record<string, FaultService> = { [ECR_TARGET]: 'ecr', [SQS_TARGET]: 'sqs', [DYNAMODB_TARGET]: 'dynamodb' };
 
 
 function hash32(text: string): number {
@@ -104,7 +111,7 @@ export function identify(req: IncomingMessage, body: string): { service: string;
   const target = header(req, 'x-amz-target');
   if (target) {
     const [prefix, operation] = target.split('.', 2);
-    return { service: prefix === ECR_TARGET ? 'ecr' : prefix === SQS_TARGET ? 'sqs' : prefix, operation: operation ?? '' };
+    return { service: TARGET_SERVICES[prefix] ?? prefix, operation: operation ?? '' };
   }
   const form = new URLSearchParams(body);
   const credential = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(header(req, 'authorization'));
@@ -123,13 +130,23 @@ function requestId(random: () => number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** An AWS JSON error: `__type` and `message` in the body (awsJson1_0 and awsJson1_1). */
-function jsonError(status: number, type: string, message: string, id: string, contentType: string, queryErrorHeader?: string): ErrorShape {
+/** An AWS JSON error: `__type` and `message` in the body (awsJson1_0 and awsJson1_1), and any modeled members. */
+function jsonError(
+  status: number,
+  type: string,
+  message: string,
+  id: string,
+  contentType: string,
+  options: { queryErrorHeader?: string; members?: Record<string, unknown>; crc32?: boolean } = {},
+): ErrorShape {
+  const body = JSON.stringify({ __type: type, message, ...options.members });
   const headers: Record<string, string> = { 'content-type': contentType, 'x-amzn-requestid': id };
   // SQS is query compatible: this header carries the awsQuery error code and side.
-  if (queryErrorHeader) headers['x-amzn-query-error'] = queryErrorHeader;
+  if (options.queryErrorHeader) headers['x-amzn-query-error'] = options.queryErrorHeader;
+  // DynamoDB sends the CRC32 of every response body (older SDKs check it; the v3 SDK does not).
+  if (options.crc32) headers['x-amz-crc32'] = String(crc32(body));
   const code = type.includes('#') ? type.split('#')[1] : type;
-  return { status, code, headers, body: JSON.stringify({ __type: type, message }) };
+  return { status, code, headers, body };
 }
 
 /** An awsQuery error document, as SNS sends it. */
@@ -141,13 +158,60 @@ function queryError(status: number, type: 'Sender' | 'Receiver', code: string, m
   return { status, code, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': id }, body };
 }
 
+/** The request a fault answers, for shapes that name what was throttled (DynamoDB's ThrottlingReasons). */
+export interface FaultedRequest {
+  readonly operation?: string;
+  /** The request body (DynamoDB: its TableName or RequestItems name the table). */
+  readonly body?: string;
+  /** The region of the request's signature. */
+  readonly region?: string;
+}
+
+/** DynamoDB's operations that read: a throttled one is a Read reason, any other a Write reason. */
+const DYNAMODB_READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems', 'ExecuteStatement']);
+
+/** The ARN of the table a DynamoDB request names, for a ThrottlingReason's `resource`. */
+function tableArn(request: FaultedRequest): string {
+  let table = 'unknown';
+  try {
+    const params = JSON.parse(request.body ?? '{}') as { TableName?: unknown; RequestItems?: Record<string, unknown> };
+    if (typeof params.TableName === 'string') table = params.TableName;
+    else if (params.RequestItems) table = Object.keys(params.RequestItems)[0] ?? table;
+  } catch {
+    // Not JSON: keep "unknown".
+  }
+  return `arn:aws:dynamodb:${request.region || 'us-east-1'}:${EMULATOR_ACCOUNT_ID}:table/${table}`;
+}
+
 /**
  * The error responses each service really sends for a fault kind; one is picked per fault.
  * Codes and statuses follow the pinned SDK clients' models (ECR ServerException, SQS
- * RequestThrottled, SNS Throttled and InternalError) and AWS's common errors
- * (ThrottlingException, Throttling, InternalFailure, ServiceUnavailable).
+ * RequestThrottled, SNS Throttled and InternalError, DynamoDB ProvisionedThroughputExceededException,
+ * ThrottlingException and InternalServerError) and AWS's common errors (ThrottlingException,
+ * Throttling, InternalFailure, ServiceUnavailable).
+ *
+ * DynamoDB (awsJson1_0, `X-Amz-Target: DynamoDB_20120810.<Operation>`), where each shape comes from:
+ * - ProvisionedThroughputExceededException, HTTP 400: `__type` in DynamoDB's own namespace
+ *   `com.amazonaws.dynamodb.v20120810#`, as the developer guide's "Error handling with DynamoDB"
+ *   shows its raw error answer; the message is the one DynamoDB sends (quoted in issue threads,
+ *   e.g. apache/hadoop#1814, aws-cryptographic-material-providers-library#489). The model
+ *   (@aws-sdk/client-dynamodb 3.1169: `message`, `ThrottlingReasons`) and the API reference's
+ *   ThrottlingReason give the reasons list: `Table` + `Read`|`Write` + `KeyRangeThroughputExceeded`,
+ *   the one reason of both capacity modes (the ledger is on demand).
+ * - ThrottlingException, HTTP 400: on-demand tables' "Throughput exceeds the current capacity..."
+ *   (aws/aws-sdk-java#2222, praetorian-inc/chariot-ui#684), with the `__type`
+ *   `com.amazon.coral.availability#ThrottlingException` DynamoDB really sends (the test helper of
+ *   dynalite, whose suite also runs against live DynamoDB, retries on exactly that string; a
+ *   code search finds the same string in other clients of live services). The model has it as a client error,
+ *   `message` and `throttlingReasons` (left out here, as in those answers).
+ * - InternalServerError, HTTP 500: modeled (a server fault); `__type` in DynamoDB's namespace,
+ *   message "Internal server error".
+ * - ServiceUnavailable, HTTP 503: listed by the developer guide's error table ("DynamoDB is
+ *   currently unavailable"), not in the model, no namespace documented: sent bare, as ECR's and
+ *   SQS's are here. The SDK reads only the name after a `#`, so a namespace would not change it.
+ * - Every DynamoDB answer carries `x-amz-crc32`; request ids are 52 characters.
  */
-export function errorShapes(service: FaultService, kind: 'throttling' | 'server-error', id: string): ErrorShape[] {
+export function errorShapes(service: FaultService, kind: 'throttling' | 'server-error', id: string, request: FaultedRequest = {}): ErrorShape[] {
   const RATE = 'Rate exceeded';
   switch (service) {
     case 'ecr': {
@@ -161,14 +225,15 @@ export function errorShapes(service: FaultService, kind: 'throttling' | 'server-
     }
     case 'sqs': {
       const type = 'application/x-amz-json-1.0';
+      const side = (queryErrorHeader: string) => ({ queryErrorHeader });
       return kind === 'throttling'
         ? [
-          jsonError(403, 'com.amazonaws.sqs#RequestThrottled', RATE, id, type, 'RequestThrottled;Sender'),
-          jsonError(400, 'ThrottlingException', RATE, id, type, 'ThrottlingException;Sender'),
+          jsonError(403, 'com.amazonaws.sqs#RequestThrottled', RATE, id, type, side('RequestThrottled;Sender')),
+          jsonError(400, 'ThrottlingException', RATE, id, type, side('ThrottlingException;Sender')),
         ]
         : [
-          jsonError(500, 'InternalFailure', 'The request processing has failed because of an unknown error.', id, type, 'InternalFailure;Receiver'),
-          jsonError(503, 'ServiceUnavailable', 'Service is unavailable. Try again later.', id, type, 'ServiceUnavailable;Receiver'),
+          jsonError(500, 'InternalFailure', 'The request processing has failed because of an unknown error.', id, type, side('InternalFailure;Receiver')),
+          jsonError(503, 'ServiceUnavailable', 'Service is unavailable. Try again later.', id, type, side('ServiceUnavailable;Receiver')),
         ];
     }
     case 'sns':
@@ -178,18 +243,59 @@ export function errorShapes(service: FaultService, kind: 'throttling' | 'server-
           queryError(500, 'Receiver', 'InternalError', 'The request processing has failed because of an unknown error.', id),
           queryError(503, 'Receiver', 'ServiceUnavailable', 'Service is unavailable. Try again later.', id),
         ];
+    case 'dynamodb': {
+      const type = 'application/x-amz-json-1.0';
+      const ns = 'com.amazonaws.dynamodb.v20120810';
+      const dynamoId = dynamoDbRequestId(id);
+      const access = DYNAMODB_READS.has(request.operation ?? '') ? 'Read' : 'Write';
+      return kind === 'throttling'
+        ? [
+          jsonError(
+            400,
+            `${ns}#ProvisionedThroughputExceededException`,
+            'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+            dynamoId,
+            type,
+            { crc32: true, members: { ThrottlingReasons: [{ reason: `Table${access}KeyRangeThroughputExceeded`, resource: tableArn(request) }] } },
+          ),
+          jsonError(
+            400,
+            'com.amazon.coral.availability#ThrottlingException',
+            'Throughput exceeds the current capacity of your table or index. DynamoDB is automatically scaling your table or index so please try again shortly. ' +
+              'If exceptions persist, check if you have a hot key: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html',
+            dynamoId,
+            type,
+            { crc32: true },
+          ),
+        ]
+        : [
+          jsonError(500, `${ns}#InternalServerError`, 'Internal server error', dynamoId, type, { crc32: true }),
+          jsonError(503, 'ServiceUnavailable', 'DynamoDB is currently unavailable. (This should be a temporary state.)', dynamoId, type, { crc32: true }),
+        ];
+    }
   }
+}
+
+/** DynamoDB's request ids: 52 characters of A-Z and 0-9 (e.g. TA7TTFE2BIFUHAH175T0GTEU6VVV4KQNSO5AEMVJF66Q9ASUAAJG), from a UUID's digits. */
+function dynamoDbRequestId(uuid: string): string {
+  const digits = createHash('sha256').update(uuid).digest();
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  return Array.from({ length: 52 }, (_, i) => alphabet[digits[i % digits.length] % alphabet.length]).join('');
 }
 
 /** A queue URL names the proxy's own port, which changes from run to run. */
 const LOOPBACK_ENDPOINT = /https?:\/\/(127\.0\.0\.1|localhost):\d+/g;
 const ISO_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})/g;
+/** Unix times in whole seconds, 2017 to 2033 (a DynamoDB TTL attribute): ten digits standing alone. */
+const EPOCH_SECONDS = /(?<![\w.])1[5-9]\d{8}(?![\w.])/g;
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 /**
- * What identifies a request for its draw: its body, form-decoded, with ISO-8601 times and
- * loopback endpoints left out. A request can carry the time of the run (a report quotes when
- * its scan completed) or a port (a queue URL), and the same request must get the same draw
- * in every run.
+ * What identifies a request for its draw: its body, form-decoded, with ISO-8601 times, Unix
+ * times in seconds, UUIDs and loopback endpoints left out. A request can carry the time of the
+ * run (a report quotes when its scan completed; a ledger write its TTL), an id made for the run
+ * (a ledger claim's, an event's) or a port (a queue URL), and the same request must get the
+ * same draw in every run.
  */
 export function drawKey(body: string): string {
   let text = body;
@@ -198,7 +304,7 @@ export function drawKey(body: string): string {
   } catch {
     // Not form-encoded after all: keep it as sent.
   }
-  return text.replace(ISO_TIME, '<time>').replace(LOOPBACK_ENDPOINT, '<endpoint>');
+  return text.replace(ISO_TIME, '<time>').replace(EPOCH_SECONDS, '<epoch>').replace(UUID, '<uuid>').replace(LOOPBACK_ENDPOINT, '<endpoint>');
 }
 
 /** The fault for a uniform draw `u` in [0, 1): the kinds take consecutive slices of the interval. */
@@ -221,7 +327,7 @@ export function errorCode(body: string): string | undefined {
   return /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
 }
 
-const FAULTED_SERVICES: readonly string[] = ['ecr', 'sqs', 'sns'];
+const FAULTED_SERVICES: readonly string[] = ['ecr', 'sqs', 'sns', 'dynamodb'];
 
 export class FaultProxy {
   public static async start(options: FaultProxyOptions): Promise<FaultProxy> {
@@ -281,7 +387,7 @@ export class FaultProxy {
   }
 
   /** The fault (or none) and the error shape for a request, from its own PRNG draw. */
-  private decide(service: string, operation: string, body: string): { fault?: FaultKind; scripted?: boolean; shape?: ErrorShape } {
+  private decide(service: string, operation: string, body: string, region: string): { fault?: FaultKind; scripted?: boolean; shape?: ErrorShape } {
     const key = `${service}\n${operation}\n${drawKey(body)}`;
     const occurrence = this.seen.get(key) ?? 0;
     this.seen.set(key, occurrence + 1);
@@ -291,7 +397,7 @@ export class FaultProxy {
     const fault = script === undefined ? drawFault(random(), this.ratesFor(service, operation)) : script ?? undefined;
     const scripted = script ? true : undefined;
     if (fault !== 'throttling' && fault !== 'server-error') return { fault, scripted };
-    const shapes = errorShapes(service as FaultService, fault, requestId(random));
+    const shapes = errorShapes(service as FaultService, fault, requestId(random), { operation, body, region });
     return { fault, scripted, shape: shapes[Math.floor(random() * shapes.length)] };
   }
 
@@ -319,7 +425,8 @@ export class FaultProxy {
       body: text,
       receivedAt: Date.now() - this.startedAt,
     };
-    const { fault, scripted, shape } = this.decide(service, operation, text);
+    const region = /Credential=[^/]+\/[^/]+\/([^/]+)\//.exec(header(req, 'authorization'))?.[1] ?? '';
+    const { fault, scripted, shape } = this.decide(service, operation, text, region);
     if (fault === 'drop') {
       this.log.push({ ...base, fault, scripted });
       req.socket.destroy();
