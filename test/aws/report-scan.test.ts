@@ -219,15 +219,15 @@ describe('exactly one report per scan', () => {
     expect(ledger.settles).toEqual([{ claimId: 'claim-1', record: {} }]);
   });
 
-  test('a Publish that lost an answer and was retried is counted as possibly duplicated', async () => {
+  test('each Publish attempt that lost its answer is counted as a possible extra copy', async () => {
     snsMock.on(PublishCommand).callsFake(() => {
-      lost.total++;
+      lost.total += 2;
       return { MessageId: 'm-2' };
     });
     const tally = emptyTally();
 
     expect(await reportScan(deps(), event(), settings(), tally)).toMatchObject({ published: true, messageId: 'm-2' });
-    expect(tally.possiblyDuplicated).toBe(1);
+    expect(tally.possiblyDuplicated).toBe(2);
     expect(lines.find((l) => l.message.startsWith('Publish lost an answer'))).toMatchObject({ level: 'WARN' });
   });
 
@@ -263,10 +263,28 @@ describe('exactly one report per scan', () => {
     expect(lines.find((l) => l.message.startsWith('Report taken over from an earlier attempt'))).toMatchObject({ level: 'WARN', extra: { scanKey } });
   });
 
+  test('a claim whose write took effect but lost its answer (the retry then failed the condition) is this attempt\'s: no takeover, one report', async () => {
+    const entry = reportedEntry(2);
+    const withOurClaim = (claimId: string): LedgerRead => ({
+      ...entry,
+      rawVersion: 3,
+      entry: { ...entry.entry!, lastReport: undefined, version: 3, claim: { id: claimId, scanKey: 'k', eventId: 'e', expiresAt: new Date(NOW.getTime() + 60_000) } },
+    });
+    ledger.readAnswers = [{ ...entry, entry: { ...entry.entry!, lastReport: undefined } }, withOurClaim('claim-1')];
+    ledger.writeAnswers = [false];
+    const tally = emptyTally();
+
+    expect(await reportScan(deps(), event(), settings(), tally)).toMatchObject({ published: true, news: 'first-report' });
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(ledger.writes).toHaveLength(1);
+    expect(ledger.settles.map((s) => s.claimId)).toEqual(['claim-1']);
+    expect(tally.possiblyDuplicated).toBe(0);
+  });
+
   test('a commit that finds its claim taken over: the report stands, a warning says so', async () => {
     ledger.settleAnswers = [false];
     expect(await reportScan(deps(), event(), settings(), emptyTally())).toMatchObject({ published: true });
-    expect(lines.find((l) => l.message.startsWith('Report published, but another attempt took the claim over'))).toMatchObject({ level: 'WARN' });
+    expect(lines.find((l) => l.message.startsWith('Report published, but its claim was gone at the commit'))).toMatchObject({ level: 'WARN' });
   });
 });
 
