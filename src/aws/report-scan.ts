@@ -92,12 +92,13 @@ export async function reportScan(
   const decision = decideReport({ scanStatus: scan.scanStatus, counts, thresholds, notifyOnScanFailure });
   const observedAt = scan.time ?? deps.now();
   const recorded = scan.scanStatus === 'COMPLETE' || scan.scanStatus === 'FAILED';
-  const observation = (completedAt: Date | undefined, description?: string): ScanRecord => ({
+  const observation = (completedAt: Date | undefined, description?: string, findingIds?: readonly string[]): ScanRecord => ({
     status: scan.scanStatus,
     observedAt,
     source: 'scan-event',
     ...(scan.scanStatus === 'COMPLETE' ? { completedAt: completedAt ?? observedAt } : {}),
     severityCounts: scan.scanStatus === 'COMPLETE' ? counts : {},
+    ...(scan.scanStatus === 'COMPLETE' && findingIds ? { findingIds } : {}),
     ...(description ? { description } : {}),
   });
 
@@ -155,7 +156,7 @@ export async function reportScan(
   if (!decision.due) {
     // A COMPLETE scan replaces what the ledger knew and needs no read; a FAILED one keeps the last
     // COMPLETE scan's time and counts, so it is merged into the entry as read.
-    if (scan.scanStatus === 'COMPLETE') await record(undefined, observation(undefined));
+    if (scan.scanStatus === 'COMPLETE') await record(undefined, observation(undefined, undefined, decision.reason === 'below-threshold' ? [] : undefined));
     else if (recorded) await recordOnEntry(observation(undefined));
     const level = decision.reason === 'unexpected-scan-status' ? 'warn' : 'info';
     log[level]('No report due', { reason: decision.reason, scanStatus: scan.scanStatus, severityCounts: counts });
@@ -174,10 +175,11 @@ export async function reportScan(
     log.warn('Findings unavailable; reporting the counts from the event', { error: findingsUnavailableReason });
   }
   const completedAt = scan.scanStatus === 'COMPLETE' ? details?.completedAt : undefined;
-  const observed = observation(completedAt, details?.statusDescription);
   const thisScan = scanKey(scan.scanStatus, completedAt, scan.eventId);
   const reachedSeverities = decision.evaluations.filter((e) => e.breached).map((e) => e.severity as string);
   const reachedFindings = details ? details.findings.filter((f) => reachedSeverities.includes(f.severity)) : undefined;
+  const reachedIds = reachedFindings ? [...new Set(reachedFindings.map((f) => f.id))] : undefined;
+  const observed = observation(completedAt, details?.statusDescription, reachedIds);
 
   // Read, decide, claim; again if another writer changed the entry in between.
   let news: NewsDecision | undefined;
@@ -290,7 +292,7 @@ export async function reportScan(
             scanKey: thisScan,
             eventId: scan.eventId,
             reason: news.reason,
-            findingIds: [...new Set((reachedFindings ?? []).map((f) => f.id))],
+            findingIds: reachedIds ?? [],
             severityCounts: counts,
           },
         };

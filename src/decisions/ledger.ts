@@ -60,6 +60,11 @@ export interface ScanRecord {
   readonly completedAt?: Date;
   /** The last COMPLETE scan's counts by severity (ECR omits zeros). */
   readonly severityCounts: SeverityCounts;
+  /**
+   * The ids of the last COMPLETE scan's findings at the severities that reached their thresholds,
+   * when known: [] when none reached a threshold, absent when the findings were not read.
+   */
+  readonly findingIds?: readonly string[];
   /** `imageScanStatus.description`, when ECR gave one. */
   readonly description?: string;
 }
@@ -173,6 +178,7 @@ function parseScan(value: unknown, now: Date): ScanRecord | undefined {
     source: source as ScanSource,
     ...(completedAt ? { completedAt } : {}),
     severityCounts: counts(value.severityCounts, 'scan.severityCounts'),
+    ...(value.findingIds !== undefined ? { findingIds: strings(value.findingIds, 'scan.findingIds') } : {}),
     ...(typeof value.description === 'string' ? { description: value.description } : {}),
   };
 }
@@ -270,11 +276,16 @@ export function ledgerVerdict(read: LedgerRead): LedgerVerdict {
 
 /**
  * A new observation merged into what the ledger knew. The later observation wins, but the last
- * COMPLETE scan's time and counts survive a later FAILED, IN_PROGRESS or other status. Undefined
- * when the observation is older than what the ledger has: it is dropped.
+ * COMPLETE scan's time, counts and finding ids survive a later FAILED, IN_PROGRESS or other
+ * status. Undefined when the observation is older than what the ledger has: it is dropped.
  */
 export function mergeScan(known: ScanRecord | undefined, observed: ScanRecord): ScanRecord | undefined {
   if (known && observed.observedAt.getTime() < known.observedAt.getTime()) return undefined;
   if (observed.status === 'COMPLETE' || !known?.completedAt) return observed;
-  return { ...observed, completedAt: known.completedAt, severityCounts: known.severityCounts };
+  return {
+    ...observed,
+    completedAt: known.completedAt,
+    severityCounts: known.severityCounts,
+    ...(known.findingIds ? { findingIds: known.findingIds } : {}),
+  };
 }

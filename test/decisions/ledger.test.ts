@@ -129,6 +129,7 @@ describe('parseLedgerItem', () => {
     ['an observation in the future', item({ scan: { ...(item().scan as object), observedAt: iso(10 * 60_000) } }), /^scan.observedAt is in the future/],
     ['no scan status', item({ scan: { ...(item().scan as object), status: '' } }), /^scan.status is not a non-empty string: ""$/],
     ['a negative count', item({ scan: { ...(item().scan as object), severityCounts: { HIGH: -1 } } }), /^scan.severityCounts.HIGH is not a whole number: -1$/],
+    ['scan finding ids that are not a list', item({ scan: { ...(item().scan as object), findingIds: 'CVE-1' } }), /^scan.findingIds is not a list of strings$/],
     ['finding ids that are not a list', item({ lastReport: { ...(item().lastReport as object), findingIds: 'CVE-1' } }), /^lastReport.findingIds is not a list of strings$/],
     ['finding ids that are not strings', item({ lastReport: { ...(item().lastReport as object), findingIds: [1, 2] } }), /^lastReport.findingIds is not a list of strings$/],
     ['a report at no time', item({ lastReport: { ...(item().lastReport as object), at: null } }), /^lastReport.at is not an ISO-8601 time: null$/],
@@ -193,8 +194,9 @@ describe('mergeScan: an observation into what the ledger knew', () => {
     expect(mergeScan(complete(8), complete(0, { HIGH: 5 }))).toEqual(complete(0, { HIGH: 5 }));
   });
 
-  test('a later FAILED or IN_PROGRESS keeps the last COMPLETE scan\'s time and counts', () => {
+  test('a later FAILED or IN_PROGRESS keeps the last COMPLETE scan\'s time, counts and finding ids', () => {
     expect(mergeScan(complete(8), other('FAILED', 0))).toEqual({ ...other('FAILED', 0), completedAt: complete(8).completedAt, severityCounts: { HIGH: 2 } });
+    expect(mergeScan({ ...complete(8), findingIds: ['CVE-1'] }, other('FAILED', 0))?.findingIds).toEqual(['CVE-1']);
     expect(mergeScan(complete(8), other('IN_PROGRESS', 0))?.completedAt).toEqual(complete(8).completedAt);
   });
 
