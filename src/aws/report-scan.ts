@@ -154,9 +154,9 @@ export async function reportScan(
     return { published: false, reason: 'repository-not-selected' };
   }
   if (!decision.due) {
-    // A COMPLETE scan replaces what the ledger knew and needs no read; a FAILED one keeps the last
-    // COMPLETE scan's time and counts, so it is merged into the entry as read.
-    if (scan.scanStatus === 'COMPLETE') await record(undefined, observation(undefined, undefined, decision.reason === 'below-threshold' ? [] : undefined));
+    // A COMPLETE scan below every threshold (no finding at a reached severity) replaces what the ledger
+    // knew and needs no read; a FAILED one keeps the last COMPLETE scan's, so it is merged into the entry as read.
+    if (scan.scanStatus === 'COMPLETE') await record(undefined, observation(undefined, undefined, []));
     else if (recorded) await recordOnEntry(observation(undefined));
     const level = decision.reason === 'unexpected-scan-status' ? 'warn' : 'info';
     log[level]('No report due', { reason: decision.reason, scanStatus: scan.scanStatus, severityCounts: counts });
