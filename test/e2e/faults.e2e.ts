@@ -62,16 +62,18 @@ recognizeNodeErrors();
 
 /**
  * The run's seed: the same seed injects the same faults into the same requests, run after run.
- * On a run of about 550 requests the drawn shares stray a point or two from the rates, so the seed
- * is one whose drawn shares meet issue 5's floors and whose run covers every check at the end of
- * the test. With the ledger's requests in the run, 16 drew 4.9% server errors; 17 covered every
- * check until the report function learnt to recognize its own claim after a lost answer (fewer
- * requests: 4.8%); of 18 to 21, 21 is the first that covers them all. FAULT_SEED=n runs another
- * (the figures file records which).
+ * A request's draw depends on its body, so a change to what the functions send (a ledger entry
+ * gaining a field) reshuffles the draws: with the rates at issue 5's floors (22% and 5%), 21 drew
+ * 4.2% server errors once scans below the thresholds recorded their (empty) finding ids. The
+ * rates now sit about two standard deviations above the floors on a run of about 540 requests, so
+ * the shares meet them with most seeds; the seed only has to cover the checks at the end of the
+ * test. 21 and 22 cover them; 23 does not (a scripted ledger failure's invocation failed again
+ * later and its Lambda retry recorded the report). FAULT_SEED=n runs another (the figures file
+ * records which).
  */
 const SEED = Number(process.env.FAULT_SEED ?? 21);
-/** At least 20% throttling and 5% server errors, as issue 5 asks, plus dropped connections. */
-const RATES: FaultRates = { 'throttling': 0.22, 'server-error': 0.05, 'drop': 0.02, 'drop-after-forward': 0.03 };
+/** At least 20% throttling and 5% server errors, as issue 5 asks, with a margin for the draw, plus dropped connections. */
+const RATES: FaultRates = { 'throttling': 0.24, 'server-error': 0.07, 'drop': 0.02, 'drop-after-forward': 0.03 };
 /**
  * The writes whose lost answers matter get more drops after forwarding, so the run covers a
  * StartImageScan and a Publish that took effect while the client saw an error. (Dispatch's one
