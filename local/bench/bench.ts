@@ -14,7 +14,7 @@
  * (news.ts). Day 1's cycle is also the one-day comparison the bench made before the week.
  */
 import { spawnSync } from 'child_process';
-import { mkdirSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { cpus, loadavg, release, totalmem, type as osType, arch } from 'os';
 import { dirname, join, resolve } from 'path';
 import { BundleBudget, measureBundles } from './bundles';
@@ -35,7 +35,6 @@ import { synthesizeService } from '../service';
 const WORK_DIR = join(REPO_ROOT, '.bench');
 const PYTHON_VENV = join(WORK_DIR, 'python-tool-venv');
 const PYTHON = join(PYTHON_VENV, 'bin', 'python');
-const OUR_CYCLE = join(WORK_DIR, 'our-cycle.js');
 
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -109,6 +108,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   mkdirSync(WORK_DIR, { recursive: true });
+  // This run's child bundle and the children's figures files, in a folder of its own: two runs at
+  // once (a week and a 14-day run) must not read each other's day files.
+  const runDir = mkdtempSync(join(WORK_DIR, 'run-'));
+  const ourCycle = join(runDir, 'our-cycle.js');
   // Quiet the SDK's note that its 2027 releases need Node 22, for this process and the children.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -128,7 +131,7 @@ async function main(): Promise<void> {
   runOrThrow(
     join(REPO_ROOT, 'node_modules', '.bin', 'esbuild'),
     [join(__dirname, 'our-cycle.ts'), '--bundle', '--platform=node', `--target=node${process.versions.node.split('.')[0]}`,
-      '--packages=external', `--outfile=${OUR_CYCLE}`, '--tsconfig=tsconfig.dev.json', '--log-level=warning'],
+      '--packages=external', `--outfile=${ourCycle}`, '--tsconfig=tsconfig.dev.json', '--log-level=warning'],
     'bundling local/bench/our-cycle.ts',
   );
   // The construct with its defaults (7-day expiry, every repository, NEW_FINDINGS), as a user deploys it,
@@ -153,8 +156,8 @@ async function main(): Promise<void> {
       options,
       thresholds,
       pythonThresholds: pythonThresholds(thresholds),
-      workDir: WORK_DIR,
-      ourCycle: OUR_CYCLE,
+      workDir: runDir,
+      ourCycle,
       python: PYTHON,
       progress,
     };
@@ -173,8 +176,9 @@ async function main(): Promise<void> {
   let bundles: BundleBudget[] | undefined;
   if (!options.skipBundles) {
     progress(`bundle budgets: ${options.importSamples} fresh node processes per bundle...`);
-    bundles = measureBundles({ repoRoot: REPO_ROOT, workDir: join(WORK_DIR, 'bundles'), samples: options.importSamples });
+    bundles = measureBundles({ repoRoot: REPO_ROOT, workDir: join(runDir, 'bundles'), samples: options.importSamples });
   }
+  rmSync(runDir, { recursive: true, force: true });
 
   const nameOf = (key: string) => sides.find((s) => s.key === key)!.name;
   const library = sideResult(nameOf('library'), registry, weeks.library, () => 0);
