@@ -208,7 +208,7 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
     let readFromEcr = false;
     try {
       const fromDetail = scanStateFromDetail(image);
-      const verdict = ledgerVerdict(read);
+      const verdict = ledgerVerdict(read, image.imagePushedAt);
       if (options.registryScanType === 'ENHANCED') {
         // Under enhanced scanning nothing can be started, so the state is not worth a request.
         state = {};

@@ -260,17 +260,26 @@ export function parseLedgerItem(item: unknown, expected: { repositoryName: strin
  * | entry | the walk |
  * |---|---|
  * | COMPLETE with a completion time | decides on it: `fresh` while younger than `scanExpiry`, else due (no status read; StartImageScan's LimitExceededException still guards the 24-hour rule) |
+ * | COMPLETE, but the image was pushed after that scan completed | reads the state from ECR: the digest was deleted and pushed again, and its scan went with the deleted image |
  * | absent, expired by its TTL, ignored, or any other status (IN_PROGRESS, FAILED, LIMIT_EXCEEDED, UNSUPPORTED_IMAGE, ...) | reads the state from ECR, and writes it back |
  */
 export type LedgerVerdict =
   | { readonly use: { readonly status: 'COMPLETE'; readonly completedAt: Date; readonly severityCounts: SeverityCounts } }
-  | { readonly read: 'absent' | 'ignored' | 'not-complete' };
+  | { readonly read: 'absent' | 'ignored' | 'not-complete' | 'pushed-after-scan' };
 
-export function ledgerVerdict(read: LedgerRead): LedgerVerdict {
+/**
+ * The walk's verdict on a digest's entry, given the image's push time from `DescribeImages`.
+ *
+ * ECR's completion times only move forward while an image lives; deleting it deletes its scan,
+ * and the same digest pushed again has none. The entry outlives the image (its TTL), so a push
+ * later than the recorded scan sends the walk to ECR, at the cost of one read.
+ */
+export function ledgerVerdict(read: LedgerRead, imagePushedAt?: Date): LedgerVerdict {
   if (read.ignored !== undefined) return { read: 'ignored' };
   const scan = read.entry?.scan;
   if (!scan) return { read: 'absent' };
   if (scan.status !== 'COMPLETE' || !scan.completedAt) return { read: 'not-complete' };
+  if (imagePushedAt && imagePushedAt.getTime() > scan.completedAt.getTime()) return { read: 'pushed-after-scan' };
   return { use: { status: 'COMPLETE', completedAt: scan.completedAt, severityCounts: scan.severityCounts } };
 }
 

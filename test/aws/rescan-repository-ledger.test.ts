@@ -33,10 +33,17 @@ const image = (n: number): ImageDetail => ({ repositoryName: REPOSITORY, imageDi
 interface EcrTruth {
   readonly state: { daysAgo: number } | 'FAILED' | 'never';
   readonly refusesScan?: boolean;
+  /** When DescribeImages says the image was pushed; absent when the test does not care. */
+  readonly pushedDaysAgo?: number;
 }
 
 function mockEcr(truth: Record<number, EcrTruth>): void {
-  ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: Object.keys(truth).map((n) => image(Number(n))) });
+  ecrMock.on(DescribeImagesCommand).resolves({
+    imageDetails: Object.entries(truth).map(([n, t]) => ({
+      ...image(Number(n)),
+      ...(t.pushedDaysAgo === undefined ? {} : { imagePushedAt: new Date(NOW.getTime() - t.pushedDaysAgo * DAY) }),
+    })),
+  });
   ecrMock.on(DescribeImageScanFindingsCommand).callsFake(async (input: DescribeImageScanFindingsCommandInput) => {
     const n = Number(input.imageId!.imageDigest!.slice(7));
     const { state } = truth[n];
@@ -148,6 +155,19 @@ test('what the ledger lacks or shows in another status is read from ECR, decided
   const digest2 = ledger.writes.find((w) => w.change.imageDigest === digest(2))!.change;
   expect(digest2.remove).toEqual(['failureReport']);
   expect(digest2.scan!.completedAt).toEqual(new Date(NOW.getTime() - 3 * DAY));
+});
+
+test('a digest pushed again after the scan the ledger holds (deleted, then pushed) is read from ECR, not taken as fresh', async () => {
+  // The ledger's COMPLETE scan of 3 days ago went with the deleted image: ECR has none for the new push.
+  mockEcr({ 1: { state: 'never', pushedDaysAgo: 1 }, 2: { state: { daysAgo: 3 }, pushedDaysAgo: 30 } });
+  const ledger = new ScriptedLedger({ [digest(1)]: completeDaysAgo(1, 3), [digest(2)]: completeDaysAgo(2, 3) });
+
+  const counts = await rescanRepository(ecr, REPOSITORY, options(ledger));
+
+  expect(read()).toEqual([1]);
+  expect(scanned()).toEqual([1]);
+  expect(counts).toMatchObject({ imagesEvaluated: 2, due: 1, scansStarted: 1, statusReadsSaved: 1, skipped: { fresh: 1 } });
+  expect(written(ledger)).toEqual([[1, 'IN_PROGRESS', 'start-image-scan', 'monotonic']]);
 });
 
 test('an expired entry whose scan ECR refuses (a later scan the ledger missed): recorded as LIMIT_EXCEEDED, so the next walk reads it', async () => {

@@ -174,6 +174,13 @@ describe('ledgerVerdict: what the walk may decide without asking ECR', () => {
   ])('%s', (_label, read, verdict) => {
     expect(ledgerVerdict(read)).toEqual(verdict);
   });
+
+  test('an image pushed after the recorded scan completed (deleted and pushed again) is read from ECR; one pushed before is decided on', () => {
+    const read = withScan({ status: 'COMPLETE', completedAt: iso(-3 * DAY), severityCounts: {} });
+    expect(ledgerVerdict(read, new Date(iso(-1 * DAY)))).toEqual({ read: 'pushed-after-scan' });
+    expect(ledgerVerdict(read, new Date(iso(-4 * DAY)))).toEqual({ use: { status: 'COMPLETE', completedAt: new Date(iso(-3 * DAY)), severityCounts: {} } });
+    expect(ledgerVerdict(read, new Date(iso(-3 * DAY)))).toHaveProperty('use');
+  });
 });
 
 describe('mergeScan: an observation into what the ledger knew', () => {
