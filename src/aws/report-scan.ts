@@ -96,7 +96,10 @@ export async function reportScan(
     status: scan.scanStatus,
     observedAt,
     source: 'scan-event',
-    ...(scan.scanStatus === 'COMPLETE' ? { completedAt: completedAt ?? observedAt } : {}),
+    // ECR's completion time when the findings were read; else the event's time, which ECR stamps as
+    // the scan completes. An event without a time (a hand-made invocation) gives none: the entry then
+    // reads as not complete, and the walk asks ECR (a read), rather than trust the time of this run.
+    ...(scan.scanStatus === 'COMPLETE' && (completedAt ?? scan.time) ? { completedAt: completedAt ?? scan.time } : {}),
     severityCounts: scan.scanStatus === 'COMPLETE' ? counts : {},
     ...(scan.scanStatus === 'COMPLETE' && findingIds ? { findingIds } : {}),
     ...(description ? { description } : {}),

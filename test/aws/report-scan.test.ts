@@ -307,6 +307,22 @@ describe('every event is recorded, reported or not', () => {
     ]);
   });
 
+  test('below the thresholds, an event without a time (hand-made): recorded without a completion time, so the walk asks ECR rather than trust this run\'s clock', async () => {
+    const outcome = await reportScan(
+      deps(),
+      event((e) => {
+        e.detail['finding-severity-counts'] = { LOW: 2 };
+        delete e.time;
+      }),
+      settings(),
+      emptyTally(),
+    );
+
+    expect(outcome).toEqual({ published: false, reason: 'below-threshold' });
+    expect(ledger.writes).toHaveLength(1);
+    expect(ledger.writes[0].change.scan).toEqual({ status: 'COMPLETE', observedAt: NOW, source: 'scan-event', severityCounts: { LOW: 2 }, findingIds: [] });
+  });
+
   test('a FAILED scan not reported: merged into the entry as read, so the last COMPLETE scan\'s time and counts stay', async () => {
     const completedAt = new Date('2026-11-10T03:00:00.000Z');
     ledger.readAnswers = [
