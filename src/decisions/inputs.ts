@@ -155,6 +155,12 @@ export interface ScanEvent {
   readonly ignoredTags: number;
 }
 
+/**
+ * How the id derived for an event with neither an id nor a time ends: it says only the digest
+ * and the status, so it cannot tell one scan from another (report-on.ts does not match on it).
+ */
+export const NO_TIME = 'no-time';
+
 export function parseScanEvent(event: unknown): ScanEvent {
   if (typeof event !== 'object' || event === null) {
     throw new InvalidInputError(`event is not an object: ${preview(event)}`);
@@ -195,7 +201,7 @@ export function parseScanEvent(event: unknown): ScanEvent {
   }
   const time = typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time)) ? new Date(e.time) : undefined;
   // An event without an id (a hand-made invocation) is known by what it says.
-  const eventId = typeof e.id === 'string' && e.id !== '' ? e.id : `${repositoryName}@${imageDigest}/${scanStatus}/${time?.toISOString() ?? 'no-time'}`;
+  const eventId = typeof e.id === 'string' && e.id !== '' ? e.id : `${repositoryName}@${imageDigest}/${scanStatus}/${time?.toISOString() ?? NO_TIME}`;
   return {
     eventId,
     accountId,

@@ -8,6 +8,7 @@
  * |---|---|---|
  * | the same scan was already reported (a Lambda retry, a second delivery of the event, a second event for the scan) | withheld: `already-reported` | withheld: `already-reported` |
  * | another attempt holds a live claim on this scan's report | withheld: `already-reported` | withheld: `already-reported` |
+ * | a hand-made event with neither `id` nor `time` | known by its scan's key only (the id derived for it names no scan), then as the rows below | the same |
  * | COMPLETE, thresholds reached, the ledger has no earlier findings report of the digest (first report, or the entry is gone) | reported: `first-report`, every finding at a reached severity is new | reported |
  * | COMPLETE, a finding at a reached severity that the last report did not list (a new CVE, or a severity newly reached because a finding rose or a threshold changed) | reported: `new-findings`, those are new | reported |
  * | COMPLETE, more findings than could be read (5,000), and a reached severity's count grew since the last report | reported: `new-findings` (what is new cannot all be named) | reported |
@@ -20,6 +21,7 @@
  * outside the patterns never reach this rule (report.ts and the handler send nothing for them).
  */
 import { Finding } from './findings';
+import { NO_TIME } from './inputs';
 import { ClaimRecord, LedgerEntry } from './ledger';
 import { SeverityCounts } from './report';
 
@@ -77,7 +79,10 @@ function liveClaim(claim: ClaimRecord | undefined, now: Date): boolean {
 
 export function decideNews(input: NewsInput): NewsDecision {
   const { entry } = input;
-  const sameScan = (key: string | undefined, id: string | undefined) => key === input.scanKey || id === input.eventId;
+  // The same scan: its key, or the same event (a replay after a later scan moved ECR's completion
+  // time). An id derived from an event with neither id nor time names no scan, so only keys count.
+  const idNamesScan = !input.eventId.endsWith(`/${NO_TIME}`);
+  const sameScan = (key: string | undefined, id: string | undefined) => key === input.scanKey || (idNamesScan && id === input.eventId);
   if (sameScan(entry?.lastReport?.scanKey, entry?.lastReport?.eventId) || sameScan(entry?.failureReport?.scanKey, entry?.failureReport?.eventId)) {
     return { report: false, reason: 'already-reported' };
   }

@@ -128,6 +128,15 @@ const TABLE: Row[] = [
     everyScan: withheld('already-reported'),
   },
   {
+    situation: 'a hand-made event with neither id nor time, for a later scan than the last reported one by such an event: its derived id names no scan, the key decides',
+    input: {
+      entry: { ...reportedWeekAgo([OPENSSH.id, NGHTTP2.id]), lastReport: { ...reportedWeekAgo([OPENSSH.id, NGHTTP2.id]).lastReport!, eventId: 'team-a/service@sha256:1/COMPLETE/no-time' } },
+      eventId: 'team-a/service@sha256:1/COMPLETE/no-time',
+    },
+    newFindings: withheld('not-new'),
+    everyScan: reported('every-scan'),
+  },
+  {
     situation: 'another event holds a live claim on this scan\'s report',
     input: { entry: reportedWeekAgo([], {}, { claim: { id: 'c-1', scanKey: THIS_SCAN, eventId: 'event-9', expiresAt: new Date(NOW.getTime() + 60_000) } }) },
     newFindings: withheld('already-reported'),
