@@ -17,7 +17,9 @@ AWS API is moto's own, untouched. This wrapper adds, under /_emulator/:
   days ago" (due, and allowed to scan again today) or "scanned today" (refused), with the
   findings ECR would return for it. (moto's own /moto-api/static/ecr/scan-finding-results
   matches a result without a tag to any untagged image of the repository, so with several
-  images it hands results to the wrong image; this seed is keyed by digest alone.)
+  images it hands results to the wrong image; this seed is keyed by digest alone.) ECR scans
+  only an image that exists, so a seeded scan earlier than the image's push moves the push
+  back to an hour before the scan (a test pushes its images now and seeds scans days ago).
   `GET /_emulator/ecr/last-scans` returns every image's last scan, for tests to read state.
 
 - Real paging. moto returns every repository, image and finding in one response whatever
@@ -42,7 +44,8 @@ AWS API is moto's own, untouched. This wrapper adds, under /_emulator/:
   20,000 comparisons per lookup; images are indexed by digest here. PutImage also searches
   linearly, so `POST /_emulator/ecr/images` {"repositoryName", "images": [{"imageDigest",
   "tags", "pushedAt", "lastScan", "findings"}...]} adds images to an existing repository in
-  bulk, each as PutImage would have made it. `POST /_emulator/ecr/repositories`
+  bulk, each as PutImage would have made it (pushed an hour before its last scan when no
+  `pushedAt` is given). `POST /_emulator/ecr/repositories`
   {"repositoryNames": [...]} creates repositories in bulk, as CreateRepository with defaults.
 """
 
@@ -334,9 +337,10 @@ def _seed_image_scan(environ, start_response) -> list[bytes]:
     image = _ecr_image(body["repositoryName"], body["imageDigest"], region)
     last_scan = body.get("lastScan")
     # moto compares last_scan.date() with datetime.today().date(): keep it naive, in local time.
-    image.last_scan = (
-        datetime.fromisoformat(last_scan.replace("Z", "+00:00")).astimezone().replace(tzinfo=None) if last_scan else None
-    )
+    scanned_at = datetime.fromisoformat(last_scan.replace("Z", "+00:00")) if last_scan else None
+    image.last_scan = scanned_at.astimezone().replace(tzinfo=None) if scanned_at else None
+    if scanned_at is not None and image.image_pushed_at > scanned_at.timestamp():
+        image.image_pushed_at = int(scanned_at.timestamp()) - 3600
     findings = body.get("findings")
     if findings is not None:
         # moto answers DescribeImageScanFindings from this dict, keyed by the request's imageId
@@ -384,7 +388,11 @@ def _seed_images(environ, start_response) -> list[bytes]:
             image.image_pushed_at = int(datetime.fromisoformat(spec["pushedAt"].replace("Z", "+00:00")).timestamp())
         last_scan = spec.get("lastScan")
         if last_scan:
-            image.last_scan = datetime.fromisoformat(last_scan.replace("Z", "+00:00")).astimezone().replace(tzinfo=None)
+            scanned_at = datetime.fromisoformat(last_scan.replace("Z", "+00:00"))
+            image.last_scan = scanned_at.astimezone().replace(tzinfo=None)
+            # As for the single seed: an image is pushed before it is scanned, unless told otherwise.
+            if not spec.get("pushedAt") and image.image_pushed_at > scanned_at.timestamp():
+                image.image_pushed_at = int(scanned_at.timestamp()) - 3600
         if spec.get("findings") is not None:
             image.scan_finding_results[json.dumps({"imageDigest": digest})] = spec["findings"]
         added.append(image)

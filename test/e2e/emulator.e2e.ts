@@ -11,6 +11,7 @@ import {
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   ListImagesCommand,
+  PutImageCommand,
   StartImageScanCommand,
   paginateDescribeImageScanFindings,
   paginateDescribeImages,
@@ -109,6 +110,29 @@ test('bulk-seeded images are real images: found by digest, scannable once a day,
   await expect(emulator.seedImages('seeded', [{ imageDigest: digest(1) }])).rejects.toThrow(/409/);
   const scans = new Map((await emulator.lastScans()).map((s) => [s.imageDigest, s.lastScan]));
   expect(scans.get(digest(2))).not.toBeNull();
+});
+
+test('a seeded scan earlier than the image\'s push moves the push back before it: ECR scans only images that exist', async () => {
+  const { ecr, emulator } = fixture();
+  await ecr.send(new CreateRepositoryCommand({ repositoryName: 'pushed' }));
+  const scannedAt = new Date(Date.now() - 3 * 86_400_000);
+  await emulator.seedImages('pushed', [
+    { imageDigest: digest(1), lastScan: scannedAt },
+    { imageDigest: digest(2), lastScan: scannedAt, pushedAt: new Date(Date.now() - 86_400_000) },
+    { imageDigest: digest(3) },
+  ]);
+  const put = await ecr.send(new PutImageCommand({ repositoryName: 'pushed', imageManifest: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 1, digest: digest(4) }, layers: [] }), imageTag: 'put' }));
+  await emulator.seedImageScan('pushed', put.image!.imageId!.imageDigest!, scannedAt);
+
+  const pushed = new Map(
+    ((await ecr.send(new DescribeImagesCommand({ repositoryName: 'pushed' }))).imageDetails ?? []).map((d) => [d.imageTags?.[0] ?? d.imageDigest, d.imagePushedAt!.getTime()]),
+  );
+  const hourBefore = Math.floor(scannedAt.getTime() / 1000) * 1000 - 3_600_000;
+  expect(pushed.get(digest(1))).toBe(hourBefore);
+  expect(pushed.get('put')).toBe(hourBefore);
+  // A push time given explicitly is kept; an image never scanned keeps its push time (now).
+  expect(pushed.get(digest(2))).toBeGreaterThan(scannedAt.getTime());
+  expect(pushed.get(digest(3))).toBeGreaterThan(Date.now() - 60_000);
 });
 
 test('DescribeImageScanFindings pages its findings: maxResults 1 for a status read, pages of 100 by default', async () => {
