@@ -352,6 +352,11 @@ export class FaultProxy {
     if (total > 1) throw new Error(`fault rates add up to ${total}, more than 1`);
     this.target = new URL(options.target);
     this.server = createServer((req, res) => void this.handle(req, res));
+    // Never close an idle keep-alive connection: a client that reuses one just as the server
+    // closes it gets ECONNRESET before its request arrives, and the SDK retries an attempt this
+    // proxy never saw, so the handlers' AwsRetries would exceed the retries counted here. Only
+    // the drop faults close connections, each on a request the log records.
+    this.server.keepAliveTimeout = 0;
   }
 
   /** The proxy's endpoint, for AWS_ENDPOINT_URL or a client's `endpoint`. */
