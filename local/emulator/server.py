@@ -19,7 +19,8 @@ AWS API is moto's own, untouched. This wrapper adds, under /_emulator/:
   matches a result without a tag to any untagged image of the repository, so with several
   images it hands results to the wrong image; this seed is keyed by digest alone.) ECR scans
   only an image that exists, so a seeded scan earlier than the image's push moves the push
-  back to an hour before the scan (a test pushes its images now and seeds scans days ago).
+  back to 30 days before the scan (a test pushes its images now and seeds scans days ago; a
+  registry's images are mostly rescans of images pushed long before).
   `GET /_emulator/ecr/last-scans` returns every image's last scan, for tests to read state.
 
 - Real paging. moto returns every repository, image and finding in one response whatever
@@ -44,7 +45,7 @@ AWS API is moto's own, untouched. This wrapper adds, under /_emulator/:
   20,000 comparisons per lookup; images are indexed by digest here. PutImage also searches
   linearly, so `POST /_emulator/ecr/images` {"repositoryName", "images": [{"imageDigest",
   "tags", "pushedAt", "lastScan", "findings"}...]} adds images to an existing repository in
-  bulk, each as PutImage would have made it (pushed an hour before its last scan when no
+  bulk, each as PutImage would have made it (pushed 30 days before its last scan when no
   `pushedAt` is given). `POST /_emulator/ecr/repositories`
   {"repositoryNames": [...]} creates repositories in bulk, as CreateRepository with defaults.
 """
@@ -331,6 +332,10 @@ def _ecr_image(repository_name: str, image_digest: str, region: str):
     return repository._get_image(None, image_digest)
 
 
+# How long before a seeded scan its image was pushed, when the seed moves the push back.
+PUSHED_BEFORE_SEEDED_SCAN_SECONDS = 30 * 86400
+
+
 def _seed_image_scan(environ, start_response) -> list[bytes]:
     body = json.loads(_read_body(environ) or b"{}")
     region = body.get("region", "us-east-1")
@@ -340,7 +345,7 @@ def _seed_image_scan(environ, start_response) -> list[bytes]:
     scanned_at = datetime.fromisoformat(last_scan.replace("Z", "+00:00")) if last_scan else None
     image.last_scan = scanned_at.astimezone().replace(tzinfo=None) if scanned_at else None
     if scanned_at is not None and image.image_pushed_at > scanned_at.timestamp():
-        image.image_pushed_at = int(scanned_at.timestamp()) - 3600
+        image.image_pushed_at = int(scanned_at.timestamp()) - PUSHED_BEFORE_SEEDED_SCAN_SECONDS
     findings = body.get("findings")
     if findings is not None:
         # moto answers DescribeImageScanFindings from this dict, keyed by the request's imageId
@@ -392,7 +397,7 @@ def _seed_images(environ, start_response) -> list[bytes]:
             image.last_scan = scanned_at.astimezone().replace(tzinfo=None)
             # As for the single seed: an image is pushed before it is scanned, unless told otherwise.
             if not spec.get("pushedAt") and image.image_pushed_at > scanned_at.timestamp():
-                image.image_pushed_at = int(scanned_at.timestamp()) - 3600
+                image.image_pushed_at = int(scanned_at.timestamp()) - PUSHED_BEFORE_SEEDED_SCAN_SECONDS
         if spec.get("findings") is not None:
             image.scan_finding_results[json.dumps({"imageDigest": digest})] = spec["findings"]
         added.append(image)
