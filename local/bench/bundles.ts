@@ -91,11 +91,19 @@ export function valueImports(source: string, scopes: readonly string[]): Record<
 export function baselineSource(imports: Record<string, string[]>): string {
   const lines: string[] = [];
   const clients: string[] = [];
+  const documentClients: string[] = [];
+  let dynamodbClient: string | undefined;
   Object.entries(imports).forEach(([specifier, names], i) => {
     lines.push(`import { ${names.map((n) => `${n} as m${i}_${n}`).join(', ')} } from '${specifier}';`);
     lines.push(`export { ${names.map((n) => `m${i}_${n} as ${n}_${i}`).join(', ')} };`);
-    for (const name of names) if (/^[A-Z][A-Za-z0-9]*Client$/.test(name)) clients.push(`new m${i}_${name}({})`);
+    for (const name of names) {
+      if (name === 'DynamoDBClient') dynamodbClient = `m${i}_${name}`;
+      // A document client wraps a DynamoDB client (`from`); its constructor takes one, not a configuration.
+      if (name === 'DynamoDBDocumentClient') documentClients.push(`m${i}_${name}`);
+      else if (/^[A-Z][A-Za-z0-9]*Client$/.test(name)) clients.push(`new m${i}_${name}({})`);
+    }
   });
+  if (dynamodbClient) for (const documentClient of documentClients) clients.push(`${documentClient}.from(new ${dynamodbClient}({}))`);
   lines.push(`export const clients = [${clients.join(', ')}];`);
   return lines.join('\n') + '\n';
 }

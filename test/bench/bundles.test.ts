@@ -46,3 +46,8 @@ test('baselineSource imports and keeps each name and creates one client per clie
       'export const clients = [new m0_ECRClient({}), new m1_SQSClient({})];\n',
   );
 });
+
+test('baselineSource makes a document client from a DynamoDB client, as the handlers do (its constructor takes no configuration)', () => {
+  const source = baselineSource({ '@aws-sdk/client-dynamodb': ['DynamoDBClient'], '@aws-sdk/lib-dynamodb': ['DynamoDBDocumentClient'] });
+  expect(source.trim().split('\n').pop()).toBe('export const clients = [new m0_DynamoDBClient({}), m1_DynamoDBDocumentClient.from(new m0_DynamoDBClient({}))];');
+});
