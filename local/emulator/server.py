@@ -336,16 +336,21 @@ def _ecr_image(repository_name: str, image_digest: str, region: str):
 PUSHED_BEFORE_SEEDED_SCAN_SECONDS = 30 * 86400
 
 
+def _set_last_scan(image, last_scan, keep_push: bool = False) -> None:
+    """Seeds an image's last scan (ISO-8601 or None); an image scanned before its push is pushed earlier."""
+    scanned_at = datetime.fromisoformat(last_scan.replace("Z", "+00:00")) if last_scan else None
+    # moto compares last_scan.date() with datetime.today().date(): keep it naive, in local time.
+    image.last_scan = scanned_at.astimezone().replace(tzinfo=None) if scanned_at else None
+    # ECR scans only an image that exists, unless the seed gives the push time itself.
+    if scanned_at is not None and not keep_push and image.image_pushed_at > scanned_at.timestamp():
+        image.image_pushed_at = int(scanned_at.timestamp()) - PUSHED_BEFORE_SEEDED_SCAN_SECONDS
+
+
 def _seed_image_scan(environ, start_response) -> list[bytes]:
     body = json.loads(_read_body(environ) or b"{}")
     region = body.get("region", "us-east-1")
     image = _ecr_image(body["repositoryName"], body["imageDigest"], region)
-    last_scan = body.get("lastScan")
-    # moto compares last_scan.date() with datetime.today().date(): keep it naive, in local time.
-    scanned_at = datetime.fromisoformat(last_scan.replace("Z", "+00:00")) if last_scan else None
-    image.last_scan = scanned_at.astimezone().replace(tzinfo=None) if scanned_at else None
-    if scanned_at is not None and image.image_pushed_at > scanned_at.timestamp():
-        image.image_pushed_at = int(scanned_at.timestamp()) - PUSHED_BEFORE_SEEDED_SCAN_SECONDS
+    _set_last_scan(image, body.get("lastScan"))
     findings = body.get("findings")
     if findings is not None:
         # moto answers DescribeImageScanFindings from this dict, keyed by the request's imageId
@@ -391,13 +396,8 @@ def _seed_images(environ, start_response) -> list[bytes]:
         image.image_tags = tags
         if spec.get("pushedAt"):
             image.image_pushed_at = int(datetime.fromisoformat(spec["pushedAt"].replace("Z", "+00:00")).timestamp())
-        last_scan = spec.get("lastScan")
-        if last_scan:
-            scanned_at = datetime.fromisoformat(last_scan.replace("Z", "+00:00"))
-            image.last_scan = scanned_at.astimezone().replace(tzinfo=None)
-            # As for the single seed: an image is pushed before it is scanned, unless told otherwise.
-            if not spec.get("pushedAt") and image.image_pushed_at > scanned_at.timestamp():
-                image.image_pushed_at = int(scanned_at.timestamp()) - PUSHED_BEFORE_SEEDED_SCAN_SECONDS
+        if spec.get("lastScan"):
+            _set_last_scan(image, spec["lastScan"], keep_push=bool(spec.get("pushedAt")))
         if spec.get("findings") is not None:
             image.scan_finding_results[json.dumps({"imageDigest": digest})] = spec["findings"]
         added.append(image)

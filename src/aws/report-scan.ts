@@ -92,18 +92,21 @@ export async function reportScan(
   const decision = decideReport({ scanStatus: scan.scanStatus, counts, thresholds, notifyOnScanFailure });
   const observedAt = scan.time ?? deps.now();
   const recorded = scan.scanStatus === 'COMPLETE' || scan.scanStatus === 'FAILED';
-  const observation = (completedAt: Date | undefined, description?: string, findingIds?: readonly string[]): ScanRecord => ({
-    status: scan.scanStatus,
-    observedAt,
-    source: 'scan-event',
+  const observation = (readCompletedAt: Date | undefined, description?: string, findingIds?: readonly string[]): ScanRecord => {
     // ECR's completion time when the findings were read; else the event's time, which ECR stamps as
     // the scan completes. An event without a time (a hand-made invocation) gives none: the entry then
     // reads as not complete, and the walk asks ECR (a read), rather than trust the time of this run.
-    ...(scan.scanStatus === 'COMPLETE' && (completedAt ?? scan.time) ? { completedAt: completedAt ?? scan.time } : {}),
-    severityCounts: scan.scanStatus === 'COMPLETE' ? counts : {},
-    ...(scan.scanStatus === 'COMPLETE' && findingIds ? { findingIds } : {}),
-    ...(description ? { description } : {}),
-  });
+    const completedAt = scan.scanStatus === 'COMPLETE' ? readCompletedAt ?? scan.time : undefined;
+    return {
+      status: scan.scanStatus,
+      observedAt,
+      source: 'scan-event',
+      ...(completedAt ? { completedAt } : {}),
+      severityCounts: scan.scanStatus === 'COMPLETE' ? counts : {},
+      ...(scan.scanStatus === 'COMPLETE' && findingIds ? { findingIds } : {}),
+      ...(description ? { description } : {}),
+    };
+  };
 
   const ledgerFailed = (what: 'read' | 'write', error: unknown) => {
     if (what === 'read') tally.ledgerReadFailures++;

@@ -155,11 +155,17 @@ export interface ScanEvent {
   readonly ignoredTags: number;
 }
 
+/** How the id derived for an event with neither an id nor a time ends. */
+const NO_TIME = 'no-time';
+
 /**
- * How the id derived for an event with neither an id nor a time ends: it says only the digest
- * and the status, so it cannot tell one scan from another (report-on.ts does not match on it).
+ * Whether an event id can tell one scan from another: EventBridge's own ids and those derived from
+ * an event's time can; one derived from an event with neither id nor time says only the digest and
+ * the status, so the ledger must not match a scan on it (report-on.ts).
  */
-export const NO_TIME = 'no-time';
+export function eventIdNamesScan(eventId: string): boolean {
+  return !eventId.endsWith(`/${NO_TIME}`);
+}
 
 export function parseScanEvent(event: unknown): ScanEvent {
   if (typeof event !== 'object' || event === null) {

@@ -21,7 +21,7 @@
  * outside the patterns never reach this rule (report.ts and the handler send nothing for them).
  */
 import { Finding } from './findings';
-import { NO_TIME } from './inputs';
+import { eventIdNamesScan } from './inputs';
 import { ClaimRecord, LedgerEntry } from './ledger';
 import { SeverityCounts } from './report';
 
@@ -81,7 +81,7 @@ export function decideNews(input: NewsInput): NewsDecision {
   const { entry } = input;
   // The same scan: its key, or the same event (a replay after a later scan moved ECR's completion
   // time). An id derived from an event with neither id nor time names no scan, so only keys count.
-  const idNamesScan = !input.eventId.endsWith(`/${NO_TIME}`);
+  const idNamesScan = eventIdNamesScan(input.eventId);
   const sameScan = (key: string | undefined, id: string | undefined) => key === input.scanKey || (idNamesScan && id === input.eventId);
   if (sameScan(entry?.lastReport?.scanKey, entry?.lastReport?.eventId) || sameScan(entry?.failureReport?.scanKey, entry?.failureReport?.eventId)) {
     return { report: false, reason: 'already-reported' };

@@ -63,7 +63,7 @@ recognizeNodeErrors();
 /**
  * The run's seed: the same seed injects the same faults into the same requests, run after run.
  * A request's draw depends on its body, so a change to what the functions send (a ledger entry
- * gaining a field) reshuffles the draws: with the rates at issue 5's floors (22% and 5%), 21 drew
+ * gaining a field) reshuffles the draws: with the rates at 22% and 5% (issue 5's floors are 20% and 5%), 21 drew
  * 4.2% server errors once scans below the thresholds recorded their (empty) finding ids. The
  * rates now sit about two standard deviations above the floors on a run of about 540 requests, so
  * the shares meet them with most seeds; the seed only has to cover the checks at the end of the
