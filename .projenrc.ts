@@ -62,6 +62,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `@aws-sdk/lib-dynamodb@${AWS_SDK_VERSION}`,
     // Dispatch invokes itself to continue a very large registry; client-lambda's newest release.
     '@aws-sdk/client-lambda@3.1164.0',
+    // In-use discovery (issue 12): the running ECS tasks and services; client-ecs's newest release.
+    '@aws-sdk/client-ecs@3.1164.0',
     // Only the emulator harness (local/) uses EventBridge: it sends the scan events.
     `@aws-sdk/client-eventbridge@${AWS_SDK_VERSION}`,
     // The ECR client's retry strategy extends the SDK's own (src/aws/clients.ts).
@@ -74,6 +76,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@4.1.0',
     'aws-sdk-client-mock-jest@4.1.0',
     'cdk-nag@3.0.2',
+    // Tests validate the chat form against the schema AWS documents (test/fixtures/chat).
+    'ajv@8.17.1',
     'aws-cdk@2.1148.1',
   ],
 
