@@ -1,7 +1,8 @@
-"""The local AWS emulator: moto's server, plus two things moto does not offer over HTTP.
+"""The local AWS emulator: moto's server, plus what moto does not offer over HTTP.
 
-Run as `python server.py --port PORT` (loopback only). Everything under /moto-api/ and every
-AWS API is moto's own, untouched. This wrapper adds, under /_emulator/:
+Run as `python server.py --port PORT` (loopback only). Everything under /moto-api/ is moto's own, and
+every AWS API is moto's except where a point below says how the wrapper makes it answer as AWS does.
+This wrapper adds, under /_emulator/ and in moto:
 
 - A request log. Every AWS request the emulator answers is recorded with its operation
   (X-Amz-Target for JSON protocols, Action for query protocols), its JSON or form parameters
@@ -48,6 +49,46 @@ AWS API is moto's own, untouched. This wrapper adds, under /_emulator/:
   bulk, each as PutImage would have made it (pushed 30 days before its last scan when no
   `pushedAt` is given). `POST /_emulator/ecr/repositories`
   {"repositoryNames": [...]} creates repositories in bulk, as CreateRepository with defaults.
+
+- A pushed tag moves. PutImage with a tag another image of the repository has moves the tag to the new image;
+  moto deletes the old image when that tag was its last, ECR keeps it, untagged (where tasks started before
+  still run it, and where lifecycle rules for untagged images find it).
+
+- ECS as it runs tasks, for the in-use discovery (which digests run where). moto gives a task one container
+  (its task definition's first), with no `imageDigest`; moves a task one state on every DescribeTasks (RUNNING,
+  DEACTIVATING, ... STOPPED) though nothing stopped it; starts no task for a service (runningCount 0); and
+  ignores maxResults. Here, with plain ECS calls:
+  - A task has a container per container definition, RUNNING until StopTask stops it. The image of a
+    container is pulled when the task starts: an image of this account and region's registry
+    (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG`, no tag meaning `latest`, or `REPO@sha256:...`) is
+    resolved against the emulator's ECR and its digest reported as `imageDigest`; one this registry lacks
+    stops the task at once (STOPPED, stopCode TaskFailedToStart, a CannotPullContainerError reason), as a
+    failed pull does. An image of another registry (public.ecr.aws, Docker Hub, another account's ECR) runs
+    with no `imageDigest`: ECS would report the digest it pulled, the emulator cannot know it.
+  - CreateService starts desiredCount tasks at once, as ECS's service scheduler does: group
+    `service:NAME`, startedBy the deployment id. The deployment pins each container's digest when it is
+    made (ECS's container image resolution), so a task it starts later runs that digest even after the tag
+    moved, unless the container definition sets versionConsistency "disabled". UpdateService with another
+    task definition or forceNewDeployment makes a new deployment and replaces the tasks; a new desiredCount
+    starts or stops tasks; DeleteService stops them; a service replaces a task StopTask stopped.
+    runningCount counts its running tasks. A FARGATE service needs networkConfiguration (awsvpc), as in
+    ECS; an EC2 one starts tasks only on registered container instances.
+  - ListClusters and ListTasks page as ECS does (maxResults 1 to 100, default 100), ListServices too
+    (default 10, INACTIVE services left out); ListTasks filters by desiredStatus (default RUNNING), exact
+    cluster and serviceName. DescribeServices refuses more than 10 services, DescribeTasks more than 100
+    tasks (InvalidParameterException, worded as ECS words them), and DescribeTasks answers the given
+    cluster's tasks only, with a MISSING failure for the others.
+  - RunTask no longer fails (HTTP 500) on a Fargate task definition whose memory is set for the task only,
+    and awsvpcConfiguration.securityGroups is optional, as in ECS.
+
+- Lambda image functions without Docker. moto looks no image up and reports a ResolvedImageUri made from a
+  hash of the URI. Here Code.ImageUri must name an image of the emulator's ECR in the function's region,
+  else CreateFunction / UpdateFunctionCode refuse it as Lambda does (InvalidParameterValueException "Source
+  image ... is not valid. Provide a valid source image."); its tag is resolved when the code is set and
+  GetFunction reports `Code.ResolvedImageUri` `HOST/REPO@sha256:...` (and CodeSha256 the digest's hex) until
+  the next UpdateFunctionCode, whatever the tag points at since. ListFunctions pages (MaxItems 1 to 10,000, at
+  most 50 functions per response, NextMarker passed back as Marker). As in Lambda, the function's role must
+  exist in IAM (local/emulator/workloads.ts creates one with a plain IAM call).
 """
 
 import argparse
@@ -56,11 +97,13 @@ import copy
 import io
 import json
 import os
+import random
 import re
 import signal
 import sys
 import threading
 import urllib.parse
+import uuid
 from datetime import datetime, timedelta, timezone
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -96,6 +139,27 @@ class _IndexedImages(list):
     for _name in ("append", "extend", "insert", "remove", "pop", "clear", "__delitem__", "__setitem__", "__iadd__"):
         locals()[_name] = _mutator(_name)
     del _name, _mutator
+
+
+def _offset_page(key, items, max_results, token, *, default, maximum, bad_limit, bad_token, cap=None):
+    """One page of `items` as AWS's list calls answer: at most `max_results` (1 to `maximum`, `default` when
+    absent; never more than `cap` in one response), and an opaque token while more remain. Returns (page, token)."""
+    if max_results is None:
+        max_results = default
+    if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= maximum:
+        raise bad_limit(max_results)
+    start = 0
+    if token is not None:
+        try:
+            kind, offset = base64.urlsafe_b64decode(token.encode()).decode().split(":", 1)
+            start = int(offset)
+            if kind != key or start < 0:
+                raise ValueError(token)
+        except ValueError:
+            raise bad_token(token)
+    end = start + min(max_results, cap or max_results)
+    next_token = base64.urlsafe_b64encode(f"{key}:{end}".encode()).decode() if end < len(items) else None
+    return items[start:end], next_token
 
 
 def _patch_moto() -> None:
@@ -167,29 +231,52 @@ def _patch_moto() -> None:
         return original_get_image(self, image_tag, image_digest)
 
     models.Repository._get_image = get_image
+    # PutImage with a tag another image has moves the tag. moto does it with BatchDeleteImage, which deletes that
+    # image when the tag was its last; in ECR the image stays, untagged, and a task or function running it still
+    # runs it (lifecycle rules for untagged images exist for this).
+    moving_tag = threading.local()
+    original_put_image = models.ECRBackend.put_image
+
+    def put_image(self, *args, **kwargs):
+        moving_tag.active = True
+        try:
+            return original_put_image(self, *args, **kwargs)
+        finally:
+            moving_tag.active = False
+
+    original_batch_delete_image = models.ECRBackend.batch_delete_image
+
+    def batch_delete_image(self, repository_name, registry_id=None, image_ids=None):
+        if not getattr(moving_tag, "active", False):
+            return original_batch_delete_image(self, repository_name, registry_id, image_ids)
+        for image_id in image_ids or []:
+            for image in self.repositories[repository_name].images:
+                if image_id.get("imageTag") in image.image_tags:
+                    image.remove_tag(image_id["imageTag"])
+                    if not image.image_tags:
+                        image.image_tag = None
+        return {"imageIds": [], "failures": []}
+
+    models.ECRBackend.put_image = put_image
+    models.ECRBackend.batch_delete_image = batch_delete_image
 
     def page(handler, key, items):
         max_results = handler._get_param("maxResults")
-        token = handler._get_param("nextToken")
-        if max_results is None:
-            max_results = 100
-        if not isinstance(max_results, int) or not 1 <= max_results <= 1000:
-            raise InvalidParameterException(
-                f"Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value between 1 and 1000' (given {max_results})"
-            )
-        start = 0
+        items, token = _offset_page(
+            key,
+            items,
+            max_results,
+            handler._get_param("nextToken"),
+            default=100,
+            maximum=1000,
+            bad_limit=lambda given: InvalidParameterException(
+                f"Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value between 1 and 1000' (given {given})"
+            ),
+            bad_token=lambda _: InvalidParameterException("Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid token'"),
+        )
+        result = {key: items}
         if token is not None:
-            try:
-                kind, offset = base64.urlsafe_b64decode(token.encode()).decode().split(":", 1)
-                start = int(offset)
-                if kind != key or start < 0:
-                    raise ValueError(token)
-            except ValueError:
-                raise InvalidParameterException("Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid token'")
-        end = start + max_results
-        result = {key: items[start:end]}
-        if end < len(items):
-            result["nextToken"] = base64.urlsafe_b64encode(f"{key}:{end}".encode()).decode()
+            result["nextToken"] = token
         return result
 
     def paged(method_name, key, extra=None):
@@ -247,6 +334,8 @@ def _patch_moto() -> None:
 
     responses.ECRResponse.describe_image_scan_findings = describe_image_scan_findings
     _patch_dynamodb()
+    _patch_ecs()
+    _patch_lambda()
 
 
 def _patch_dynamodb() -> None:
@@ -284,6 +373,411 @@ def _patch_dynamodb() -> None:
         return execute_result(self, context)
 
     dynamodb_responses.DynamoResult.execute_result = plain_json
+
+
+# A container image in an Amazon ECR private registry: ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:TAG][@DIGEST].
+_ECR_IMAGE = re.compile(
+    r"^(?P<host>(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com)/"
+    r"(?P<repository>[a-z0-9][a-z0-9._/-]*?)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+)
+
+
+def _ecr_digest(account: str, region: str, repository_name: str, tag, digest):
+    """The digest `repository:tag` (no tag: `latest`) or `repository@digest` names in the emulator's ECR now; None if none."""
+    from moto.ecr.models import ecr_backends
+
+    repository = ecr_backends[account][region].repositories.get(repository_name)
+    if repository is None:
+        return None
+    if digest:
+        images = repository.images
+        found = images.by_digest(digest) if isinstance(images, _IndexedImages) else next((i for i in images if i.get_image_digest() == digest), None)
+        return digest if found is not None else None
+    tag = tag or "latest"
+    for image in repository.images:
+        if tag in (image.image_tags or []):
+            return image.get_image_digest()
+    return None
+
+
+def _resolve_image(image: str, account: str, region: str):
+    """(digest, failure) for a container image as ECS pulls it: this registry's images resolve to the digest their
+    tag names now, or fail to pull; another registry's image runs with no digest the emulator could know."""
+    ref = _ECR_IMAGE.match(image or "")
+    if not ref or ref["account"] != account or ref["region"] != region:
+        return None, None
+    digest = _ecr_digest(account, region, ref["repository"], ref["tag"], ref["digest"])
+    if digest is None:
+        return None, f"CannotPullContainerError: failed to resolve ref {image}: not found"
+    return digest, None
+
+
+# Set while the service scheduler starts a task: the digests its deployment pinned, per container name.
+_scheduling = threading.local()
+
+
+def _patch_ecs() -> None:
+    """moto's ECS made to run tasks as ECS does, for the in-use discovery (see the module docstring)."""
+    from moto.core.responses import ActionResult
+    from moto.ecs import models, responses
+    from moto.ecs.exceptions import InvalidParameterException
+
+    def invalid_limit(given):
+        return InvalidParameterException(f"maxResults must be between 1 and 100 (given {given}).")
+
+    def invalid_token(_):
+        return InvalidParameterException("Invalid nextToken.")
+
+    def ecs_page(handler, key, items, default):
+        # ListClusters, ListServices, ListTasks (ECS API reference, each one's maxResults): "This value can be
+        # between 1 and 100. If this parameter isn't used, then ListX returns up to 100 results [ListServices: 10]
+        # and a nextToken value if applicable."
+        items, token = _offset_page(
+            key, items, handler._get_param("maxResults"), handler._get_param("nextToken"),
+            default=default, maximum=100, bad_limit=invalid_limit, bad_token=invalid_token,
+        )
+        return {key: items, **({"nextToken": token} if token else {})}
+
+    # moto sums container-level memory to place a task and fails (HTTP 500) on a Fargate task definition, whose
+    # memory is the task's own: a container without one counts 0 here.
+    original_requirements = models.EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    class _Definition:
+        def __init__(self, definitions):
+            self.container_definitions = definitions
+
+    def requirements(task_definition):
+        keys = ("memory", "Memory", "memoryReservation", "MemoryReservation")
+        definitions = [
+            d if any(d.get(k) is not None for k in keys) else {**d, "memory": 0} for d in task_definition.container_definitions
+        ]
+        return original_requirements(_Definition(definitions))
+
+    models.EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(requirements)
+
+    # -- Tasks: every container of the task definition, each with the digest ECS resolved when it started. --
+    models.Task.advance = lambda self: None  # describing a task does not age it (moto moves it a state per read)
+    original_task_init = models.Task.__init__
+
+    def task_init(self, cluster, task_definition, *args, **kwargs):
+        network = kwargs.get("networking_configuration")
+        if network and "awsvpcConfiguration" in network:
+            network["awsvpcConfiguration"].setdefault("securityGroups", [])  # optional in ECS: the VPC's default group
+        original_task_init(self, cluster, task_definition, *args, **kwargs)
+        start_containers(self, task_definition, getattr(_scheduling, "images", None))
+
+    models.Task.__init__ = task_init
+
+    def start_containers(task, task_definition, pinned) -> None:
+        # The Container data type (ECS API reference): imageDigest is "the container image manifest digest".
+        now = datetime.now(timezone.utc)
+        failure = None
+        containers = []
+        for definition in task_definition.container_definitions:
+            name = definition.get("name")
+            if pinned is not None and name in pinned:
+                digest, reason = pinned[name]
+            else:
+                digest, reason = _resolve_image(definition.get("image"), task._account_id, task.region_name)
+            failure = failure or reason
+            container = {
+                "containerArn": f"arn:aws:ecs:{task.region_name}:{task._account_id}:container/{task.cluster_name}/{task.id}/{uuid.uuid4()}",
+                "taskArn": task.task_arn,
+                "name": name,
+                "image": definition.get("image"),
+                "runtimeId": f"{task.id}-{len(containers)}",
+                "lastStatus": "RUNNING",
+                "networkBindings": [],
+                "networkInterfaces": [],
+                "healthStatus": "UNKNOWN",
+                "cpu": str(definition.get("cpu", 0)),
+            }
+            if digest:
+                container["imageDigest"] = digest
+            if reason:
+                container["reason"] = reason
+            if definition.get("memory") is not None:
+                container["memory"] = str(definition["memory"])
+            if definition.get("memoryReservation") is not None:
+                container["memoryReservation"] = str(definition["memoryReservation"])
+            containers.append(container)
+        task.containers = containers
+        task.created_at = now
+        task.pull_started_at = now
+        task.pull_stopped_at = now
+        if failure:
+            # A container that cannot be pulled stops its task before it runs.
+            stop(task, failure, "TaskFailedToStart")
+        else:
+            task.started_at = now
+
+    def stop(task, reason: str, code: str) -> None:
+        now = datetime.now(timezone.utc)
+        task.last_status = "STOPPED"
+        task.desired_status = "STOPPED"
+        task.stopped_reason = reason
+        task.stop_code = code
+        task.stopping_at = now
+        task.stopped_at = now
+        task.execution_stopped_at = now
+        for container in task.containers:
+            container["lastStatus"] = "STOPPED"
+
+    original_stop_task = models.EC2ContainerServiceBackend.stop_task
+
+    def stop_task(self, cluster_str, task_str, reason):
+        task = original_stop_task(self, cluster_str, task_str, reason)
+        stop(task, reason or "Task stopped by user", "UserInitiated")
+        service = getattr(task, "emulator_service", None)
+        if service is not None and service.status == "ACTIVE":
+            schedule(self, service)  # the service scheduler replaces a stopped task
+        return task
+
+    models.EC2ContainerServiceBackend.stop_task = stop_task
+
+    # -- Services: the scheduler starts desiredCount tasks of the service's deployment and keeps them running. --
+    def schedule(backend, service, new_deployment: bool = False) -> None:
+        cluster = backend._get_cluster(service.cluster_name)
+        tasks = backend.tasks.setdefault(cluster.name, {})
+        state = getattr(service, "emulator_deployment", None)
+        if service.task_definition and (new_deployment or state is None):
+            task_definition = backend.describe_task_definition(service.task_definition)
+            # "Amazon ECS resolves container image names and any image tags specified in the task definition to
+            # container image digests. After the container image digest has been established, Amazon ECS uses the
+            # digest to start any other desired tasks" (ECS API reference, ContainerImage). A container whose
+            # versionConsistency is "disabled" is not pinned: each task resolves its tag when it starts.
+            pinned = {
+                d.get("name"): _resolve_image(d.get("image"), backend.account_id, backend.region_name)
+                for d in task_definition.container_definitions
+                if d.get("versionConsistency") != "disabled"
+            }
+            old_id = state["id"] if state else None
+            deployment_id = service.deployments[0]["id"] if (state is None and service.deployments) else f"ecs-svc/{random.randint(0, 10**19)}"
+            state = {"id": deployment_id, "taskDefinition": task_definition.arn, "images": pinned}
+            service.emulator_deployment = state
+            for task in list(tasks.values()):
+                if getattr(task, "emulator_service", None) is service and task.desired_status == "RUNNING":
+                    stop(task, f"Scaling activity initiated by (deployment {old_id or deployment_id})", "ServiceSchedulerInitiated")
+        running = [t for t in tasks.values() if getattr(t, "emulator_service", None) is service and t.desired_status == "RUNNING"]
+        desired = service.desired_count if service.status == "ACTIVE" and state else 0
+        failed = 0
+        if len(running) > desired:
+            for task in running[desired:]:
+                stop(task, f"Scaling activity initiated by (deployment {state['id']})", "ServiceSchedulerInitiated")
+        elif len(running) < desired:
+            task_definition = backend.describe_task_definition(state["taskDefinition"])
+            requirements = None  # moto's resource accounting (container-level memory only) is not kept for these
+            instances = []
+            if service.launch_type != "FARGATE":
+                instances = [i.container_instance_arn for i in backend.container_instances.get(cluster.name, {}).values() if i.status == "ACTIVE"]
+            # EC2: tasks are placed on the cluster's container instances, and none start without one.
+            for n in range(0 if service.launch_type != "FARGATE" and not instances else desired - len(running)):
+                _scheduling.images = state["images"]
+                try:
+                    task = models.Task(
+                        cluster, task_definition, instances[n % len(instances)] if instances else None, requirements,
+                        backend=backend, group=f"service:{service.name}", launch_type=service.launch_type or "",
+                        started_by=state["id"], networking_configuration=service.network_configuration or None,
+                        platform_version=service.platform_version,
+                    )
+                finally:
+                    _scheduling.images = None
+                task.emulator_service = service
+                tasks[task.task_arn] = task
+                failed += task.desired_status != "RUNNING"
+        running_count = sum(1 for t in tasks.values() if getattr(t, "emulator_service", None) is service and t.desired_status == "RUNNING")
+        service.running_count = running_count
+        service.pending_count = 0
+        if service.deployments and state:
+            deployment = service.deployments[0]
+            deployment.update(
+                id=state["id"], taskDefinition=state["taskDefinition"], desiredCount=service.desired_count,
+                runningCount=running_count, pendingCount=0, failedTasks=deployment.get("failedTasks", 0) + failed,
+                rolloutState="COMPLETED" if running_count >= service.desired_count else "IN_PROGRESS",
+                updatedAt=datetime.now(timezone.utc),
+            )
+        cluster.running_tasks_count = sum(1 for t in tasks.values() if t.desired_status == "RUNNING")
+        cluster.pending_tasks_count = 0
+
+    original_create_service = models.EC2ContainerServiceBackend.create_service
+
+    def create_service(self, cluster_str, service_name, desired_count, task_definition_str=None, *args, **kwargs):
+        network = kwargs.get("network_configuration")
+        if task_definition_str:
+            task_definition = self.describe_task_definition(task_definition_str)
+            if task_definition.network_mode == "awsvpc" and not network:
+                raise InvalidParameterException("Network Configuration must be provided when networkMode 'awsvpc' is specified.")
+        if network and "awsvpcConfiguration" in network:
+            network["awsvpcConfiguration"].setdefault("securityGroups", [])  # optional in ECS: the VPC's default group
+        service = original_create_service(self, cluster_str, service_name, desired_count, task_definition_str, *args, **kwargs)
+        schedule(self, service, new_deployment=True)
+        return service
+
+    models.EC2ContainerServiceBackend.create_service = create_service
+    original_update_service = models.EC2ContainerServiceBackend.update_service
+
+    def update_service(self, service_properties):
+        cluster_str = service_properties.get("cluster", "default")
+        name = service_properties.get("service", "").split("/")[-1]
+        before = self._get_service(cluster_str, name).task_definition
+        force = bool(service_properties.get("force_new_deployment"))
+        requested = service_properties.get("task_definition")
+        service = original_update_service(self, service_properties)
+        if requested:
+            service.task_definition = self.describe_task_definition(requested).arn  # moto keeps the string as given
+        schedule(self, service, new_deployment=force or service.task_definition != before)
+        return service
+
+    models.EC2ContainerServiceBackend.update_service = update_service
+    original_delete_service = models.EC2ContainerServiceBackend.delete_service
+
+    def delete_service(self, cluster_name, service_name, force):
+        service = original_delete_service(self, cluster_name, service_name, force)
+        schedule(self, service)
+        return service
+
+    models.EC2ContainerServiceBackend.delete_service = delete_service
+
+    # -- The read calls the discovery makes: real paging, ECS's batch limits and filters. --
+    def list_clusters(self):
+        return ActionResult(ecs_page(self, "clusterArns", [c.arn for c in self.ecs_backend.clusters.values()], 100))
+
+    def list_services(self):
+        backend = self.ecs_backend
+        cluster = backend._get_cluster(self._get_param("cluster", "default"))
+        strategy, launch_type = self._get_param("schedulingStrategy"), self._get_param("launchType")
+        arns = sorted(
+            s.arn for s in backend.services.values()
+            if s.cluster_name == cluster.name and s.status != "INACTIVE"
+            and (strategy is None or s.scheduling_strategy == strategy) and (launch_type is None or s.launch_type == launch_type)
+        )
+        return ActionResult(ecs_page(self, "serviceArns", arns, 10))
+
+    def list_tasks(self):
+        backend = self.ecs_backend
+        cluster = backend._get_cluster(self._get_param("cluster", "default"))
+        # "The default status filter is RUNNING" (ECS API reference, ListTasks desiredStatus).
+        desired = self._get_param("desiredStatus") or "RUNNING"
+        family, started_by = self._get_param("family"), self._get_param("startedBy")
+        instance, launch_type = self._get_param("containerInstance"), self._get_param("launchType")
+        service_name = self._get_param("serviceName")
+        service = backend._get_service(cluster.name, service_name) if service_name else None
+        arns = [
+            t.task_arn for t in backend.tasks.get(cluster.name, {}).values()
+            if t.desired_status == desired
+            and (family is None or t.task_definition_arn.split("/")[-1].rsplit(":", 1)[0] == family)
+            and (started_by is None or t.started_by == started_by)
+            and (instance is None or (t.container_instance_arn or "").split("/")[-1] == instance.split("/")[-1])
+            and (launch_type is None or t.launch_type == launch_type)
+            and (service is None or getattr(t, "emulator_service", None) is service)
+        ]
+        return ActionResult(ecs_page(self, "taskArns", arns, 100))
+
+    original_describe_services = responses.EC2ContainerServiceResponse.describe_services
+
+    def describe_services(self):
+        # "You may specify up to 10 services to describe in a single operation" (DescribeServices); ECS words
+        # the refusal "service names can have at most 10 items."
+        if len(self._get_param("services") or []) > 10:
+            raise InvalidParameterException("service names can have at most 10 items.")
+        return original_describe_services(self)
+
+    def describe_tasks(self):
+        # "A list of up to 100 task IDs or full ARN entries" (DescribeTasks), in the cluster given; a task the
+        # cluster does not have is a failure with reason MISSING.
+        backend = self.ecs_backend
+        cluster = backend._get_cluster(self._get_param("cluster", "default"))
+        wanted = self._get_param("tasks") or []
+        if not wanted:
+            raise InvalidParameterException("Tasks cannot be empty.")
+        if len(wanted) > 100:
+            raise InvalidParameterException("taskIds can have at most 100 items.")
+        tasks = backend.tasks.get(cluster.name, {})
+        by_id = {t.id: t for t in tasks.values()}
+        found, failures, seen = [], [], set()
+        for ref in wanted:
+            task = tasks.get(ref) or by_id.get(ref.split("/")[-1])
+            if task is None:
+                arn = ref if ref.startswith("arn:") else f"arn:aws:ecs:{backend.region_name}:{backend.account_id}:task/{cluster.name}/{ref}"
+                failures.append({"arn": arn, "reason": "MISSING"})
+            elif task.id not in seen:
+                seen.add(task.id)
+                found.append(task)
+        if "TAGS" in (self._get_param("include") or []):
+            self._include_in_response(responses.DESCRIBE_TASKS_TAGS)
+        else:
+            self._exclude_from_response(responses.DESCRIBE_TASKS_TAGS)
+        return ActionResult({"tasks": found, "failures": failures})
+
+    for name, method in (
+        ("list_clusters", list_clusters), ("list_services", list_services), ("list_tasks", list_tasks),
+        ("describe_services", describe_services), ("describe_tasks", describe_tasks),
+    ):
+        setattr(responses.EC2ContainerServiceResponse, name, method)
+
+
+def _patch_lambda() -> None:
+    """moto's Lambda: image functions resolved against the emulator's ECR, and ListFunctions paged."""
+    from moto.awslambda import models, responses
+    from moto.awslambda.exceptions import InvalidParameterValueException, LambdaClientError
+
+    original_set_code = models.LambdaFunction._set_function_code
+
+    def set_function_code(self, updated_spec):
+        from_update = updated_spec is not self.code
+        if "ImageUri" not in updated_spec or self.package_type != "Image" or (from_update and updated_spec.get("DryRun")):
+            return original_set_code(self, updated_spec)
+        # "The Amazon ECR repository must be in the same AWS Region as the Lambda function" (Lambda developer
+        # guide, Create a Lambda function using a container image). Lambda resolves the tag when the code is set
+        # and runs that digest until the next UpdateFunctionCode; GetFunction reports it as Code.ResolvedImageUri
+        # (FunctionCodeLocation). Lambda refuses an image it cannot find with this message.
+        uri = updated_spec["ImageUri"]
+        ref = _ECR_IMAGE.match(uri or "")
+        digest = _ecr_digest(ref["account"], ref["region"], ref["repository"], ref["tag"], ref["digest"]) if ref and ref["region"] == self.region else None
+        if digest is None:
+            raise InvalidParameterValueException(f"Source image {uri} is not valid. Provide a valid source image.")
+        self.code_sha_256 = digest.split(":", 1)[1]
+        self.code_size = 0
+        self.resolved_image_uri = f"{ref['host']}/{ref['repository']}@{digest}"
+        if from_update:
+            self.code["ImageUri"] = uri
+
+    models.LambdaFunction._set_function_code = set_function_code
+    original_get_code = models.LambdaFunction.get_code
+
+    def get_code(self):
+        result = original_get_code(self)
+        resolved = getattr(self, "resolved_image_uri", None)
+        if resolved and "Code" in result:
+            result["Code"]["ResolvedImageUri"] = resolved
+        return result
+
+    models.LambdaFunction.get_code = get_code
+
+    def list_functions(self):
+        # ListFunctions (Lambda API reference): MaxItems 1 to 10,000, yet at most 50 functions per response;
+        # NextMarker while more remain, passed back as Marker.
+        query = self.querystring
+        max_items = query.get("MaxItems", [None])[0]
+        try:
+            max_items = int(max_items) if max_items is not None else None
+        except ValueError:
+            pass
+        functions, marker = _offset_page(
+            "Functions", list(self.backend.list_functions(query.get("FunctionVersion", [None])[0])),
+            max_items, query.get("Marker", [None])[0], default=50, maximum=10000, cap=50,
+            bad_limit=lambda given: LambdaClientError(
+                "ValidationException",
+                f"1 validation error detected: Value '{given}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000",
+            ),
+            bad_token=lambda _: InvalidParameterValueException("Invalid Marker."),
+        )
+        body = {"Functions": [fn.get_configuration() for fn in functions]}
+        if marker:
+            body["NextMarker"] = marker
+        return json.dumps(body)
+
+    responses.LambdaResponse.list_functions = list_functions
 
 
 def _json_response(start_response, status: str, body) -> list[bytes]:

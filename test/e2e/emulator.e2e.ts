@@ -2,7 +2,9 @@
  * The emulator's own additions (local/emulator/server.py) that the scale, fault and bench
  * runs rely on: ECR paging as the API reference describes it, the bulk image seed with its
  * digest index, and the faster paths of its DynamoDB. If these drift, a scale test could pass by
- * reading one giant page, or the ledger could read back what DynamoDB would not answer.
+ * reading one giant page, or the ledger could read back what DynamoDB would not answer. And ECS and
+ * Lambda as the in-use discovery reads them: running tasks with the digests ECS resolved, image
+ * functions with the digest Lambda resolved, their lists paged and their batch limits enforced.
  */
 import { BatchGetItemCommand, CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
@@ -16,8 +18,46 @@ import {
   paginateDescribeImageScanFindings,
   paginateDescribeImages,
   paginateListImages,
+  ListTagsForResourceCommand,
+  TagResourceCommand,
 } from '@aws-sdk/client-ecr';
+import {
+  DeleteServiceCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListClustersCommand,
+  ListServicesCommand,
+  ListTasksCommand,
+  StopTaskCommand,
+  Task,
+  UpdateServiceCommand,
+  paginateListServices,
+  paginateListTasks,
+} from '@aws-sdk/client-ecs';
+import {
+  CreateFunctionCommand,
+  GetFunctionCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListFunctionsCommand,
+  UpdateFunctionCodeCommand,
+  paginateListFunctions,
+} from '@aws-sdk/client-lambda';
 import { useEmulator } from './harness';
+import {
+  REGISTRY_HOST,
+  closeWorkloadClients,
+  createImageFunction,
+  createImageFunctions,
+  ensureLambdaRole,
+  imageUri,
+  pushImage,
+  runEcsService,
+  runEcsServices,
+  runEcsTask,
+} from '../../local/emulator/workloads';
 
 const fixture = useEmulator();
 
@@ -220,5 +260,253 @@ describe('DynamoDB (the ledger) through the wrapper\'s faster paths', () => {
     await expect(update(`SET ${many} REMOVE c REMOVE d`)).rejects.toMatchObject({ name: 'ValidationException' });
     await expect(update(`SET ${many}`)).resolves.toBeDefined();
     dynamodb.destroy();
+  });
+});
+
+describe('ECS and Lambda as the in-use discovery reads them', () => {
+  let ecs: ECSClient;
+  let lambda: LambdaClient;
+  beforeAll(() => {
+    ecs = new ECSClient(fixture().emulator.clientConfig());
+    lambda = new LambdaClient(fixture().emulator.clientConfig());
+  });
+  afterAll(() => {
+    ecs?.destroy();
+    lambda?.destroy();
+    closeWorkloadClients();
+  });
+  const endpoint = () => fixture().emulator.endpoint;
+
+  async function runningTasks(cluster: string, serviceName?: string): Promise<Task[]> {
+    const arns: string[] = [];
+    for await (const page of paginateListTasks({ client: ecs }, { cluster, serviceName, desiredStatus: 'RUNNING' })) arns.push(...page.taskArns!);
+    return describeTasks(cluster, arns);
+  }
+  async function describeTasks(cluster: string, arns: readonly string[]): Promise<Task[]> {
+    const tasks: Task[] = [];
+    for (let i = 0; i < arns.length; i += 100) {
+      tasks.push(...(await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }))).tasks!);
+    }
+    return tasks;
+  }
+  const digestsOf = (tasks: readonly Task[]) => tasks.flatMap((t) => t.containers!.map((c) => c.imageDigest));
+
+  test('a service runs desiredCount tasks at once: group service:NAME, every container, the pushed digest for this registry\'s image and none for another registry\'s', async () => {
+    const pushed = await pushImage(endpoint(), { repositoryName: 'team/payments-api', tag: 'v1' });
+    const proxy = 'public.ecr.aws/nginx/nginx:1.27';
+    const service = await runEcsService(endpoint(), {
+      cluster: 'prod',
+      service: 'payments-api',
+      tasks: 3,
+      containers: [{ name: 'app', image: pushed.imageUri }, { name: 'proxy', image: proxy }],
+    });
+    expect(service.runningCount).toBe(3);
+
+    const [described] = (await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['payments-api'] }))).services!;
+    expect(described).toMatchObject({ serviceName: 'payments-api', taskDefinition: service.taskDefinitionArn, desiredCount: 3, runningCount: 3 });
+    const definition = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: described.taskDefinition }));
+    expect(definition.taskDefinition?.containerDefinitions?.map((c) => c.image)).toEqual([pushed.imageUri, proxy]);
+
+    const arns = (await ecs.send(new ListTasksCommand({ cluster: 'prod', desiredStatus: 'RUNNING' }))).taskArns!;
+    expect(arns).toHaveLength(3);
+    const expected = {
+      group: 'service:payments-api',
+      taskDefinitionArn: service.taskDefinitionArn,
+      lastStatus: 'RUNNING',
+      desiredStatus: 'RUNNING',
+      containers: [
+        { name: 'app', image: pushed.imageUri, imageDigest: pushed.imageDigest, lastStatus: 'RUNNING' },
+        { name: 'proxy', image: proxy, lastStatus: 'RUNNING' },
+      ],
+    };
+    // Read twice: describing a task does not move it along (moto's own ECS stops it a state per read).
+    for (let read = 0; read < 2; read++) {
+      const tasks = (await ecs.send(new DescribeTasksCommand({ cluster: 'prod', tasks: arns }))).tasks!;
+      expect(
+        tasks.map((t) => ({
+          group: t.group,
+          taskDefinitionArn: t.taskDefinitionArn,
+          lastStatus: t.lastStatus,
+          desiredStatus: t.desiredStatus,
+          containers: t.containers!.map((c) => ({ name: c.name, image: c.image, imageDigest: c.imageDigest, lastStatus: c.lastStatus })),
+        })),
+      ).toEqual([expected, expected, expected]);
+      expect(tasks.every((t) => t.containers![1].imageDigest === undefined)).toBe(true);
+    }
+
+    // Owner tags on a repository: given at creation or added later, ListTagsForResource answers them.
+    const { ecr } = fixture();
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'team/ledger', tags: [{ Key: 'team', Value: 'ledger' }] }));
+    const repositories = (await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['team/payments-api', 'team/ledger'] }))).repositories!;
+    const arnOf = (name: string) => repositories.find((r) => r.repositoryName === name)!.repositoryArn!;
+    expect(arnOf('team/payments-api')).toBe('arn:aws:ecr:us-east-1:123456789012:repository/team/payments-api');
+    await ecr.send(new TagResourceCommand({ resourceArn: arnOf('team/payments-api'), tags: [{ Key: 'owner', Value: 'payments@example.com' }] }));
+    expect((await ecr.send(new ListTagsForResourceCommand({ resourceArn: arnOf('team/payments-api') }))).tags).toEqual([{ Key: 'owner', Value: 'payments@example.com' }]);
+    expect((await ecr.send(new ListTagsForResourceCommand({ resourceArn: arnOf('team/ledger') }))).tags).toEqual([{ Key: 'team', Value: 'ledger' }]);
+  });
+
+  test('a deployment pins its digest: a moved tag reaches a service only with a new deployment; a task outside a service resolves it when it starts', async () => {
+    const first = await pushImage(endpoint(), { repositoryName: 'api', tag: 'live' });
+    await runEcsService(endpoint(), { cluster: 'prod', service: 'api', image: first.imageUri, tasks: 2 });
+    const second = await pushImage(endpoint(), { repositoryName: 'api', tag: 'live' });
+    expect(second.imageDigest).not.toBe(first.imageDigest);
+    // The tag moved; the image it named stays, untagged, as in ECR.
+    const old = await fixture().ecr.send(new DescribeImagesCommand({ repositoryName: 'api', imageIds: [{ imageDigest: first.imageDigest }] }));
+    expect(old.imageDetails!.map((d) => [d.imageDigest, d.imageTags])).toEqual([[first.imageDigest, undefined]]);
+
+    // Scaling up starts tasks of the same deployment: the digest it pinned, not the tag's new one.
+    await ecs.send(new UpdateServiceCommand({ cluster: 'prod', service: 'api', desiredCount: 3 }));
+    expect(digestsOf(await runningTasks('prod'))).toEqual([first.imageDigest, first.imageDigest, first.imageDigest]);
+    // A new deployment resolves the tag again and replaces every task.
+    await ecs.send(new UpdateServiceCommand({ cluster: 'prod', service: 'api', forceNewDeployment: true }));
+    expect(digestsOf(await runningTasks('prod'))).toEqual([second.imageDigest, second.imageDigest, second.imageDigest]);
+    const stopped = await describeTasks('prod', (await ecs.send(new ListTasksCommand({ cluster: 'prod', desiredStatus: 'STOPPED' }))).taskArns!);
+    expect(stopped.map((t) => [t.lastStatus, t.containers![0].imageDigest])).toEqual([
+      ['STOPPED', first.imageDigest],
+      ['STOPPED', first.imageDigest],
+      ['STOPPED', first.imageDigest],
+    ]);
+    expect(stopped[0].stoppedReason).toMatch(/^Scaling activity initiated by \(deployment ecs-svc\/\d+\)$/);
+
+    // A stopped task of a service is replaced.
+    const victim = (await runningTasks('prod'))[0].taskArn!;
+    await ecs.send(new StopTaskCommand({ cluster: 'prod', task: victim, reason: 'test' }));
+    const replaced = await runningTasks('prod');
+    expect(replaced).toHaveLength(3);
+    expect(replaced.map((t) => t.taskArn)).not.toContain(victim);
+    expect((await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['api'] }))).services![0].runningCount).toBe(3);
+
+    // Outside a service: by tag (today's digest), by digest, and a tag the registry lacks (the pull fails).
+    const nightly = await runEcsTask(endpoint(), { cluster: 'prod', family: 'nightly', image: imageUri('api', 'live'), count: 2 });
+    const pinned = await runEcsTask(endpoint(), { cluster: 'prod', family: 'pinned', image: first.digestUri });
+    const broken = await runEcsTask(endpoint(), { cluster: 'prod', family: 'broken', image: imageUri('api', 'gone') });
+    const jobs = await describeTasks('prod', [...nightly.taskArns, ...pinned.taskArns]);
+    expect(jobs.map((t) => [t.group, t.lastStatus, t.containers![0].imageDigest])).toEqual([
+      ['family:nightly', 'RUNNING', second.imageDigest],
+      ['family:nightly', 'RUNNING', second.imageDigest],
+      ['family:pinned', 'RUNNING', first.imageDigest],
+    ]);
+    const [failed] = await describeTasks('prod', broken.taskArns);
+    expect(failed).toMatchObject({ lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'TaskFailedToStart', stoppedReason: expect.stringMatching(/^CannotPullContainerError: /) });
+    expect(failed.containers![0].imageDigest).toBeUndefined();
+
+    expect(await runningTasks('prod')).toHaveLength(6);
+    expect(await runningTasks('prod', 'api')).toHaveLength(3);
+    await ecs.send(new DeleteServiceCommand({ cluster: 'prod', service: 'api', force: true }));
+    expect((await runningTasks('prod')).map((t) => t.group)).toEqual(['family:nightly', 'family:nightly', 'family:pinned']);
+    expect((await ecs.send(new ListServicesCommand({ cluster: 'prod' }))).serviceArns).toEqual([]);
+  });
+
+  test('ECS lists page as ECS does (ListServices 10 by default, the others 100; maxResults 1 to 100); DescribeServices takes 10 services, DescribeTasks 100 tasks', async () => {
+    const image = await pushImage(endpoint(), { repositoryName: 'fleet', tag: 'v1' });
+    const specs = [
+      ...Array.from({ length: 120 }, (_, i) => ({ cluster: 'fleet', service: `svc-${String(i).padStart(3, '0')}`, image: image.imageUri, tasks: 1 })),
+      { cluster: 'fleet', service: 'wide', image: image.imageUri, tasks: 100 },
+      { cluster: 'other-a', service: 'a', image: image.imageUri, tasks: 1 },
+      { cluster: 'other-b', service: 'b', image: image.imageUri, tasks: 1 },
+    ];
+    const seeded = await runEcsServices(endpoint(), specs);
+    expect(seeded.map((s) => s.runningCount)).toEqual(specs.map((s) => s.tasks));
+
+    const clusters = await ecs.send(new ListClustersCommand({ maxResults: 2 }));
+    expect(clusters.clusterArns).toHaveLength(2);
+    const lastClusters = await ecs.send(new ListClustersCommand({ maxResults: 2, nextToken: clusters.nextToken }));
+    expect(lastClusters.nextToken).toBeUndefined();
+    expect([...clusters.clusterArns!, ...lastClusters.clusterArns!].map((arn) => arn.split('/').pop()).sort()).toEqual(['fleet', 'other-a', 'other-b']);
+
+    const serviceSizes: number[] = [];
+    const serviceArns: string[] = [];
+    for await (const page of paginateListServices({ client: ecs }, { cluster: 'fleet' })) {
+      serviceSizes.push(page.serviceArns!.length);
+      serviceArns.push(...page.serviceArns!);
+    }
+    expect(serviceSizes).toEqual([...Array(12).fill(10), 1]);
+    expect(new Set(serviceArns).size).toBe(121);
+    expect((await ecs.send(new ListServicesCommand({ cluster: 'fleet', maxResults: 100 }))).serviceArns).toHaveLength(100);
+
+    const firstTasks = await ecs.send(new ListTasksCommand({ cluster: 'fleet' }));
+    expect(firstTasks.taskArns).toHaveLength(100);
+    expect(firstTasks.nextToken).toEqual(expect.any(String));
+    const taskSizes: number[] = [];
+    const taskArns: string[] = [];
+    for await (const page of paginateListTasks({ client: ecs, pageSize: 100 }, { cluster: 'fleet', desiredStatus: 'RUNNING' })) {
+      taskSizes.push(page.taskArns!.length);
+      taskArns.push(...page.taskArns!);
+    }
+    expect(taskSizes).toEqual([100, 100, 20]);
+    expect(new Set(taskArns).size).toBe(220);
+    expect((await ecs.send(new ListTasksCommand({ cluster: 'fleet', serviceName: 'wide' }))).taskArns).toHaveLength(100);
+    await expect(ecs.send(new ListTasksCommand({ cluster: 'fleet', maxResults: 101 }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    await expect(ecs.send(new ListServicesCommand({ cluster: 'fleet', nextToken: 'not-a-token' }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
+
+    await expect(ecs.send(new DescribeServicesCommand({ cluster: 'fleet', services: serviceArns.slice(0, 11) }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'service names can have at most 10 items.',
+    });
+    const ten = await ecs.send(new DescribeServicesCommand({ cluster: 'fleet', services: serviceArns.slice(0, 10) }));
+    expect(ten.services!.map((s) => s.serviceArn)).toEqual(serviceArns.slice(0, 10));
+    await expect(ecs.send(new DescribeTasksCommand({ cluster: 'fleet', tasks: taskArns.slice(0, 101) }))).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'taskIds can have at most 100 items.',
+    });
+    const hundred = await ecs.send(new DescribeTasksCommand({ cluster: 'fleet', tasks: taskArns.slice(0, 100) }));
+    expect(hundred.tasks!.map((t) => t.taskArn)).toEqual(taskArns.slice(0, 100));
+    expect(hundred.failures).toEqual([]);
+    expect(new Set(digestsOf(hundred.tasks!))).toEqual(new Set([image.imageDigest]));
+    // DescribeTasks answers the cluster asked: another cluster's task is MISSING there.
+    const elsewhere = await ecs.send(new DescribeTasksCommand({ cluster: 'other-a', tasks: [taskArns[0]] }));
+    expect(elsewhere.tasks).toEqual([]);
+    expect(elsewhere.failures).toEqual([{ arn: taskArns[0], reason: 'MISSING' }]);
+  });
+
+  test('image functions: the tag is resolved to the pushed digest when the code is set (Code.ResolvedImageUri); ListFunctions pages by 50; Invoke still reaches the harness', async () => {
+    const v1 = await pushImage(endpoint(), { repositoryName: 'fn/worker', tag: 'v1' });
+    const created = await createImageFunction(endpoint(), { functionName: 'worker', imageUri: v1.imageUri });
+    expect(created.codeSha256).toBe(v1.imageDigest.slice('sha256:'.length));
+    const code = async (name: string) => (await lambda.send(new GetFunctionCommand({ FunctionName: name }))).Code;
+    const got = await lambda.send(new GetFunctionCommand({ FunctionName: 'worker' }));
+    expect(got.Configuration?.PackageType).toBe('Image');
+    expect(got.Code).toEqual({ RepositoryType: 'ECR', ImageUri: v1.imageUri, ResolvedImageUri: `${REGISTRY_HOST}/fn/worker@${v1.imageDigest}` });
+
+    // The tag moves: the function runs its digest until its code is updated.
+    const v2 = await pushImage(endpoint(), { repositoryName: 'fn/worker', tag: 'v1' });
+    expect((await code('worker'))?.ResolvedImageUri).toBe(v1.digestUri);
+    await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'worker', ImageUri: v1.imageUri }));
+    expect((await code('worker'))?.ResolvedImageUri).toBe(v2.digestUri);
+
+    await createImageFunction(endpoint(), { functionName: 'pinned', imageUri: v1.digestUri });
+    expect(await code('pinned')).toMatchObject({ ImageUri: v1.digestUri, ResolvedImageUri: v1.digestUri });
+    for (const missing of [imageUri('fn/worker', 'gone'), 'public.ecr.aws/lambda/nodejs:22']) {
+      await expect(createImageFunction(endpoint(), { functionName: 'broken', imageUri: missing })).rejects.toMatchObject({
+        name: 'InvalidParameterValueException',
+        message: `Source image ${missing} is not valid. Provide a valid source image.`,
+      });
+    }
+
+    const role = await ensureLambdaRole(endpoint());
+    const emptyZip = Buffer.from('UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==', 'base64');
+    await lambda.send(new CreateFunctionCommand({ FunctionName: 'zipped', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: role, Code: { ZipFile: emptyZip } }));
+    await createImageFunctions(endpoint(), Array.from({ length: 52 }, (_, i) => ({ functionName: `fn-${String(i).padStart(2, '0')}`, imageUri: v2.digestUri })));
+    const first = await lambda.send(new ListFunctionsCommand({}));
+    expect(first.Functions).toHaveLength(50);
+    expect(first.NextMarker).toEqual(expect.any(String));
+    const second = await lambda.send(new ListFunctionsCommand({ Marker: first.NextMarker }));
+    expect(second.Functions).toHaveLength(5);
+    expect(second.NextMarker).toBeUndefined();
+    expect((await lambda.send(new ListFunctionsCommand({ MaxItems: 7 }))).Functions).toHaveLength(7);
+    expect((await lambda.send(new ListFunctionsCommand({ MaxItems: 500 }))).Functions).toHaveLength(50);
+    await expect(lambda.send(new ListFunctionsCommand({ Marker: 'not-a-marker' }))).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
+    const listed = new Map<string, string>();
+    for await (const page of paginateListFunctions({ client: lambda, pageSize: 20 }, {})) {
+      for (const fn of page.Functions!) {
+        expect(listed.has(fn.FunctionName!)).toBe(false);
+        listed.set(fn.FunctionName!, fn.PackageType!);
+      }
+    }
+    expect(listed.size).toBe(55);
+    expect([listed.get('worker'), listed.get('pinned'), listed.get('zipped'), listed.get('fn-51')]).toEqual(['Image', 'Image', 'Zip', 'Image']);
+
+    await lambda.send(new InvokeCommand({ FunctionName: 'worker', InvocationType: 'Event', Payload: Buffer.from('{"ping":1}') }));
+    expect(await fixture().emulator.takeInvocations()).toEqual([{ functionName: 'worker', invocationType: 'Event', payload: { ping: 1 } }]);
   });
 });
