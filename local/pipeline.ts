@@ -136,7 +136,8 @@ export type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 export interface Handlers {
   readonly dispatch: Handler<unknown, { registryScanType: string; repositoriesListed: number; repositoriesSelected: number; messagesSent: number }>;
   readonly rescan: Handler<SQSEvent, SQSBatchResponse>;
-  readonly report: Handler<unknown, { published: boolean; reason: string; messageId?: string; news?: string; newFindings?: number }>;
+  readonly report: Handler<unknown, { published: boolean; reason: string; messageId?: string; news?: string; newFindings?: number; owner?: string; inUse?: string }>;
+  readonly discover: Handler<unknown, { inUseDigests: number; tasks: number; functions: number; continuedInPart?: number; completedAt?: string }>;
 }
 
 /**
@@ -151,7 +152,7 @@ export function loadHandlers(): Handlers {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(file).handler;
   };
-  return { dispatch: load('dispatch'), rescan: load('rescan'), report: load('report') };
+  return { dispatch: load('dispatch'), rescan: load('rescan'), report: load('report'), discover: load('discover') };
 }
 
 /** A Lambda context good enough for Powertools; the deadline is `timeoutSeconds` from now. */
@@ -278,6 +279,30 @@ export async function runDispatch<R>(
     for (const invocation of await emulator.takeInvocations()) {
       if (invocation.functionName !== lambdaContext('dispatch').invokedFunctionArn) {
         throw new Error(`runDispatch: dispatch invoked an unexpected function ${invocation.functionName}`);
+      }
+      pending.push(invocation.payload);
+    }
+  }
+  return results;
+}
+
+/**
+ * Runs the in-use discovery as its schedule would, then each asynchronous invocation it made of
+ * itself (an account too large for one invocation continues that way), until none is left.
+ */
+export async function runDiscovery<R>(
+  emulator: Emulator,
+  discover: Handler<unknown, R>,
+  options: { timeoutSeconds?: number; maxInvocations?: number } = {},
+): Promise<R[]> {
+  const results: R[] = [];
+  const pending: unknown[] = [{ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }];
+  while (pending.length > 0) {
+    if (results.length >= (options.maxInvocations ?? 1000)) throw new Error('runDiscovery: too many invocations; does the discovery continue forever?');
+    results.push(await discover(pending.shift(), lambdaContext('discover', options.timeoutSeconds)));
+    for (const invocation of await emulator.takeInvocations()) {
+      if (invocation.functionName !== lambdaContext('discover').invokedFunctionArn) {
+        throw new Error(`runDiscovery: the discovery invoked an unexpected function ${invocation.functionName}`);
       }
       pending.push(invocation.payload);
     }

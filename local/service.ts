@@ -18,6 +18,8 @@ export interface ServiceConfiguration {
     readonly dispatch: Record<string, unknown>;
     readonly rescan: Record<string, unknown>;
     readonly report: Record<string, unknown>;
+    /** The in-use discovery's, when `inUseDiscovery` is on. */
+    readonly discover?: Record<string, unknown>;
   };
   readonly scanEventPattern: Record<string, unknown>;
   readonly maxReceiveCount: number;
@@ -68,6 +70,7 @@ export function synthesizeService(props: EcrScanReporterProps = {}): ServiceConf
       dispatch: environment(reporter.dispatchFunction),
       rescan: environment(reporter.rescanFunction),
       report: environment(reporter.reportFunction),
+      ...(reporter.discoverFunction ? { discover: environment(reporter.discoverFunction) } : {}),
     },
     scanEventPattern: rule.Properties.EventPattern,
     maxReceiveCount: queue.Properties.RedrivePolicy.maxReceiveCount,

@@ -1,1 +1,2 @@
 export * from './constructs/ecr-scan-reporter';
+export * from './constructs/image-scope';

@@ -816,7 +816,29 @@ def _operation(environ, body: bytes) -> tuple[str, str, dict]:
         # Credential=AKID/20261127/us-east-1/sns/aws4_request
         parts = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
         service = parts[3] if len(parts) > 3 else ""
-    return service, params.get("Action", ""), params
+    operation = params.get("Action", "")
+    if not operation and service == "lambda":
+        operation = _lambda_operation(environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
+    return service, operation, params
+
+
+# Lambda's API is REST: the operation is the method and path (Lambda API reference, "Actions").
+_LAMBDA_ROUTES = [
+    ("GET", re.compile(r"^/2015-03-31/functions/?$"), "ListFunctions"),
+    ("POST", re.compile(r"^/2015-03-31/functions/?$"), "CreateFunction"),
+    ("GET", re.compile(r"^/2015-03-31/functions/[^/]+/?$"), "GetFunction"),
+    ("GET", re.compile(r"^/2015-03-31/functions/[^/]+/configuration/?$"), "GetFunctionConfiguration"),
+    ("PUT", re.compile(r"^/2015-03-31/functions/[^/]+/code/?$"), "UpdateFunctionCode"),
+    ("POST", re.compile(r"^/2015-03-31/functions/[^/]+/invocations/?$"), "Invoke"),
+    ("DELETE", re.compile(r"^/2015-03-31/functions/[^/]+/?$"), "DeleteFunction"),
+]
+
+
+def _lambda_operation(method: str, path: str) -> str:
+    for route_method, pattern, name in _LAMBDA_ROUTES:
+        if method == route_method and pattern.match(path):
+            return name
+    return ""
 
 
 def _ecr_image(repository_name: str, image_digest: str, region: str):

@@ -6,6 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient, ECRClientConfig } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -71,6 +72,11 @@ export function createDynamoDbClient(): DynamoDBClient {
 /** The document client over `client` (plain JavaScript values in and out; undefined attributes left out). */
 export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** The in-use discovery's ECS client: throttling is retried with back-off. */
+export function createEcsClient(): ECSClient {
+  return new ECSClient({ retryMode: 'adaptive', maxAttempts: MAX_ATTEMPTS });
 }
 
 export function createLambdaClient(): LambdaClient {

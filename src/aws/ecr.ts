@@ -246,6 +246,8 @@ export interface ScanDetails {
   readonly findings: Finding[];
   /** True when more findings exist than were read. */
   readonly truncated: boolean;
+  /** Amazon Inspector's in-use data for the image (enhanced findings' `awsEcrContainerImage`), when it gives some. */
+  readonly inspectorInUse?: { readonly inUseCount?: number; readonly lastInUseAt?: Date };
 }
 
 /**
@@ -265,6 +267,7 @@ export async function readScanDetails(
   let completedAt: Date | undefined;
   let vulnerabilitySourceUpdatedAt: Date | undefined;
   let truncated = false;
+  let inspectorInUse: { inUseCount?: number; lastInUseAt?: Date } | undefined;
   const pages = paginateDescribeImageScanFindings(
     { client: ecr, pageSize: PAGE_SIZE },
     { repositoryName, imageId: { imageDigest } },
@@ -276,11 +279,22 @@ export async function readScanDetails(
     vulnerabilitySourceUpdatedAt ??= page.imageScanFindings?.vulnerabilitySourceUpdatedAt;
     findings.push(...(page.imageScanFindings?.findings ?? []).map(fromBasicFinding));
     findings.push(...(page.imageScanFindings?.enhancedFindings ?? []).map(fromEnhancedFinding));
+    for (const finding of page.imageScanFindings?.enhancedFindings ?? []) {
+      const image = finding.resources?.find((r) => r.details?.awsEcrContainerImage)?.details?.awsEcrContainerImage;
+      if (!image || (image.inUseCount === undefined && image.lastInUseAt === undefined)) continue;
+      // Every finding of an image carries the same image details; the largest count and the latest time win.
+      inspectorInUse = {
+        inUseCount: Math.max(inspectorInUse?.inUseCount ?? 0, image.inUseCount ?? 0),
+        ...(image.lastInUseAt || inspectorInUse?.lastInUseAt
+          ? { lastInUseAt: new Date(Math.max(image.lastInUseAt?.getTime() ?? 0, inspectorInUse?.lastInUseAt?.getTime() ?? 0)) }
+          : {}),
+      };
+    }
     if (findings.length >= limit) {
       truncated = findings.length > limit || page.nextToken !== undefined;
       findings.length = limit;
       break;
     }
   }
-  return { status, statusDescription, completedAt, vulnerabilitySourceUpdatedAt, findings, truncated };
+  return { status, statusDescription, completedAt, vulnerabilitySourceUpdatedAt, findings, truncated, ...(inspectorInUse ? { inspectorInUse } : {}) };
 }

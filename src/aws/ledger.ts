@@ -24,7 +24,7 @@ export const KEYS_PER_BATCH_GET = 100;
 /** Rounds of UnprocessedKeys retried before the rest is reported unread. */
 const UNPROCESSED_ROUNDS = 5;
 /** The attributes the rescan walk reads: not the last report's finding ids. */
-const SCAN_VIEW = ['pk', 'sk', 'entity', 'schemaVersion', 'repositoryName', 'imageDigest', 'imageTags', 'scan', 'version', LEDGER_TTL_ATTRIBUTE];
+const SCAN_VIEW = ['pk', 'sk', 'entity', 'schemaVersion', 'repositoryName', 'imageDigest', 'imageTags', 'scan', 'inUse', 'version', LEDGER_TTL_ATTRIBUTE];
 
 export interface LedgerOptions {
   readonly tableName: string;
@@ -85,7 +85,7 @@ export class Ledger {
 
   /**
    * The entries of up to 100 digests of one repository, eventually consistent, without the
-   * finding ids of their last reports. Keys DynamoDB leaves unprocessed are asked again with
+   * finding ids of their last reports (with where they run, for `rescanScope`). Keys DynamoDB leaves unprocessed are asked again with
    * back-off; a request that fails throws, and the caller falls back to ECR.
    */
   public async readMany(repositoryName: string, imageDigests: readonly string[], now: Date): Promise<BatchRead> {

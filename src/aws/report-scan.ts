@@ -20,12 +20,18 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { LostAnswerCounter } from './clients';
 import { ScanDetails, errorMessage, errorName, readScanDetails } from './ecr';
 import { Ledger } from './ledger';
+import { LedgerRecords } from './ledger-records';
+import { readReportContext } from './report-context';
 import type { Log } from './rescan-repository';
+import { acceptedRiskKey, applyAcceptedRisks } from '../decisions/accepted-risks';
+import { inUseSummary, inUseView } from '../decisions/in-use';
 import type { ScanEvent } from '../decisions/inputs';
 import { ClaimRecord, LedgerRead, ScanRecord, mergeScan } from '../decisions/ledger';
+import { UNOWNED } from '../decisions/owners';
 import { decideReport, normalizeCounts } from '../decisions/report';
-import { buildReportMessage } from '../decisions/report-message';
+import { ReportInUse, buildReportMessage } from '../decisions/report-message';
 import { NewsDecision, WithheldReason, decideNews, scanKey } from '../decisions/report-on';
+import { decideScope } from '../decisions/scope';
 import type { ReportSettings } from '../decisions/settings';
 
 /** Findings read per report before sorting: ECR returns them in no severity order. */
@@ -41,6 +47,8 @@ export interface ReportDeps {
   /** Counts the SNS client's attempts that lost their answer. */
   readonly lostAnswers: Pick<LostAnswerCounter, 'total'>;
   readonly ledger: Pick<Ledger, 'read' | 'write' | 'settleClaim'>;
+  /** The ledger's other items: the discovery marker, owner caches, accepted risks' matches. @default - none: no owner tag is cached, in use is unknown */
+  readonly records?: Pick<LedgerRecords, 'readReportContext' | 'writeOwner' | 'recordRiskMatch'>;
   readonly log: Log;
   readonly now: () => Date;
   /** A unique id per claim. */
@@ -55,6 +63,9 @@ export interface ReportOutcome {
   readonly news?: string;
   readonly newFindings?: number;
   readonly messageId?: string;
+  /** For a report: its owner (UNOWNED when none) and in-use status, as its attributes say. */
+  readonly owner?: string;
+  readonly inUse?: string;
 }
 
 /** What went wrong on the way, counted even when the report then fails: the handler publishes it as metrics. */
@@ -64,10 +75,14 @@ export interface ReportTally {
   ledgerReadFailures: number;
   ledgerWriteFailures: number;
   ledgerEntriesIgnored: number;
+  /** Findings left out as accepted risks or Inspector suppressions. */
+  findingsIgnored: number;
+  /** Owner tags read from ECR (the ledger's cache had none fresh). */
+  ownerTagReads: number;
 }
 
 export function emptyTally(): ReportTally {
-  return { possiblyDuplicated: 0, ledgerReadFailures: 0, ledgerWriteFailures: 0, ledgerEntriesIgnored: 0 };
+  return { possiblyDuplicated: 0, ledgerReadFailures: 0, ledgerWriteFailures: 0, ledgerEntriesIgnored: 0, findingsIgnored: 0, ownerTagReads: 0 };
 }
 
 /** Thrown when the entry changed under every round: Lambda retries the event. */
@@ -182,10 +197,43 @@ export async function reportScan(
   }
   const completedAt = scan.scanStatus === 'COMPLETE' ? details?.completedAt : undefined;
   const thisScan = scanKey(scan.scanStatus, completedAt, scan.eventId);
-  const reachedSeverities = decision.evaluations.filter((e) => e.breached).map((e) => e.severity as string);
-  const reachedFindings = details ? details.findings.filter((f) => reachedSeverities.includes(f.severity)) : undefined;
+
+  // Accepted risks (and Inspector's suppressions) leave their findings out of the counts and the
+  // news; the thresholds are evaluated again without them.
+  const risks = details ? applyAcceptedRisks(settings.acceptedRisks, scan.repositoryName, details.findings, counts, deps.now()) : undefined;
+  let effective = decision;
+  let effectiveCounts = counts;
+  if (risks && risks.ignored.length > 0) {
+    tally.findingsIgnored += risks.ignored.length;
+    effectiveCounts = risks.counts;
+    effective = decideReport({ scanStatus: scan.scanStatus, counts: effectiveCounts, thresholds, notifyOnScanFailure });
+    for (const applied of risks.applied) {
+      if (!applied.entry || !deps.records) continue;
+      try {
+        await deps.records.recordRiskMatch(acceptedRiskKey(applied.entry), deps.now());
+      } catch (error) {
+        ledgerFailed('write', error);
+      }
+    }
+  }
+  const reachedSeverities = effective.evaluations.filter((e) => e.breached).map((e) => e.severity as string);
+  const keptFindings = risks ? risks.kept : details?.findings;
+  const reachedFindings = keptFindings ? keptFindings.filter((f) => reachedSeverities.includes(f.severity)) : undefined;
   const reachedIds = reachedFindings ? [...new Set(reachedFindings.map((f) => f.id))] : undefined;
   const observed = observation(completedAt, details?.statusDescription, reachedIds);
+  if (!effective.due) {
+    await record(undefined, observation(completedAt, details?.statusDescription, []));
+    log.info('Report withheld: only accepted risks reach the thresholds', { ignored: risks?.ignored.length, severityCounts: counts });
+    return { published: false, reason: 'accepted-risks', withheld: 'accepted-risks' };
+  }
+  const context = await readReportContext(
+    { ecr: deps.ecr, records: deps.records, log, now: deps.now },
+    settings,
+    { repositoryName: scan.repositoryName, imageDigest: scan.imageDigest, accountId: scan.accountId, region: scan.region },
+    tally,
+  );
+  const owner = context.owner.owner;
+  let inUse: ReturnType<typeof inUseView> | undefined;
 
   // Read, decide, claim; again if another writer changed the entry in between.
   let news: NewsDecision | undefined;
@@ -201,7 +249,17 @@ export async function reportScan(
       claimId = triedClaim.id;
       break;
     }
-    const candidate = decideNews({
+    inUse = inUseView({
+      now,
+      discoveryOn: settings.inUse.discoveryOn,
+      holdMs: settings.inUse.holdMs,
+      marker: context.marker,
+      // A ledger that could not be read tells nothing about use.
+      places: entryRead && context.ledgerRead ? entryRead.entry?.inUse ?? [] : undefined,
+      inspector: details?.inspectorInUse,
+    });
+    const scope = decideScope(settings.scope, { now, inUse: inUse.status, lastPulledAt: context.lastPulledAt, pushedAt: context.pushedAt });
+    const candidate: NewsDecision = !scope.inScope ? { report: false, reason: 'out-of-scope' } : decideNews({
       reportOn: settings.reportOn,
       scanStatus: scan.scanStatus,
       scanKey: thisScan,
@@ -210,7 +268,7 @@ export async function reportScan(
       reachedFindings,
       reachedSeverities,
       findingsTruncated: details?.truncated ?? false,
-      counts,
+      counts: effectiveCounts,
       entry: entryRead?.entry,
     });
     if (!entryRead) {
@@ -235,6 +293,18 @@ export async function reportScan(
     log.warn('Report taken over from an earlier attempt that claimed it and did not finish: it may have been published already', { scanKey: thisScan });
   }
 
+  const view = inUse ?? { status: 'unknown' as const, places: [] };
+  const pulls = { lastPulledAt: context.lastPulledAt, pushedAt: context.pushedAt, now: deps.now() };
+  const reportInUse: ReportInUse = {
+    status: view.status,
+    places: view.places
+      .slice(0, 20)
+      .map(({ kind, name, cluster, count }) => ({ kind, name, ...(cluster ? { cluster } : {}), ...(count !== undefined ? { count } : {}) })),
+    placesOmitted: Math.max(0, view.places.length - 20),
+    ...(context.lastPulledAt ? { lastPulledAt: context.lastPulledAt.toISOString() } : {}),
+    ...(context.pushedAt ? { pushedAt: context.pushedAt.toISOString() } : {}),
+    summary: inUseSummary(view, pulls, Math.round(settings.inUse.holdMs / 3600_000)),
+  };
   const message = buildReportMessage(
     {
       repositoryName: scan.repositoryName,
@@ -243,17 +313,33 @@ export async function reportScan(
       scanStatus: scan.scanStatus,
       accountId: scan.accountId,
       region: scan.region,
-      counts,
+      counts: effectiveCounts,
       thresholds: settings.thresholds,
-      decision,
-      findings: details?.findings ?? [],
+      decision: effective,
+      findings: keptFindings ?? [],
       statusDescription: details?.statusDescription,
       scanCompletedAt: details?.completedAt,
       vulnerabilitySourceUpdatedAt: details?.vulnerabilitySourceUpdatedAt,
       findingsUnavailableReason,
       news: { reportOn: settings.reportOn, reason: news.reason, newFindings: news.newFindings, previousReportAt: news.previousReportAt },
+      inUse: reportInUse,
+      owner: owner ?? null,
+      ...(risks && risks.applied.length > 0
+        ? {
+          acceptedRisks: {
+            ignoredCount: risks.ignored.length,
+            entries: risks.applied.map((a) => ({
+              findingId: a.findingId,
+              reason: a.reason,
+              ...(a.expires ? { expires: a.expires } : {}),
+              source: a.source,
+              findings: a.findings,
+            })),
+          },
+        }
+        : {}),
     },
-    { maxFindings: settings.maxFindings },
+    { maxFindings: settings.maxFindings, chat: settings.chat },
   );
   const lostBefore = deps.lostAnswers.total;
   let messageId: string | undefined;
@@ -299,7 +385,7 @@ export async function reportScan(
             eventId: scan.eventId,
             reason: news.reason,
             findingIds: reachedIds ?? [],
-            severityCounts: counts,
+            severityCounts: effectiveCounts,
           },
         };
     try {
@@ -311,14 +397,17 @@ export async function reportScan(
     }
   }
   log.info('Report published', {
-    reason: decision.reason,
+    reason: effective.reason,
+    owner: owner ?? UNOWNED,
+    inUse: view.status,
     news: news.reason,
     newFindings: news.newFindings.length,
-    highestSeverity: decision.highestSeverity,
+    highestSeverity: effective.highestSeverity,
     findingsListed: message.findingsListed,
     findingsOmitted: message.findingsOmitted,
     bytes: message.bytes,
     messageId,
   });
-  return { published: true, reason: decision.reason, news: news.reason, newFindings: news.newFindings.length, messageId };
+  const newFindings = news.newFindings.length;
+  return { published: true, reason: effective.reason, news: news.reason, newFindings, messageId, owner: owner ?? UNOWNED, inUse: view.status };
 }

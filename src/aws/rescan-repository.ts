@@ -27,8 +27,11 @@ import {
   startScan,
 } from './ecr';
 import { KEYS_PER_BATCH_GET, Ledger } from './ledger';
+import { DiscoveryMarker, inUseView } from '../decisions/in-use';
 import { ABSENT, LedgerRead, ScanRecord, ledgerVerdict, mergeScan } from '../decisions/ledger';
 import { ImageScanState, RegistryScanType, RescanDecision, decideRescan } from '../decisions/rescan';
+import { ImageScopeConfig, decideScope, scopeNeedsInUse } from '../decisions/scope';
+import type { InUseSettings } from '../decisions/settings';
 
 /** The logging calls used here; Powertools' Logger and a console adapter both fit. */
 export interface Log {
@@ -64,6 +67,18 @@ export interface RescanOptions {
    * @default - none: every state is read from ECR
    */
   readonly ledger?: Pick<Ledger, 'readMany' | 'write'>;
+  /**
+   * Which images get scans (`rescanScope`): a due image outside it is skipped as `out-of-scope`.
+   * @default - every image
+   */
+  readonly scope?: {
+    readonly config: ImageScopeConfig;
+    readonly inUse: InUseSettings;
+    /** The last completed in-use discovery, read once per invocation; undefined when none (or unreadable). */
+    readonly marker?: DiscoveryMarker;
+    /** False when the marker could not be read: in use is then unknown. */
+    readonly markerRead: boolean;
+  };
   readonly log: Log;
   /** Called once per digest, in page order. */
   readonly onImage?: (evaluation: ImageEvaluation) => void;
@@ -140,18 +155,25 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
    * The ledger's entries for a chunk of at most 100 images, for those whose state only
    * DescribeImageScanFindings could tell; a failed read leaves them absent, so ECR is asked.
    */
+  const scope = options.scope;
+  const needsInUse = scope !== undefined && scopeNeedsInUse(scope.config);
+  /** Digests whose entry could not be read: where they run is unknown. */
+  const unreadDigests = new Set<string>();
   const readLedger = async (images: readonly ImageDetail[]): Promise<Map<string, LedgerRead>> => {
     if (!ledger || options.registryScanType === 'ENHANCED') return new Map();
-    const digests = images.filter((image) => !scanStateFromDetail(image)).map((image) => image.imageDigest as string);
+    // Where images run is on their entries too: a scope that asks reads every digest's.
+    const digests = images.filter((image) => needsInUse || !scanStateFromDetail(image)).map((image) => image.imageDigest as string);
     if (digests.length === 0) return new Map();
     try {
       const { reads, unread } = await ledger.readMany(repositoryName, digests, options.now);
       if (unread.length > 0) {
         counts.ledgerReadFailures++;
+        unread.forEach((d) => unreadDigests.add(d));
         options.log.warn('Ledger read incomplete: DynamoDB left keys unprocessed after retries; reading their state from ECR', { repositoryName, unread: unread.length });
       }
       return reads;
     } catch (error) {
+      digests.forEach((d) => unreadDigests.add(d));
       counts.ledgerReadFailures++;
       options.log.warn('Ledger read failed: reading these digests\' state from ECR', { repositoryName, digests: digests.length, errorName: errorName(error), error: errorMessage(error) });
       return new Map();
@@ -234,7 +256,21 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
       const decision: RescanDecision = { action: 'skip', reason: 'not-scannable', detail: 'the image was deleted since it was listed' };
       return { repositoryName, imageDigest, imageTags, state: {}, decision };
     }
-    const decision = decideRescan(state, policy);
+    let decision = decideRescan(state, policy);
+    if (decision.action === 'scan' && scope && scope.config.kind !== 'all') {
+      const view = inUseView({
+        now: options.now,
+        discoveryOn: scope.inUse.discoveryOn,
+        holdMs: scope.inUse.holdMs,
+        marker: scope.marker,
+        places: scope.markerRead && !unreadDigests.has(imageDigest) && read.ignored === undefined ? read.entry?.inUse ?? [] : undefined,
+      });
+      const pulls = { lastPulledAt: image.lastRecordedPullTime, pushedAt: image.imagePushedAt };
+      const verdict = decideScope(scope.config, { now: options.now, inUse: view.status, ...pulls });
+      if (!verdict.inScope) {
+        decision = { action: 'skip', reason: 'out-of-scope', detail: `due (${decision.reason}), but outside rescanScope: ${verdict.reason}` };
+      }
+    }
     const base = { repositoryName, imageDigest, imageTags, state, stateSource, decision };
     // Where the state came from, on the log lines of a walk with a ledger (the command-line tool has none).
     const source = ledger ? { stateSource } : {};

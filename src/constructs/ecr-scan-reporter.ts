@@ -13,12 +13,16 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { ImageScope } from './image-scope';
+import { InUseDiscovery } from './in-use-discovery';
+import { inUseHoldSeconds, scopeEnvironment } from './in-use-settings';
 import { LedgerTable } from './ledger';
 import { createAlarms, createDashboard } from './monitoring';
 import { acknowledgeNagRules } from './nag';
 import { validateProps, warnAboutProps } from './props-validation';
 import { ReportPipeline } from './report-pipeline';
 import { RescanPipeline } from './rescan-pipeline';
+import { UNOWNED, ownerProblem } from '../decisions/owners';
 import { DEFAULTS, ENV } from '../decisions/settings';
 
 /**
@@ -82,6 +86,47 @@ export enum ReportOn {
 }
 
 /**
+ * A rule that names the owner of the repositories whose name matches a pattern.
+ */
+export interface RepositoryOwner {
+  /**
+   * A JavaScript regular expression tested against each repository name, unanchored as
+   * `repositoryPattern` is: `^team-a/` for a prefix.
+   */
+  readonly repositoryPattern: string;
+  /**
+   * The owner's name, as reports carry it in their `owner` attribute and field.
+   *
+   * 1 to 128 letters, digits, spaces or `_.:/=+@-`, starting with a letter or digit, and not
+   * `UNOWNED` (which marks reports nobody owns).
+   */
+  readonly owner: string;
+}
+
+/**
+ * A finding a team has accepted, for a reason and until a date.
+ */
+export interface AcceptedRisk {
+  /**
+   * The finding's id: a CVE id such as `CVE-2024-3094`, or a GitHub advisory id such as `GHSA-jfh8-c2jp-5v3q`.
+   */
+  readonly findingId: string;
+  /**
+   * Why the risk is accepted, in 3 to 300 characters; reports quote it.
+   */
+  readonly reason: string;
+  /**
+   * The date the acceptance ends, as `YYYY-MM-DD` (it ignores nothing from 00:00 UTC that day) or an ISO-8601 time.
+   */
+  readonly expires: string;
+  /**
+   * A JavaScript regular expression: the risk is accepted only in repositories whose name matches it.
+   * @default - every selected repository
+   */
+  readonly repositoryPattern?: string;
+}
+
+/**
  * Properties of an `EcrScanReporter`.
  */
 export interface EcrScanReporterProps {
@@ -132,6 +177,73 @@ export interface EcrScanReporterProps {
    * @default ReportOn.NEW_FINDINGS
    */
   readonly reportOn?: ReportOn;
+
+  /**
+   * Which images get scans, out of those the patterns select.
+   *
+   * `ImageScope.inUse()` and `ImageScope.pulledWithin(...)` spend the registry's 100,000 basic
+   * scans a day on the images that matter; an image whose use cannot be told is scanned.
+   * @default ImageScope.all()
+   */
+  readonly rescanScope?: ImageScope;
+
+  /**
+   * Which images get reports, out of those the patterns select.
+   *
+   * An image outside it is recorded in the ledger but not reported (`ReportsWithheld`, reason
+   * `out-of-scope`); when it comes into scope, its next scan reports what is new since its last
+   * report. An image whose use cannot be told is reported.
+   * @default ImageScope.all()
+   */
+  readonly reportScope?: ImageScope;
+
+  /**
+   * Whether a function finds, on `schedule`, where the registry's images run in this account and region.
+   *
+   * It reads ECS clusters, services and running tasks, and Lambda functions of package type
+   * Image, with read-only calls (`lambda:GetFunction` also allows reading zip functions' code;
+   * the function only calls it for image functions). Reports then say where an image runs, and
+   * `ImageScope.inUse()` can be used. EKS is not covered.
+   * @default true
+   */
+  readonly inUseDiscovery?: boolean;
+
+  /**
+   * The repository tag whose value names the repository's owner (reports carry it as `owner`).
+   *
+   * Tags are read once a day per repository and cached in the ledger. A repository without the
+   * tag falls back to `repositoryOwners`.
+   * @default - owners come from `repositoryOwners` only
+   */
+  readonly ownerTagKey?: string;
+
+  /**
+   * Rules that name repositories' owners by pattern, the first match winning, after `ownerTagKey`.
+   * @default - no rule: without an owner tag, a repository has no owner
+   */
+  readonly repositoryOwners?: RepositoryOwner[];
+
+  /**
+   * Findings accepted as risks: while an entry holds, its findings count neither towards the
+   * thresholds nor as new, and reports say how many were left out and until when.
+   *
+   * From its expiry on it ignores nothing, and the synth warns about it. Entries that match no
+   * finding for a whole rescan cycle are logged and counted (`AcceptedRisksUnmatched`).
+   * Amazon Inspector's SUPPRESSED findings are left out the same way.
+   * @default - no accepted risk
+   */
+  readonly acceptedRisks?: AcceptedRisk[];
+
+  /**
+   * Whether HTTPS subscribers of the topic get the chat form of each report, the custom
+   * notification that Amazon Q Developer in chat applications (AWS Chatbot) renders in Slack
+   * and Teams, instead of the JSON document.
+   *
+   * Off by default because the form replaces the JSON document for every HTTPS subscriber;
+   * Amazon Q Developer drops other messages silently, so turn it on for a chat channel.
+   * @default false
+   */
+  readonly chatNotifications?: boolean;
 
   /**
    * The KMS key that encrypts the ledger table (`ledgerTable`). The rescan and report functions
@@ -284,6 +396,8 @@ export class EcrScanReporter extends Construct {
   public readonly scheduleRule: events.Rule;
   /** The rule that sends `ECR Image Scan` events (COMPLETE and FAILED) to the report function. */
   public readonly scanEventRule: events.Rule;
+  /** Finds where images run, on `schedule`; absent when `inUseDiscovery` is false. */
+  public readonly discoverFunction?: lambda.Function;
 
   /**
    * In ALARM while `rescanDeadLetterQueue` holds a message (maximum of
@@ -344,6 +458,19 @@ export class EcrScanReporter extends Construct {
       ...(props.repositoryPattern !== undefined ? { [ENV.REPOSITORY_PATTERN]: props.repositoryPattern } : {}),
       ...(props.excludePattern !== undefined ? { [ENV.EXCLUDE_PATTERN]: props.excludePattern } : {}),
     };
+    const discoveryOn = props.inUseDiscovery ?? true;
+    const schedule = props.schedule ?? events.Schedule.cron({ minute: '0', hour: '3' });
+    const holdSeconds = inUseHoldSeconds(props.schedule);
+    const inUseEnvironment: Record<string, string> = discoveryOn
+      ? { [ENV.IN_USE_DISCOVERY]: 'true', [ENV.IN_USE_HOLD_SECONDS]: String(holdSeconds) }
+      : { [ENV.IN_USE_DISCOVERY]: 'false' };
+    const acceptedRisks = (props.acceptedRisks ?? []).map((r) => ({
+      findingId: r.findingId,
+      reason: r.reason,
+      expires: r.expires,
+      ...(r.repositoryPattern !== undefined ? { repositoryPattern: r.repositoryPattern } : {}),
+    }));
+    const risksEnvironment: Record<string, string> = acceptedRisks.length > 0 ? { [ENV.ACCEPTED_RISKS]: JSON.stringify(acceptedRisks) } : {};
 
     // The topic: bring your own, or a new encrypted, SSL-only one.
     this.topic =
@@ -373,8 +500,10 @@ export class EcrScanReporter extends Construct {
     const scanningConfiguration = new iam.PolicyStatement({ actions: ['ecr:GetRegistryScanningConfiguration'], resources: ['*'] });
     const rescan = new RescanPipeline(this, {
       filterEnvironment,
+      scopeEnvironment: { ...inUseEnvironment, ...scopeEnvironment(ENV.RESCAN_SCOPE, props.rescanScope) },
+      risksEnvironment,
       scanExpiry,
-      schedule: props.schedule ?? events.Schedule.cron({ minute: '0', hour: '3' }),
+      schedule,
       imageConcurrency: props.imageConcurrency,
       rescanConcurrency: props.rescanConcurrency,
       maxReceiveCount,
@@ -385,6 +514,17 @@ export class EcrScanReporter extends Construct {
     });
     const report = new ReportPipeline(this, {
       filterEnvironment,
+      contextEnvironment: {
+        ...inUseEnvironment,
+        ...scopeEnvironment(ENV.REPORT_SCOPE, props.reportScope),
+        ...(props.ownerTagKey !== undefined ? { [ENV.OWNER_TAG_KEY]: props.ownerTagKey } : {}),
+        ...((props.repositoryOwners ?? []).length > 0
+          ? { [ENV.REPOSITORY_OWNERS]: JSON.stringify(props.repositoryOwners!.map((o) => ({ pattern: o.repositoryPattern, owner: o.owner }))) }
+          : {}),
+        ...risksEnvironment,
+        ...(props.chatNotifications ? { [ENV.CHAT_NOTIFICATIONS]: 'true' } : {}),
+      },
+      readsOwnerTags: props.ownerTagKey !== undefined,
       topic: this.topic,
       thresholds: thresholdsConfig(props.thresholds),
       notifyOnScanFailure,
@@ -402,6 +542,16 @@ export class EcrScanReporter extends Construct {
     this.scheduleRule = rescan.scheduleRule;
     this.reportFunction = report.reportFunction;
     this.scanEventRule = report.scanEventRule;
+    if (discoveryOn) {
+      const discovery = new InUseDiscovery(this, {
+        scheduleRule: this.scheduleRule,
+        holdSeconds,
+        logRetention,
+        ledger,
+        eventDeadLetterQueue: this.eventDeadLetterQueue,
+      });
+      this.discoverFunction = discovery.discoverFunction;
+    }
 
     // Alarms and the optional dashboard (monitoring.ts): what they mean is in their descriptions and the README.
     const monitored = {
@@ -434,8 +584,55 @@ export class EcrScanReporter extends Construct {
       dispatchFunction: this.dispatchFunction,
       rescanFunction: this.rescanFunction,
       reportFunction: this.reportFunction,
+      discoverFunction: this.discoverFunction,
       eventDeadLetterQueue: this.eventDeadLetterQueue,
     });
+  }
+
+  /**
+   * Subscribes `subscription` to the reports of one owner only, with an SNS filter policy on the reports' `owner` attribute.
+   *
+   * The owner comes from `ownerTagKey` or `repositoryOwners`. Subscriptions added without a
+   * filter (such as `emailSubscriptions`) still receive every report.
+   * @param owner the owner's name, as `ownerTagKey`'s tag value or a `repositoryOwners` rule gives it
+   * @param subscription the subscription, for example `new subscriptions.EmailSubscription('team-a@example.com')`
+   */
+  public addOwnerSubscription(owner: string, subscription: sns.ITopicSubscription): void {
+    const problem = ownerProblem('addOwnerSubscription\'s owner', owner);
+    if (problem) throw new Error(problem);
+    this.topic.addSubscription(new OwnerFilteredSubscription(subscription, owner));
+  }
+
+  /**
+   * Subscribes `subscription` to the reports of repositories that nobody owns (their `owner` attribute is `UNOWNED`).
+   * @param subscription the subscription, for example the platform team's email
+   */
+  public addUnownedSubscription(subscription: sns.ITopicSubscription): void {
+    this.topic.addSubscription(new OwnerFilteredSubscription(subscription, UNOWNED));
+  }
+}
+
+/** A subscription whose filter policy also requires one `owner` attribute value. */
+class OwnerFilteredSubscription implements sns.ITopicSubscription {
+  constructor(
+    private readonly inner: sns.ITopicSubscription,
+    private readonly owner: string,
+  ) {}
+
+  public bind(topic: sns.ITopic): sns.TopicSubscriptionConfig {
+    const config = this.inner.bind(topic);
+    if (config.filterPolicyWithMessageBody !== undefined) {
+      throw new Error('addOwnerSubscription filters on the owner message attribute; give a subscription without filterPolicyWithMessageBody');
+    }
+    if (config.filterPolicy?.owner !== undefined) {
+      throw new Error('addOwnerSubscription sets the subscription\'s filter on "owner" itself; leave "owner" out of its filterPolicy');
+    }
+    return {
+      ...config,
+      // The same endpoint may also be subscribed without a filter, or for another owner.
+      subscriberId: `${config.subscriberId}Owner${this.owner.replace(/[^A-Za-z0-9]/g, '')}`,
+      filterPolicy: { ...config.filterPolicy, owner: sns.SubscriptionFilter.stringFilter({ allowlist: [this.owner] }) },
+    };
   }
 }
 

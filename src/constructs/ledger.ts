@@ -15,8 +15,10 @@ export interface LedgerTableOptions {
 
 /** The actions each function uses, and no more. */
 export const LEDGER_ACTIONS = {
-  rescan: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
-  report: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  // GetItem: the in-use discovery's marker, for rescanScope.
+  rescan: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  // BatchGetItem and PutItem: the discovery marker and the repository's cached owner tag.
+  report: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
 } as const;
 
 /** What DynamoDB needs of a principal to read and write a table encrypted with a customer managed key. */

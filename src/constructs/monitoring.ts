@@ -223,6 +223,10 @@ export function createDashboard(scope: Construct, r: MonitoredResources, alarms:
     new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 8, height: 6, alarms }),
   );
   dashboard.addWidgets(
+    counts('In use (discovery)', [METRIC.IN_USE_DIGESTS, METRIC.WORKLOADS_READ]),
+    counts('Owners and accepted risks (report, dispatch)', [METRIC.OWNER_TAG_READS, METRIC.FINDINGS_IGNORED, METRIC.ACCEPTED_RISKS_UNMATCHED]),
+  );
+  dashboard.addWidgets(
     new cloudwatch.GraphWidget({
       title: 'Rescan queue',
       width: 8,

@@ -10,6 +10,7 @@ export interface AcknowledgedResources {
   readonly dispatchFunction: lambda.Function;
   readonly rescanFunction: lambda.Function;
   readonly reportFunction: lambda.Function;
+  readonly discoverFunction?: lambda.Function;
   readonly eventDeadLetterQueue: sqs.Queue;
 }
 
@@ -25,6 +26,17 @@ export function acknowledgeNagRules(scope: Construct, r: AcknowledgedResources):
   acknowledge(policyOf(r.dispatchFunction), 'AwsSolutions-IAM5', reason, [repositories, 'Resource::*']);
   acknowledge(policyOf(r.rescanFunction), 'AwsSolutions-IAM5', reason, [repositories, 'Resource::*']);
   acknowledge(policyOf(r.reportFunction), 'AwsSolutions-IAM5', reason, [repositories]);
+  if (r.discoverFunction) {
+    const arn = (service: string, resource: string) => `Resource::arn:<AWS::Partition>:${service}:${region}:${account}:${resource}`;
+    acknowledge(
+      policyOf(r.discoverFunction),
+      'AwsSolutions-IAM5',
+      'The in-use discovery reads every ECS cluster, service and task and every Lambda function of this account and region, because images run in workloads created after deployment. ' +
+        'ecs:ListClusters, ecs:DescribeTaskDefinition and lambda:ListFunctions support no resource ARN; ecs:ListServices and ecs:ListTasks are limited by the ecs:cluster condition to this account and region. ' +
+        'All of them are read-only (ecr:DescribeImages resolves task definitions\' tags without counting as a pull). No action is a wildcard.',
+      [repositories, 'Resource::*', arn('ecs', 'service/*/*'), arn('ecs', 'task/*/*'), arn('lambda', 'function:*')],
+    );
+  }
   acknowledge(
     r.eventDeadLetterQueue,
     'AwsSolutions-SQS3',

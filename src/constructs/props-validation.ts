@@ -7,8 +7,12 @@
 import { Annotations, Duration, RemovalPolicy, Token, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { EcrScanReporterProps } from './ecr-scan-reporter';
+import type { ImageScope } from './image-scope';
+import { acceptedRiskProblems, expiredEntries } from '../decisions/accepted-risks';
+import { ownerProblem } from '../decisions/owners';
 import { REPORT_ON_MODES } from '../decisions/report-on';
 import { RepositoryFilter } from '../decisions/repository-filter';
+import { MAX_PULLED_WITHIN_DAYS, MIN_PULLED_WITHIN_DAYS } from '../decisions/scope';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** The longest scan expiry the rescan function accepts (src/decisions/settings.ts). */
@@ -98,6 +102,89 @@ function oneOf(name: string, value: string | undefined, allowed: ReadonlySet<str
   return values.includes(value) ? [] : [`${name} must be one of ${values.join(', ')}, for example ${example} (given ${JSON.stringify(value)})`];
 }
 
+const SCOPE_KINDS = ['all', 'in-use', 'pulled-within', 'in-use-or-pulled-within'];
+
+function imageScope(name: 'rescanScope' | 'reportScope', scope: ImageScope | undefined, discoveryOn: boolean): string[] {
+  if (scope === undefined) return [];
+  if (!SCOPE_KINDS.includes(scope.kind)) return [`${name} must be made with ImageScope.all(), inUse(), pulledWithin() or inUseOrPulledWithin() (given kind ${JSON.stringify(scope.kind)})`];
+  const problems: string[] = [];
+  const duration = scope.pulledWithinDuration;
+  if (scope.kind.includes('pulled-within')) {
+    if (duration === undefined || duration.isUnresolved()) {
+      problems.push(`${name} needs a duration written in the app, for example ImageScope.pulledWithin(Duration.days(90))`);
+    } else {
+      const days = duration.toDays({ integral: false });
+      if (!Number.isInteger(days) || days < MIN_PULLED_WITHIN_DAYS || days > MAX_PULLED_WITHIN_DAYS) {
+        problems.push(
+          `${name}'s pull window must be a whole number of days from ${MIN_PULLED_WITHIN_DAYS} to ${MAX_PULLED_WITHIN_DAYS}, because ECR refreshes lastRecordedPullTime about once a day; for example Duration.days(90) (given ${describeDuration(duration)})`,
+        );
+      }
+    }
+  }
+  if (scope.kind.includes('in-use') && !discoveryOn) {
+    problems.push(`${name} ${scope.kind === 'in-use' ? 'ImageScope.inUse()' : 'ImageScope.inUseOrPulledWithin()'} needs the in-use discovery; leave inUseDiscovery at true, or use ImageScope.pulledWithin()`);
+  }
+  return problems;
+}
+
+/** Tag keys as ECR takes them (TagResource): 1 to 128 characters, not starting with aws:. */
+const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+
+function ownerTagKey(key: string | undefined): string[] {
+  if (key === undefined || Token.isUnresolved(key)) return [];
+  if (!TAG_KEY.test(key) || key.toLowerCase().startsWith('aws:')) {
+    return [`ownerTagKey must be a tag key of 1 to 128 letters, digits, spaces or _.:/=+-@, not starting with aws:, for example "owner" (given ${JSON.stringify(key)})`];
+  }
+  return [];
+}
+
+function repositoryOwners(props: EcrScanReporterProps): string[] {
+  const rules = props.repositoryOwners;
+  if (rules === undefined) return [];
+  if (Token.isUnresolved(rules)) return ['repositoryOwners must be a list written in the app, not a token'];
+  return rules.flatMap((rule, i) => {
+    const problems: string[] = [];
+    const rulePattern = rule.repositoryPattern;
+    if (typeof rulePattern !== 'string' || Token.isUnresolved(rulePattern)) {
+      problems.push(`repositoryOwners[${i}].repositoryPattern must be a regular expression written in the app, for example "^team-a/" (given ${JSON.stringify(rulePattern)})`);
+    } else {
+      const problem = RepositoryFilter.problem(`repositoryOwners[${i}].repositoryPattern`, rulePattern);
+      if (problem) problems.push(problem);
+    }
+    const owner = ownerProblem(`repositoryOwners[${i}].owner`, rule.owner);
+    if (owner) problems.push(owner);
+    return problems;
+  });
+}
+
+function acceptedRisks(props: EcrScanReporterProps): string[] {
+  const risks = props.acceptedRisks;
+  if (risks === undefined) return [];
+  if (Token.isUnresolved(risks)) return ['acceptedRisks must be a list written in the app, not a token'];
+  const problems = risks.flatMap((risk, i) => acceptedRiskProblems(risk, i, (value) => RepositoryFilter.problem('repositoryPattern', value)));
+  const seen = new Set<string>();
+  risks.forEach((risk, i) => {
+    const key = `${risk.findingId}#${risk.repositoryPattern ?? ''}`;
+    if (seen.has(key)) problems.push(`acceptedRisks[${i}] repeats ${risk.findingId}${risk.repositoryPattern ? ` for ${JSON.stringify(risk.repositoryPattern)}` : ''}; list each finding once per pattern`);
+    seen.add(key);
+  });
+  return problems;
+}
+
+/** Lambda allows 4 KB of environment per function; the report function's other variables take about 1 KB. */
+export const MAX_RULES_ENVIRONMENT_BYTES = 3000;
+
+function environmentSize(props: EcrScanReporterProps): string[] {
+  if (Token.isUnresolved(props.acceptedRisks) || Token.isUnresolved(props.repositoryOwners)) return [];
+  const bytes = Buffer.byteLength(JSON.stringify(props.acceptedRisks ?? []) + JSON.stringify(props.repositoryOwners ?? []), 'utf8');
+  return bytes > MAX_RULES_ENVIRONMENT_BYTES
+    ? [
+      `acceptedRisks and repositoryOwners take ${bytes} bytes of the report function's environment, over the ${MAX_RULES_ENVIRONMENT_BYTES} this construct allows within Lambda's 4 KB; ` +
+        'shorten the reasons, merge repository patterns, or name owners with ownerTagKey instead',
+    ]
+    : [];
+}
+
 /** One rule per prop (or pair of props): each returns the problems it finds, none when the value is fine. */
 export const PROP_RULES: ReadonlyArray<{ readonly prop: string; readonly check: (props: EcrScanReporterProps) => string[] }> = [
   { prop: 'repositoryPattern', check: (p) => pattern('repositoryPattern', p.repositoryPattern) },
@@ -126,6 +213,12 @@ export const PROP_RULES: ReadonlyArray<{ readonly prop: string; readonly check: 
   },
   { prop: 'alarmTopic', check: alarmTopic },
   { prop: 'ledgerRemovalPolicy', check: (p) => oneOf('ledgerRemovalPolicy', p.ledgerRemovalPolicy, REMOVAL_POLICIES, 'RemovalPolicy.RETAIN') },
+  { prop: 'rescanScope', check: (p) => imageScope('rescanScope', p.rescanScope, p.inUseDiscovery ?? true) },
+  { prop: 'reportScope', check: (p) => imageScope('reportScope', p.reportScope, p.inUseDiscovery ?? true) },
+  { prop: 'ownerTagKey', check: (p) => ownerTagKey(p.ownerTagKey) },
+  { prop: 'repositoryOwners', check: repositoryOwners },
+  { prop: 'acceptedRisks', check: acceptedRisks },
+  { prop: 'acceptedRisks', check: environmentSize },
 ];
 
 /** Every problem with the props, gathered into one error before any resource is made. */
@@ -166,6 +259,16 @@ export function warnAboutProps(scope: Construct, props: EcrScanReporterProps): v
       Annotations.of(scope).addWarningV2(
         `ecr-scan-reporter:${name}Uppercase`,
         `${name} ${JSON.stringify(value)} has upper-case letters, but ECR repository names are lower case, so those parts of the pattern never match; write them in lower case`,
+      );
+    }
+  }
+  const risks = props.acceptedRisks;
+  if (risks !== undefined && !Token.isUnresolved(risks)) {
+    const expired = expiredEntries(risks, new Date());
+    if (expired.length > 0) {
+      Annotations.of(scope).addWarningV2(
+        'ecr-scan-reporter:acceptedRiskExpired',
+        `acceptedRisks past their expiry ignore nothing, so their findings count again: ${expired.map((r) => `${r.findingId} (expired ${r.expires})`).join(', ')}; remove them or renew them with a new expires and reason`,
       );
     }
   }

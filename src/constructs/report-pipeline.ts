@@ -23,6 +23,10 @@ import { ReportFunction } from '../lambda/report-function';
 
 export interface ReportPipelineOptions {
   readonly filterEnvironment: Record<string, string>;
+  /** `reportScope`, owners, accepted risks, chat and the in-use settings, for the report function. */
+  readonly contextEnvironment: Record<string, string>;
+  /** Whether the report function reads repository tags (`ownerTagKey`). */
+  readonly readsOwnerTags: boolean;
   readonly topic: sns.ITopic;
   /** The thresholds by ECR severity name, as the report function reads them. */
   readonly thresholds: Record<string, number>;
@@ -55,12 +59,15 @@ export class ReportPipeline {
           // For the TTL of the ledger's entries (3 scan expiries, at least 90 days).
           [ENV.SCAN_EXPIRY_SECONDS]: Tokenization.stringifyNumber(options.scanExpiry.toSeconds()),
           [ENV.LEDGER_TABLE]: options.ledger.table.tableName,
+          ...options.contextEnvironment,
         },
         logRetention: options.logRetention,
       }),
       ...asyncFailureHandling(options.eventDeadLetterQueue),
     });
-    this.reportFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeImageScanFindings'], resources: [repositoryArns(scope)] }));
+    // DescribeImages reads the image's last pull for the report (read-only, unlike BatchGetImage, no pull itself).
+    const actions = ['ecr:DescribeImageScanFindings', 'ecr:DescribeImages', ...(options.readsOwnerTags ? ['ecr:ListTagsForResource'] : [])];
+    this.reportFunction.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [repositoryArns(scope)] }));
     options.topic.grantPublish(this.reportFunction);
     options.ledger.grant(this.reportFunction, LEDGER_ACTIONS.report);
 

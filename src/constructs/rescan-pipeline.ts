@@ -28,6 +28,10 @@ export const RESCAN_TIMEOUT = Duration.minutes(10);
 export interface RescanPipelineOptions {
   /** The patterns, as the functions' environment carries them. */
   readonly filterEnvironment: Record<string, string>;
+  /** `rescanScope` and the in-use settings, for the rescan function. */
+  readonly scopeEnvironment: Record<string, string>;
+  /** The accepted risks, for dispatch's check of those that match nothing. */
+  readonly risksEnvironment: Record<string, string>;
   readonly scanExpiry: Duration;
   readonly schedule: events.Schedule;
   readonly imageConcurrency?: number;
@@ -72,7 +76,17 @@ export class RescanPipeline {
         name: 'Dispatch',
         description: 'Lists ECR repositories and queues them for rescanning',
         timeout: Duration.minutes(5),
-        environment: { ...options.filterEnvironment, [ENV.QUEUE_URL]: this.rescanQueue.queueUrl },
+        environment: {
+          ...options.filterEnvironment,
+          [ENV.QUEUE_URL]: this.rescanQueue.queueUrl,
+          ...(Object.keys(options.risksEnvironment).length > 0
+            ? {
+              ...options.risksEnvironment,
+              [ENV.LEDGER_TABLE]: options.ledger.table.tableName,
+              [ENV.SCAN_EXPIRY_SECONDS]: Tokenization.stringifyNumber(options.scanExpiry.toSeconds()),
+            }
+            : {}),
+        },
         logRetention: options.logRetention,
       }),
       ...asyncFailureHandling(options.eventDeadLetterQueue),
@@ -88,6 +102,7 @@ export class RescanPipeline {
           [ENV.SCAN_EXPIRY_SECONDS]: Tokenization.stringifyNumber(options.scanExpiry.toSeconds()),
           [ENV.IMAGE_CONCURRENCY]: Tokenization.stringifyNumber(options.imageConcurrency ?? DEFAULTS.imageConcurrency),
           [ENV.LEDGER_TABLE]: options.ledger.table.tableName,
+          ...options.scopeEnvironment,
         },
         logRetention: options.logRetention,
       }),
@@ -98,6 +113,8 @@ export class RescanPipeline {
     this.dispatchFunction.addToRolePolicy(options.scanningConfiguration);
     this.dispatchFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeRepositories'], resources: [repositories] }));
     this.rescanQueue.grantSendMessages(this.dispatchFunction);
+    // The accepted risks' match records: read once per cycle, a first check written for a new entry.
+    if (Object.keys(options.risksEnvironment).length > 0) options.ledger.grant(this.dispatchFunction, ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem']);
     // A very large registry is listed over several invocations: dispatch invokes itself,
     // asynchronously, with the page position. A separate policy, because the function's own
     // default policy cannot name the function's ARN without a dependency cycle.

@@ -20,8 +20,8 @@
  * Links are made only of this module's labels and http(s) URLs with no character that could end one.
  */
 import { createHash } from 'crypto';
-import { Finding } from './findings';
-import { ReportAcceptedRisks, ReportDocument } from './report-message';
+import type { Finding } from './findings';
+import type { ReportAcceptedRisks, ReportDocument } from './report-message';
 
 /** The longest description this module writes: Slack cuts a section near 3,000 characters. */
 export const CHAT_DESCRIPTION_MAX_CHARS = 2500;

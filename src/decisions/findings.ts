@@ -15,6 +15,8 @@ export interface Finding {
   readonly url?: string;
   /** CVSS base score when ECR gives one. */
   readonly score?: number;
+  /** Amazon Inspector's status of the finding (ACTIVE, SUPPRESSED, CLOSED), under enhanced scanning. */
+  readonly status?: string;
 }
 
 interface Attribute {
@@ -35,6 +37,7 @@ export interface EnhancedFindingLike {
   readonly title?: string;
   readonly severity?: string;
   readonly score?: number;
+  readonly status?: string;
   readonly packageVulnerabilityDetails?: {
     readonly vulnerabilityId?: string;
     readonly sourceUrl?: string;
@@ -72,6 +75,7 @@ export function fromEnhancedFinding(f: EnhancedFindingLike): Finding {
     packageVersion: pkg?.version,
     url: details?.sourceUrl,
     score: parseScore(f.score),
+    ...(f.status ? { status: f.status } : {}),
   };
 }
 

@@ -138,6 +138,59 @@ export function parseDispatchEvent(event: unknown): DispatchContinuation | undef
   return { nextToken, part };
 }
 
+/** The in-use discovery's own continuation: where the walk resumes, and when this discovery started. */
+export interface DiscoverContinuation {
+  readonly startedAt: Date;
+  readonly part: number;
+  readonly phase: 'ecs' | 'lambda';
+  readonly clustersToken?: string;
+  readonly clustersListed?: boolean;
+  readonly pendingClusters?: readonly string[];
+  readonly functionsMarker?: string;
+}
+
+/** Clusters a continuation carries at most: one ListClusters page. */
+const MAX_PENDING_CLUSTERS = 100;
+
+/**
+ * The discovery function's event: the schedule's event (anything else starts a discovery), or
+ * `{"continuation": {...}}` sent by the function itself when the account is too large for one
+ * invocation.
+ */
+export function parseDiscoverEvent(event: unknown): DiscoverContinuation | undefined {
+  if (typeof event !== 'object' || event === null || !('continuation' in event)) return undefined;
+  const value = (event as { continuation: unknown }).continuation;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidInputError(`discovery continuation must be an object: ${preview(value)}`);
+  }
+  const c = value as Record<string, unknown>;
+  const part = parsePart(c.part, 'continuation');
+  const startedAt = typeof c.startedAt === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(c.startedAt) ? new Date(c.startedAt) : undefined;
+  if (!startedAt || Number.isNaN(startedAt.getTime())) throw new InvalidInputError(`continuation.startedAt must be an ISO-8601 time: ${preview(c.startedAt)}`);
+  if (c.phase !== 'ecs' && c.phase !== 'lambda') throw new InvalidInputError(`continuation.phase must be "ecs" or "lambda": ${preview(c.phase)}`);
+  const text = (v: unknown, field: string): string | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v === '') throw new InvalidInputError(`continuation.${field} must be a non-empty string: ${preview(v)}`);
+    return v;
+  };
+  const pending = c.pendingClusters;
+  if (pending !== undefined && (!Array.isArray(pending) || pending.length > MAX_PENDING_CLUSTERS || !pending.every((a) => typeof a === 'string' && a !== ''))) {
+    throw new InvalidInputError(`continuation.pendingClusters must be a list of at most ${MAX_PENDING_CLUSTERS} cluster ARNs: ${preview(pending)}`);
+  }
+  if (c.clustersListed !== undefined && typeof c.clustersListed !== 'boolean') throw new InvalidInputError(`continuation.clustersListed must be a boolean: ${preview(c.clustersListed)}`);
+  const clustersToken = text(c.clustersToken, 'clustersToken');
+  const functionsMarker = text(c.functionsMarker, 'functionsMarker');
+  return {
+    startedAt,
+    part,
+    phase: c.phase,
+    ...(clustersToken ? { clustersToken } : {}),
+    ...(c.clustersListed !== undefined ? { clustersListed: c.clustersListed } : {}),
+    ...(pending ? { pendingClusters: pending as string[] } : {}),
+    ...(functionsMarker ? { functionsMarker } : {}),
+  };
+}
+
 /** The fields of an `aws.ecr` / `ECR Image Scan` event the report uses. */
 export interface ScanEvent {
   /** EventBridge's event id: the same for every retry and redelivery of one event. */

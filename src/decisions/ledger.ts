@@ -17,6 +17,7 @@
  * - A TTL (`expiresAt`) drops entries that nothing has written for a while: the entries of
  *   deleted images. An entry past its TTL that DynamoDB has not deleted yet is read as absent.
  */
+import { InUsePlace, parseInUse } from './in-use';
 import { SeverityCounts } from './report';
 
 export const LEDGER_SCHEMA_VERSION = 1;
@@ -39,6 +40,21 @@ export interface LedgerKey {
 
 export function imageKey(repositoryName: string, imageDigest: string): LedgerKey {
   return { pk: `${IMAGE_ENTITY}#${repositoryName}@${imageDigest}`, sk: IMAGE_ENTITY };
+}
+
+/** The marker of the last completed in-use discovery (in-use.ts): one item per reporter. */
+export function discoveryKey(): LedgerKey {
+  return { pk: 'discovery', sk: 'in-use' };
+}
+
+/** A repository's cached owner tag (owners.ts), read once a day. */
+export function repositoryKey(repositoryName: string): LedgerKey {
+  return { pk: `repository#${repositoryName}`, sk: 'repository' };
+}
+
+/** When an accepted risk (accepted-risks.ts, `acceptedRiskKey`) last matched a finding. */
+export function acceptedRiskRecordKey(riskKey: string): LedgerKey {
+  return { pk: `accepted-risk#${riskKey}`, sk: 'accepted-risk' };
 }
 
 /** Seconds an entry lives after its last write: 3 scan expiries, at least 90 days. */
@@ -109,6 +125,12 @@ export interface LedgerEntry {
   readonly lastReport?: ReportRecord;
   readonly failureReport?: FailureReportRecord;
   readonly claim?: ClaimRecord;
+  /**
+   * Where the in-use discovery saw the digest run (in-use.ts); [] when it never did. Only the
+   * discovery writes it, and without bumping `version`: it is no part of a report's claim.
+   * Absent when the discovery never saw it.
+   */
+  readonly inUse?: readonly InUsePlace[];
   /** Bumped by every write: the optimistic lock of the report function's claim. */
   readonly version: number;
 }
@@ -213,6 +235,11 @@ function parseClaim(value: unknown): ClaimRecord | undefined {
   };
 }
 
+function inUseOf(value: unknown): { inUse?: InUsePlace[] } {
+  const places = parseInUse(value);
+  return places.length > 0 ? { inUse: places } : {};
+}
+
 /**
  * Reads a ledger item (as the DynamoDB document client returns it) for the digest it was asked
  * for. An item past its TTL is absent; an item that does not parse, that another schema wrote, or
@@ -245,6 +272,7 @@ export function parseLedgerItem(item: unknown, expected: { repositoryName: strin
       lastReport: parseReport(item.lastReport),
       failureReport: parseFailureReport(item.failureReport),
       claim: parseClaim(item.claim),
+      ...inUseOf(item.inUse),
       version: rawVersion,
     };
     return { exists: true, entry, rawVersion };

@@ -6,7 +6,9 @@
  * 262,144 bytes; the subject ASCII, no line breaks, under 100 characters.
  * Plain module, no AWS client.
  */
+import { buildChatNotification } from './chat-message';
 import { Finding, compareFindings } from './findings';
+import { UNOWNED } from './owners';
 import { ReportDecision, SeverityCounts, Thresholds, orderedSeverityNames } from './report';
 import { NewsReason, ReportOnMode } from './report-on';
 
@@ -35,6 +37,12 @@ export interface ReportMessageInput {
   readonly findingsUnavailableReason?: string;
   /** What is new in this scan, by the ledger (report-on.ts); absent: the report says nothing about news. */
   readonly news?: ReportNews;
+  /** Where the image runs; absent: the report says nothing about it. */
+  readonly inUse?: ReportInUse;
+  /** The repository's owner, null when nobody owns it; absent: the report says nothing about owners. */
+  readonly owner?: string | null;
+  /** The accepted risks that left findings out (`findings` and `counts` are without them). */
+  readonly acceptedRisks?: ReportAcceptedRisks;
 }
 
 /** What a report says is new. */
@@ -52,6 +60,8 @@ export interface ReportMessageOptions {
   readonly maxFindings: number;
   /** Size limit of the publish request's message plus attributes. @default SNS_MAX_PUBLISH_BYTES */
   readonly maxBytes?: number;
+  /** Whether the message's `https` key carries the chat form (chat-message.ts). @default false */
+  readonly chat?: boolean;
 }
 
 export interface MessageAttribute {
@@ -67,7 +77,7 @@ export interface ReportMessage {
   readonly document: ReportDocument;
   /** For subscription filter policies. */
   readonly attributes: Record<string, MessageAttribute>;
-  /** The SNS `Message` with `MessageStructure: 'json'`: `default` is the JSON document, `email` the text. */
+  /** The SNS `Message` with `MessageStructure: 'json'`: `default` is the JSON document, `email` the text, `https` the chat form when asked for. */
   readonly snsMessage: string;
   readonly findingsListed: number;
   readonly findingsOmitted: number;
@@ -109,6 +119,59 @@ export interface ReportDocument {
   readonly newFindingsCount?: number;
   /** When the digest's previous findings report went out. */
   readonly previousReportAt?: string;
+  /** Where the image runs, as the last in-use discovery saw it, and when it was last pulled. */
+  readonly inUse?: ReportInUse;
+  /** The team that owns the repository (a repository tag or `repositoryOwners`); null when none does. */
+  readonly owner?: string | null;
+  /** Findings left out of the thresholds and the news as accepted risks (`acceptedRisks`, or SUPPRESSED by Inspector). */
+  readonly acceptedRisks?: ReportAcceptedRisks;
+}
+
+/** Where an image runs, in the JSON form of a report. */
+export interface ReportInUse {
+  /** `running`: seen running by the last discovery; `not-running`: not seen; `unknown`: no discovery recent enough to tell. */
+  readonly status: 'running' | 'not-running' | 'unknown';
+  /** The places it runs, at most 20 (`placesOmitted` counts the rest). */
+  readonly places: ReportInUsePlace[];
+  readonly placesOmitted: number;
+  /** ECR's `lastRecordedPullTime` (refreshed about once a day), when ECR has one. */
+  readonly lastPulledAt?: string;
+  /** When the image was pushed. */
+  readonly pushedAt?: string;
+  /** One sentence: "Running in: ECS service payments-api (cluster prod, 4 tasks), Lambda resize-images", "Not running, not pulled for 94 days". */
+  readonly summary: string;
+}
+
+/** One place an image runs. */
+export interface ReportInUsePlace {
+  /** `ecs-service` (a service's running tasks or its task definition), `ecs-task` (tasks outside a service), `lambda` (a function of package type Image), `inspector` (Amazon Inspector's in-use count). */
+  readonly kind: 'ecs-service' | 'ecs-task' | 'lambda' | 'inspector';
+  /** The service, the task family, the function name; for `inspector`, "Amazon Inspector". */
+  readonly name: string;
+  /** The ECS cluster's name, for `ecs-service` and `ecs-task`. */
+  readonly cluster?: string;
+  /** Running tasks (ECS), or Inspector's `inUseCount`. */
+  readonly count?: number;
+}
+
+/** The accepted risks a report left out. */
+export interface ReportAcceptedRisks {
+  /** Findings left out, by severity counted in `severityCounts` before they were left out. */
+  readonly ignoredCount: number;
+  /** One row per rule that left something out. */
+  readonly entries: ReportAcceptedRisk[];
+}
+
+/** One accepted risk that left findings out of a report. */
+export interface ReportAcceptedRisk {
+  readonly findingId: string;
+  readonly reason: string;
+  /** ISO-8601 date the acceptance ends (it ignores nothing from 00:00 UTC that day); absent for Inspector suppressions. */
+  readonly expires?: string;
+  /** `accepted-risk` (the construct's `acceptedRisks`) or `inspector-suppressed`. */
+  readonly source: 'accepted-risk' | 'inspector-suppressed';
+  /** Findings of this image it left out (one finding id can name several packages). */
+  readonly findings: number;
 }
 
 /** The ECR console page with this image's scan results, in the region's partition. */
@@ -201,6 +264,8 @@ function buildText(input: ReportMessageInput, tags: string[], tagsOmitted: numbe
   lines.push(`Digest:      ${input.imageDigest}`);
   lines.push(`Account:     ${input.accountId} (${input.region})`);
   lines.push(`Scan status: ${input.scanStatus}${input.scanCompletedAt ? `, completed ${input.scanCompletedAt.toISOString()}` : ''}`);
+  if (input.owner !== undefined) lines.push(`Owner:       ${input.owner ?? '(none)'}`);
+  if (input.inUse) lines.push(`In use:      ${input.inUse.summary}`);
   if (input.vulnerabilitySourceUpdatedAt) {
     lines.push(`Vulnerability data as of ${input.vulnerabilitySourceUpdatedAt.toISOString()}`);
   }
@@ -215,6 +280,15 @@ function buildText(input: ReportMessageInput, tags: string[], tagsOmitted: numbe
       const threshold = evaluation ? String(evaluation.threshold) : '-';
       const mark = evaluation?.breached ? '  reached' : '';
       lines.push(`${severity.padEnd(13)} ${String(count).padStart(6)}  ${threshold.padStart(9)}${mark}`);
+    }
+  }
+
+  if (input.acceptedRisks && input.acceptedRisks.ignoredCount > 0) {
+    lines.push('');
+    lines.push(`Accepted risks: ${input.acceptedRisks.ignoredCount} finding(s) left out of the counts above and of what is new:`);
+    for (const risk of input.acceptedRisks.entries) {
+      const until = risk.expires ? `accepted until ${risk.expires.slice(0, 10)}` : 'suppressed in Amazon Inspector';
+      lines.push(`  - ${risk.findingId} (${risk.findings} finding${risk.findings === 1 ? '' : 's'}), ${until}: ${risk.reason}`);
     }
   }
 
@@ -271,6 +345,8 @@ export function buildReportMessage(input: ReportMessageInput, options: ReportMes
     repository: { DataType: 'String', StringValue: input.repositoryName },
     highestSeverity: { DataType: 'String', StringValue: input.decision.highestSeverity },
     scanStatus: { DataType: 'String', StringValue: input.scanStatus || 'UNKNOWN' },
+    ...(input.owner !== undefined ? { owner: { DataType: 'String' as const, StringValue: input.owner ?? UNOWNED } } : {}),
+    ...(input.inUse ? { inUse: { DataType: 'String' as const, StringValue: input.inUse.status } } : {}),
   };
 
   const render = (listed: number) => {
@@ -318,9 +394,16 @@ export function buildReportMessage(input: ReportMessageInput, options: ReportMes
           previousReportAt: news.previousReportAt?.toISOString(),
         }
         : {}),
+      ...(input.inUse ? { inUse: input.inUse } : {}),
+      ...(input.owner !== undefined ? { owner: input.owner } : {}),
+      ...(input.acceptedRisks ? { acceptedRisks: input.acceptedRisks } : {}),
     };
     const text = buildText(input, tags, tagsOmitted, findings, omitted, url);
-    const snsMessage = JSON.stringify({ default: JSON.stringify(document), email: text });
+    const snsMessage = JSON.stringify({
+      default: JSON.stringify(document),
+      email: text,
+      ...(options.chat ? { https: JSON.stringify(buildChatNotification(document)) } : {}),
+    });
     const bytes = byteLength(snsMessage) + attributesBytes(withNews);
     return { subject, text, document, attributes: withNews, snsMessage, findingsListed: findings.length, findingsOmitted: omitted, bytes };
   };

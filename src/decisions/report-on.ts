@@ -30,8 +30,13 @@ export type ReportOnMode = 'NEW_FINDINGS' | 'EVERY_SCAN';
 export const REPORT_ON_MODES: readonly ReportOnMode[] = ['NEW_FINDINGS', 'EVERY_SCAN'];
 
 export type NewsReason = 'first-report' | 'new-findings' | 'every-scan' | 'newly-failed' | 'findings-unavailable';
-export type WithheldReason = 'already-reported' | 'not-new' | 'still-failing';
-export const WITHHELD_REASONS: readonly WithheldReason[] = ['already-reported', 'not-new', 'still-failing'];
+/**
+ * Why a report due by the thresholds was not sent. `out-of-scope` (the image is outside
+ * `reportScope`) and `accepted-risks` (only accepted risks reached a threshold) are decided
+ * before this rule, by scope.ts and accepted-risks.ts.
+ */
+export type WithheldReason = 'already-reported' | 'not-new' | 'still-failing' | 'out-of-scope' | 'accepted-risks';
+export const WITHHELD_REASONS: readonly WithheldReason[] = ['already-reported', 'not-new', 'still-failing', 'out-of-scope', 'accepted-risks'];
 
 /**
  * Which scan a report is about. A COMPLETE scan is known by ECR's `imageScanCompletedAt`, the

@@ -47,7 +47,8 @@ export type RescanReason =
   | 'unsupported-image'
   | 'enhanced-scanning'
   | 'not-scannable'
-  | 'unknown-status';
+  | 'unknown-status'
+  | 'out-of-scope';
 
 /** Every reason, for counters that must list zeros too. */
 export const RESCAN_REASONS: readonly RescanReason[] = [
@@ -62,6 +63,7 @@ export const RESCAN_REASONS: readonly RescanReason[] = [
   'enhanced-scanning',
   'not-scannable',
   'unknown-status',
+  'out-of-scope',
 ];
 
 export interface RescanDecision {

@@ -4,10 +4,13 @@
  * each invocation and fail loudly on a bad value (a misconfiguration must not
  * look like "nothing to do").
  */
+import { AcceptedRiskEntry, parseAcceptedRisks } from './accepted-risks';
 import { entryTtlSeconds } from './ledger';
+import { OwnerRule, parseOwnerRules } from './owners';
 import { Thresholds, parseThresholds } from './report';
 import { REPORT_ON_MODES, ReportOnMode } from './report-on';
 import { RepositoryFilter } from './repository-filter';
+import { ImageScopeConfig, parseScope } from './scope';
 
 export const ENV = {
   REPOSITORY_PATTERN: 'REPOSITORY_PATTERN',
@@ -21,6 +24,14 @@ export const ENV = {
   MAX_FINDINGS: 'MAX_FINDINGS_PER_REPORT',
   LEDGER_TABLE: 'LEDGER_TABLE_NAME',
   REPORT_ON: 'REPORT_ON',
+  IN_USE_DISCOVERY: 'IN_USE_DISCOVERY',
+  IN_USE_HOLD_SECONDS: 'IN_USE_HOLD_SECONDS',
+  RESCAN_SCOPE: 'RESCAN_SCOPE',
+  REPORT_SCOPE: 'REPORT_SCOPE',
+  OWNER_TAG_KEY: 'OWNER_TAG_KEY',
+  REPOSITORY_OWNERS: 'REPOSITORY_OWNERS',
+  ACCEPTED_RISKS: 'ACCEPTED_RISKS',
+  CHAT_NOTIFICATIONS: 'CHAT_NOTIFICATIONS',
 } as const;
 
 export type Environment = Record<string, string | undefined>;
@@ -33,7 +44,37 @@ export const DEFAULTS = {
   maxFindingsPerReport: 20,
   imageConcurrency: 5,
   reportOn: 'NEW_FINDINGS' as ReportOnMode,
+  /** How long a completed in-use discovery's view holds with the default (daily) schedule: two cycles and an hour. */
+  inUseHoldSeconds: 49 * 3600,
 } as const;
+
+function flag(env: Environment, name: string, fallback: boolean): boolean {
+  const value = env[name] || undefined;
+  if (value === undefined) return fallback;
+  if (value !== 'true' && value !== 'false') throw new Error(`environment variable ${name} must be "true" or "false"; got ${JSON.stringify(value)}`);
+  return value === 'true';
+}
+
+function parsed<T>(env: Environment, name: string, parse: (value: string | undefined) => T): T {
+  try {
+    return parse(env[name] || undefined);
+  } catch (error) {
+    throw new Error(`environment variable ${name} is not valid: ${(error as Error).message}`);
+  }
+}
+
+/** Where images run: whether the discovery is on, and how long its view holds. */
+export interface InUseSettings {
+  readonly discoveryOn: boolean;
+  readonly holdMs: number;
+}
+
+function inUseFrom(env: Environment): InUseSettings {
+  return {
+    discoveryOn: flag(env, ENV.IN_USE_DISCOVERY, false),
+    holdMs: integer(env, ENV.IN_USE_HOLD_SECONDS, DEFAULTS.inUseHoldSeconds, 3600, 400 * 86_400) * 1000,
+  };
+}
 
 function required(env: Environment, name: string): string {
   const value = env[name];
@@ -64,10 +105,22 @@ function filterFrom(env: Environment): RepositoryFilter {
 export interface DispatchSettings {
   readonly filter: RepositoryFilter;
   readonly queueUrl: string;
+  /** The accepted risks, checked once per cycle for entries that match nothing. */
+  readonly acceptedRisks: readonly AcceptedRiskEntry[];
+  /** The ledger, when accepted risks are checked. */
+  readonly ledger?: LedgerSettings;
+  readonly scanExpiryMs: number;
 }
 
 export function readDispatchSettings(env: Environment): DispatchSettings {
-  return { filter: filterFrom(env), queueUrl: required(env, ENV.QUEUE_URL) };
+  const acceptedRisks = parsed(env, ENV.ACCEPTED_RISKS, parseAcceptedRisks);
+  return {
+    filter: filterFrom(env),
+    queueUrl: required(env, ENV.QUEUE_URL),
+    acceptedRisks,
+    ...(acceptedRisks.length > 0 ? { ledger: ledgerFrom(env) } : {}),
+    scanExpiryMs: scanExpiryMs(env),
+  };
 }
 
 /** The ledger table, and how long its entries live after a write. */
@@ -91,6 +144,9 @@ export interface RescanSettings {
   readonly scanExpiryMs: number;
   readonly imageConcurrency: number;
   readonly ledger: LedgerSettings;
+  /** Which images get scans (scope.ts). */
+  readonly scope: ImageScopeConfig;
+  readonly inUse: InUseSettings;
 }
 
 export function readRescanSettings(env: Environment): RescanSettings {
@@ -100,7 +156,18 @@ export function readRescanSettings(env: Environment): RescanSettings {
     scanExpiryMs: scanExpiryMs(env),
     imageConcurrency: integer(env, ENV.IMAGE_CONCURRENCY, DEFAULTS.imageConcurrency, 1, 50),
     ledger: ledgerFrom(env),
+    scope: parsed(env, ENV.RESCAN_SCOPE, parseScope),
+    inUse: inUseFrom(env),
   };
+}
+
+export interface DiscoverySettings {
+  readonly ledger: LedgerSettings;
+  readonly inUse: InUseSettings;
+}
+
+export function readDiscoverySettings(env: Environment): DiscoverySettings {
+  return { ledger: ledgerFrom(env), inUse: inUseFrom(env) };
 }
 
 export interface ReportSettings {
@@ -111,6 +178,15 @@ export interface ReportSettings {
   readonly maxFindings: number;
   readonly reportOn: ReportOnMode;
   readonly ledger: LedgerSettings;
+  /** Which images get reports (scope.ts). */
+  readonly scope: ImageScopeConfig;
+  readonly inUse: InUseSettings;
+  /** The repository tag that names a repository's owner (owners.ts). */
+  readonly ownerTagKey?: string;
+  readonly ownerRules: readonly OwnerRule[];
+  readonly acceptedRisks: readonly AcceptedRiskEntry[];
+  /** Whether HTTPS subscribers get the chat form (chat-message.ts) instead of the JSON document. */
+  readonly chat: boolean;
 }
 
 export function readReportSettings(env: Environment): ReportSettings {
@@ -131,5 +207,11 @@ export function readReportSettings(env: Environment): ReportSettings {
     maxFindings: integer(env, ENV.MAX_FINDINGS, DEFAULTS.maxFindingsPerReport, 0, 1000),
     reportOn: reportOn as ReportOnMode,
     ledger: ledgerFrom(env),
+    scope: parsed(env, ENV.REPORT_SCOPE, parseScope),
+    inUse: inUseFrom(env),
+    ...(env[ENV.OWNER_TAG_KEY] ? { ownerTagKey: env[ENV.OWNER_TAG_KEY] } : {}),
+    ownerRules: parsed(env, ENV.REPOSITORY_OWNERS, parseOwnerRules),
+    acceptedRisks: parsed(env, ENV.ACCEPTED_RISKS, parseAcceptedRisks),
+    chat: flag(env, ENV.CHAT_NOTIFICATIONS, false),
   };
 }

@@ -13,11 +13,13 @@ import { createLogger } from './logger';
 import { METRIC } from './metric-names';
 import { addCounts, createMetrics } from './metrics';
 import { TimeBudget } from './time-budget';
-import { RetryCounter, createEcrClient, createLambdaClient, createSqsClient } from '../aws/clients';
-import { errorMessage, getRegistryScanType, repositoryPagesFrom } from '../aws/ecr';
+import { RetryCounter, createDynamoDbClient, createEcrClient, createLambdaClient, createSqsClient, documentClient } from '../aws/clients';
+import { errorMessage, errorName, getRegistryScanType, repositoryPagesFrom } from '../aws/ecr';
+import { LedgerRecords } from '../aws/ledger-records';
 import { sendMessages } from '../aws/queue';
+import { acceptedRiskKey, expiryOf, unmatchedForACycle } from '../decisions/accepted-risks';
 import { DispatchContinuation, MAX_CONTINUATION_PARTS, parseDispatchEvent, rescanMessageBody } from '../decisions/inputs';
-import { readDispatchSettings } from '../decisions/settings';
+import { DispatchSettings, readDispatchSettings } from '../decisions/settings';
 
 const logger = createLogger();
 const metrics = createMetrics();
@@ -25,6 +27,32 @@ const retries = new RetryCounter();
 const ecr = retries.attach(createEcrClient());
 const sqs = retries.attach(createSqsClient());
 const lambda = retries.attach(createLambdaClient());
+const dynamodb = documentClient(retries.attach(createDynamoDbClient()));
+
+/**
+ * Accepted risks that held but matched no finding for a whole rescan cycle (a scan expiry and
+ * a day, in which every selected image is scanned again): logged by name and counted, once
+ * per cycle. A risk matches when it leaves a finding out of a report's decision.
+ */
+async function checkAcceptedRisks(settings: DispatchSettings, now: Date): Promise<number> {
+  if (!settings.ledger) return 0;
+  const holding = settings.acceptedRisks.filter((entry) => (expiryOf(entry)?.getTime() ?? 0) > now.getTime());
+  if (holding.length === 0) return 0;
+  const records = await new LedgerRecords(dynamodb, settings.ledger).checkRisks(holding.map(acceptedRiskKey), now);
+  const windowMs = settings.scanExpiryMs + 86_400_000;
+  const unmatched = holding.filter((entry) => unmatchedForACycle(records.get(acceptedRiskKey(entry)) ?? {}, now, windowMs));
+  for (const entry of unmatched) {
+    const record = records.get(acceptedRiskKey(entry));
+    logger.warn('Accepted risk matched no finding for a whole rescan cycle: remove it if the finding is gone', {
+      findingId: entry.findingId,
+      repositoryPattern: entry.repositoryPattern,
+      expires: entry.expires,
+      lastMatchedAt: record?.lastMatchedAt?.toISOString(),
+      firstCheckedAt: record?.firstCheckedAt?.toISOString(),
+    });
+  }
+  return unmatched.length;
+}
 
 export interface DispatchResult {
   readonly registryScanType: string;
@@ -42,7 +70,7 @@ export const handler = async (event: unknown, context?: Context): Promise<Dispat
   if (context) logger.addContext(context);
   const budget = new TimeBudget(context ?? NO_DEADLINE);
   const retriesBefore = retries.total;
-  const totals = { listed: 0, selected: 0, sent: 0, continuations: 0, rejected: 0 };
+  const totals = { listed: 0, selected: 0, sent: 0, continuations: 0, rejected: 0, risksUnmatched: 0 };
   try {
     let continuation: DispatchContinuation | undefined;
     try {
@@ -56,6 +84,14 @@ export const handler = async (event: unknown, context?: Context): Promise<Dispat
     }
     if (continuation) logger.appendKeys({ part: continuation.part });
     const settings = readDispatchSettings(process.env);
+    if (!continuation) {
+      try {
+        totals.risksUnmatched = await checkAcceptedRisks(settings, new Date());
+      } catch (error) {
+        // A check that cannot run must not stop the rescans; the next cycle checks again.
+        logger.warn('Accepted risks not checked: the ledger could not be read', { errorName: errorName(error), error: errorMessage(error) });
+      }
+    }
     const registryScanType = await getRegistryScanType(ecr);
     if (registryScanType === 'ENHANCED') {
       logger.warn('The registry uses enhanced scanning: Amazon Inspector rescans continuously and StartImageScan is not allowed, so nothing is dispatched');
@@ -89,6 +125,7 @@ export const handler = async (event: unknown, context?: Context): Promise<Dispat
       [METRIC.REPOSITORIES_DISPATCHED]: totals.sent,
       [METRIC.CONTINUATIONS]: totals.continuations,
       [METRIC.INPUTS_REJECTED]: totals.rejected,
+      [METRIC.ACCEPTED_RISKS_UNMATCHED]: totals.risksUnmatched,
       [METRIC.AWS_RETRIES]: retries.total - retriesBefore,
     });
     metrics.publishStoredMetrics();

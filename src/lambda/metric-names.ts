@@ -60,4 +60,14 @@ export const METRIC = {
   LEDGER_WRITE_FAILURES: 'LedgerWriteFailures',
   /** Rescan and report: ledger entries that could not be used (malformed, or another schema's), treated as absent. */
   LEDGER_ENTRIES_IGNORED: 'LedgerEntriesIgnored',
+  /** Discovery: image digests of this registry seen running (ECS, Lambda) by one discovery invocation. */
+  IN_USE_DIGESTS: 'InUseDigests',
+  /** Discovery: ECS tasks and Lambda functions read. */
+  WORKLOADS_READ: 'WorkloadsRead',
+  /** Report: findings left out as accepted risks or Inspector suppressions. */
+  FINDINGS_IGNORED: 'FindingsIgnored',
+  /** Dispatch: accepted risks that held but matched no finding for a whole rescan cycle (the log names them). */
+  ACCEPTED_RISKS_UNMATCHED: 'AcceptedRisksUnmatched',
+  /** Report: owner tags read from ECR (once a day per repository; the ledger caches them). */
+  OWNER_TAG_READS: 'OwnerTagReads',
 } as const;

@@ -13,6 +13,7 @@ import { addCounts, addCountsByReason, createMetrics } from './metrics';
 import { LostAnswerCounter, RetryCounter, createDynamoDbClient, createEcrClient, createSnsClient, documentClient } from '../aws/clients';
 import { errorMessage } from '../aws/ecr';
 import { Ledger } from '../aws/ledger';
+import { LedgerRecords } from '../aws/ledger-records';
 import { ReportOutcome, emptyTally, reportScan } from '../aws/report-scan';
 import { parseScanEvent } from '../decisions/inputs';
 import { readReportSettings } from '../decisions/settings';
@@ -35,6 +36,10 @@ export interface ReportResult {
   readonly news?: string;
   /** For a report: how many findings at reached severities are new. */
   readonly newFindings?: number;
+  /** For a report: its `owner` attribute (UNOWNED when nobody owns the repository). */
+  readonly owner?: string;
+  /** For a report: its `inUse` attribute (running, not-running, unknown). */
+  readonly inUse?: string;
 }
 
 export const handler = async (event: unknown, context?: Context): Promise<ReportResult> => {
@@ -61,9 +66,18 @@ export const handler = async (event: unknown, context?: Context): Promise<Report
       logger.warn('Ignored image-tags entries that are not non-empty strings', { ignoredTags: scan.ignoredTags });
     }
     const ledger = new Ledger(dynamodb, settings.ledger);
-    outcome = await reportScan({ ecr, sns, lostAnswers, ledger, log: logger, now: () => new Date(), newId: randomUUID }, scan, settings, tally);
-    const { published, reason, messageId, news, newFindings } = outcome;
-    return { published, reason, ...(messageId ? { messageId } : {}), ...(news ? { news, newFindings } : {}) };
+    const records = new LedgerRecords(dynamodb, settings.ledger);
+    const deps = { ecr, sns, lostAnswers, ledger, records, log: logger, now: () => new Date(), newId: randomUUID };
+    outcome = await reportScan(deps, scan, settings, tally);
+    const { published, reason, messageId, news, newFindings, owner, inUse } = outcome;
+    return {
+      published,
+      reason,
+      ...(messageId ? { messageId } : {}),
+      ...(news ? { news, newFindings } : {}),
+      ...(owner ? { owner } : {}),
+      ...(inUse ? { inUse } : {}),
+    };
   } finally {
     const o = outcome;
     const skipped = o && !o.published && !o.withheld && o.reason !== 'below-threshold' ? { [o.reason]: 1 } : {};
@@ -76,6 +90,8 @@ export const handler = async (event: unknown, context?: Context): Promise<Report
       [METRIC.LEDGER_READ_FAILURES]: tally.ledgerReadFailures,
       [METRIC.LEDGER_WRITE_FAILURES]: tally.ledgerWriteFailures,
       [METRIC.LEDGER_ENTRIES_IGNORED]: tally.ledgerEntriesIgnored,
+      [METRIC.FINDINGS_IGNORED]: tally.findingsIgnored,
+      [METRIC.OWNER_TAG_READS]: tally.ownerTagReads,
       [METRIC.INPUTS_REJECTED]: rejected,
       [METRIC.AWS_RETRIES]: retries.total - retriesBefore,
     });

@@ -19,9 +19,12 @@ import { TimeBudget } from './time-budget';
 import { RetryCounter, createDynamoDbClient, createEcrClient, createSqsClient, documentClient } from '../aws/clients';
 import { errorMessage, errorName, getRegistryScanType } from '../aws/ecr';
 import { Ledger } from '../aws/ledger';
+import { LedgerRecords } from '../aws/ledger-records';
 import { sendMessages } from '../aws/queue';
 import { rescanRepository } from '../aws/rescan-repository';
+import type { DiscoveryMarker } from '../decisions/in-use';
 import { MAX_CONTINUATION_PARTS, RescanMessage, parseRescanMessage, rescanMessageBody } from '../decisions/inputs';
+import { scopeNeedsInUse } from '../decisions/scope';
 import { readRescanSettings } from '../decisions/settings';
 
 const logger = createLogger();
@@ -60,6 +63,19 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     const settings = readRescanSettings(process.env);
     const registryScanType = await getRegistryScanType(ecr);
     const ledger = new Ledger(dynamodb, settings.ledger);
+    // rescanScope: where images run is read from the ledger, with the last discovery's marker once per invocation.
+    let marker: DiscoveryMarker | undefined;
+    let markerRead = true;
+    if (scopeNeedsInUse(settings.scope) && settings.inUse.discoveryOn) {
+      try {
+        marker = await new LedgerRecords(dynamodb, settings.ledger).readDiscoveryMarker();
+      } catch (error) {
+        markerRead = false;
+        totals.ledgerReadFailures++;
+        logger.warn('Ledger read of the discovery marker failed: where images run is unknown, so every due image is scanned', { errorName: errorName(error), error: errorMessage(error) });
+      }
+    }
+    const scope = { config: settings.scope, inUse: settings.inUse, marker, markerRead };
 
     const recordHandler = async (record: SQSRecord): Promise<void> => {
       logger.appendKeys({ messageId: record.messageId });
@@ -101,6 +117,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
             registryScanType,
             concurrency: settings.imageConcurrency,
             ledger,
+            scope,
             log: logger,
             position: continuation,
             shouldStop: () => budget.exhausted(),

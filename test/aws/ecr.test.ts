@@ -431,6 +431,7 @@ describe('readScanDetails', () => {
         packageVersion: '0.7.0',
         url: 'https://nvd.nist.gov/vuln/detail/CVE-2023-44487',
         score: 7.5,
+        status: 'ACTIVE',
       },
       {
         id: 'CVE-2023-39325',
@@ -439,6 +440,7 @@ describe('readScanDetails', () => {
         packageVersion: '0.7.0',
         url: 'https://nvd.nist.gov/vuln/detail/CVE-2023-39325',
         score: 7.5,
+        status: 'ACTIVE',
       },
       {
         id: 'CVE-2023-45288',
@@ -447,6 +449,7 @@ describe('readScanDetails', () => {
         packageVersion: '0.7.0',
         url: 'https://nvd.nist.gov/vuln/detail/CVE-2023-45288',
         score: 5.3,
+        status: 'ACTIVE',
       },
     ]);
   });

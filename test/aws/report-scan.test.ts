@@ -4,7 +4,7 @@
  * loses its answer, a commit that finds its claim taken over). The happy paths run end to end
  * in test/e2e/ledger.e2e.ts.
  */
-import { DescribeImageScanFindingsCommand, DescribeImageScanFindingsCommandOutput, ECRClient } from '@aws-sdk/client-ecr';
+import { DescribeImageScanFindingsCommand, DescribeImageScanFindingsCommandOutput, DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -109,6 +109,8 @@ beforeEach(() => {
   lines = [];
   const pages = loadSdkFixture<DescribeImageScanFindingsCommandOutput[]>('describe-image-scan-findings-basic-pages.json');
   ecrMock.on(DescribeImageScanFindingsCommand).callsFake(paginatedFake(pages).fake);
+  // The report reads the image's last pull (DescribeImages); ../e2e covers it against the emulator.
+  ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [{ imagePushedAt: new Date('2026-10-01T00:00:00Z'), lastRecordedPullTime: new Date('2026-11-30T00:00:00Z') }] });
   snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
 });
 
@@ -123,7 +125,14 @@ describe('the ledger never stops a report', () => {
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(ledger.writes).toEqual([]);
     expect(ledger.settles).toEqual([]);
-    expect(tally).toEqual({ possiblyDuplicated: 0, ledgerReadFailures: 1, ledgerWriteFailures: 0, ledgerEntriesIgnored: 0 });
+    expect(tally).toEqual({
+      possiblyDuplicated: 0,
+      ledgerReadFailures: 1,
+      ledgerWriteFailures: 0,
+      ledgerEntriesIgnored: 0,
+      findingsIgnored: 0,
+      ownerTagReads: 0,
+    });
     expect(lines.filter((l) => l.level === 'WARN').map((l) => [l.message, l.extra.errorName])).toEqual([
       ['Ledger read failed: going on without it', 'ProvisionedThroughputExceededException'],
     ]);

@@ -32,9 +32,9 @@ const REPOSITORY_ARNS = {
 describe('EcrScanReporter defaults', () => {
   const { template } = synth();
 
-  test('three functions on nodejs24.x, ARM64, with prebundled code and their own log groups', () => {
+  test('four functions (dispatch, rescan, report, in-use discovery) on nodejs24.x, ARM64, with prebundled code and their own log groups', () => {
     const functions = template.findResources('AWS::Lambda::Function') as Resources;
-    expect(Object.keys(functions)).toHaveLength(3);
+    expect(Object.keys(functions)).toHaveLength(4);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -42,7 +42,7 @@ describe('EcrScanReporter defaults', () => {
       expect(fn.Properties.Code.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
     }
-    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    template.resourceCountIs('AWS::Logs::LogGroup', 4);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -89,16 +89,16 @@ describe('EcrScanReporter defaults', () => {
     });
   });
 
-  test('the schedule runs dispatch daily at 03:00 UTC, with retries and a dead-letter queue', () => {
+  test('the schedule runs dispatch and the in-use discovery daily at 03:00 UTC, with retries and a dead-letter queue', () => {
+    const target = (fn: string) =>
+      Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp(fn), 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('EventDeadLetterQueue'), 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+      });
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'cron(0 3 * * ? *)',
-      Targets: [
-        Match.objectLike({
-          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DispatchFunction'), 'Arn'] },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('EventDeadLetterQueue'), 'Arn'] } },
-          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
-        }),
-      ],
+      Targets: [target('DispatchFunction'), target('DiscoverFunction')],
     });
   });
 
@@ -113,9 +113,9 @@ describe('EcrScanReporter defaults', () => {
     });
   });
 
-  test('dispatch and report failures go to the event dead-letter queue after two retries', () => {
+  test('dispatch, discovery and report failures go to the event dead-letter queue after two retries', () => {
     const configs = template.findResources('AWS::Lambda::EventInvokeConfig') as Resources;
-    expect(Object.keys(configs)).toHaveLength(2);
+    expect(Object.keys(configs)).toHaveLength(3);
     for (const config of Object.values(configs)) {
       expect(config.Properties.MaximumRetryAttempts).toBe(2);
       expect(config.Properties.DestinationConfig.OnFailure.Destination).toEqual({
@@ -181,7 +181,27 @@ describe('EcrScanReporter IAM', () => {
       'ecr:GetRegistryScanningConfiguration',
       'ecr:StartImageScan',
     ]);
-    expect(ecrActions(/ReportRole/)).toEqual(['ecr:DescribeImageScanFindings']);
+    // DescribeImages: the image's last pull, for the report's "In use" line and reportScope.
+    expect(ecrActions(/ReportRole/)).toEqual(['ecr:DescribeImageScanFindings', 'ecr:DescribeImages']);
+    // DescribeImages resolves task definitions' tags; never BatchGetImage, which would count as a pull.
+    expect(ecrActions(/DiscoverRole/)).toEqual(['ecr:DescribeImages']);
+  });
+
+  test('the in-use discovery may only read ECS and Lambda, on this account and region', () => {
+    const granted = statementsOf(/DiscoverRole/).filter((s) => actions(s).some((a) => a.startsWith('ecs:') || a.startsWith('lambda:')));
+    const all = granted.flatMap(actions).sort();
+    expect(all).toEqual([
+      'ecs:DescribeServices',
+      'ecs:DescribeTaskDefinition',
+      'ecs:DescribeTasks',
+      'ecs:ListClusters',
+      'ecs:ListServices',
+      'ecs:ListTasks',
+      'lambda:GetFunction',
+      'lambda:ListFunctions',
+    ]);
+    const list = granted.find((s) => actions(s).includes('ecs:ListTasks'));
+    expect(list).toMatchObject({ Resource: '*', Condition: { ArnLike: { 'ecs:cluster': expect.anything() } } });
   });
 
   test('only the report function may publish, and only to the topic', () => {
@@ -195,7 +215,7 @@ describe('EcrScanReporter IAM', () => {
 
   test('functions use roles without managed policies', () => {
     const roles = template.findResources('AWS::IAM::Role') as Resources;
-    expect(Object.keys(roles)).toHaveLength(3);
+    expect(Object.keys(roles)).toHaveLength(4);
     for (const role of Object.values(roles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 });
@@ -281,7 +301,7 @@ describe('EcrScanReporter props', () => {
     new EcrScanReporter(stack, 'TeamA', { repositoryPattern: '^team-a/' });
     new EcrScanReporter(stack, 'TeamB', { repositoryPattern: '^team-b/' });
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::Lambda::Function', 6);
+    template.resourceCountIs('AWS::Lambda::Function', 8);
     template.resourceCountIs('AWS::SNS::Topic', 2);
     // No physical names: CloudFormation names everything, so nothing collides.
     for (const type of ['AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic']) {
@@ -296,7 +316,7 @@ describe('EcrScanReporter props', () => {
     const template = Template.fromStack(stack);
     const logicalId = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as any);
     expect(Object.keys(template.findResources('AWS::Lambda::Function')).sort()).toEqual(
-      [reporter.dispatchFunction, reporter.rescanFunction, reporter.reportFunction].map(logicalId).sort(),
+      [reporter.dispatchFunction, reporter.rescanFunction, reporter.reportFunction, reporter.discoverFunction!].map(logicalId).sort(),
     );
     expect(Object.keys(template.findResources('AWS::SQS::Queue')).sort()).toEqual(
       [reporter.rescanQueue, reporter.rescanDeadLetterQueue, reporter.eventDeadLetterQueue].map(logicalId).sort(),

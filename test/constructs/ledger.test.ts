@@ -58,10 +58,14 @@ describe('the ledger table', () => {
     expect(idOf(stack, reporter.ledgerTable)).toBe('ScanReporterLedger4520E0EE');
   });
 
-  test('the rescan function may BatchGetItem and UpdateItem it, the report function GetItem and UpdateItem, dispatch nothing; on this table only', () => {
-    expect(actionsOn(statementsOf(template, stack, reporter.rescanFunction), tableArn)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:UpdateItem']);
-    expect(actionsOn(statementsOf(template, stack, reporter.reportFunction), tableArn)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-    for (const fn of [reporter.dispatchFunction, reporter.rescanFunction, reporter.reportFunction]) {
+  test('each function may use the table for what it does, dispatch not at all without accepted risks; on this table only', () => {
+    // Rescan: BatchGetItem the entries, GetItem the discovery marker (rescanScope), UpdateItem what ECR answered.
+    expect(actionsOn(statementsOf(template, stack, reporter.rescanFunction), tableArn)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // Report: GetItem the entry, BatchGetItem the marker and owner cache, PutItem the owner cache, UpdateItem the claim and commit.
+    expect(actionsOn(statementsOf(template, stack, reporter.reportFunction), tableArn)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    // Discovery: read and merge where images run, write the marker.
+    expect(actionsOn(statementsOf(template, stack, reporter.discoverFunction!), tableArn)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    for (const fn of [reporter.dispatchFunction, reporter.rescanFunction, reporter.reportFunction, reporter.discoverFunction!]) {
       const dynamo = statementsOf(template, stack, fn).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
       // No other resource, no index wildcard, no dynamodb:* action.
       for (const s of dynamo) expect([s.Resource].flat()).toEqual([tableArn]);

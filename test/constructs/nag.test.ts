@@ -46,6 +46,11 @@ describe('cdk-nag AwsSolutions', () => {
     const acks = acknowledgments(stack);
     const repositories = 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*]';
     expect(acks.map((a) => `${a.path} ${a.id}`).sort()).toEqual([
+      `Acks/ScanReporter/DiscoverRole/DefaultPolicy ${repositories}`,
+      'Acks/ScanReporter/DiscoverRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'Acks/ScanReporter/DiscoverRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/*/*]',
+      'Acks/ScanReporter/DiscoverRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/*/*]',
+      'Acks/ScanReporter/DiscoverRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:*]',
       `Acks/ScanReporter/DispatchRole/DefaultPolicy ${repositories}`,
       'Acks/ScanReporter/DispatchRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'Acks/ScanReporter/EventDeadLetterQueue AwsSolutions-SQS3',

@@ -49,7 +49,7 @@ const BEFORE_THE_LEDGER: Array<[string, string]> = [
   ['ScanReporterTopicPolicy43BC8EE4', 'AWS::SNS::TopicPolicy'],
 ];
 
-test('every resource of the previous default template keeps its logical ID and type; only the ledger table and its alarm are added', () => {
+test('every resource of the previous default template keeps its logical ID and type; only the ledger (issue 11) and the in-use discovery (issue 12) are added', () => {
   const stack = new Stack(new App(), 'Snapshot');
   new EcrScanReporter(stack, 'ScanReporter');
   const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string }>;
@@ -59,7 +59,15 @@ test('every resource of the previous default template keeps its logical ID and t
   expect(now).toEqual(expect.arrayContaining(BEFORE_THE_LEDGER));
   const added = now.filter(([id]) => !BEFORE_THE_LEDGER.some(([before]) => before === id));
   expect(added.sort()).toEqual([
+    // The in-use discovery: a function on the schedule rule, with its own role, logs and continuation policy.
+    ['ScanReporterDiscoverContinuationPolicy35AFDB88', 'AWS::IAM::Policy'],
+    ['ScanReporterDiscoverFunctionC2732F65', 'AWS::Lambda::Function'],
+    ['ScanReporterDiscoverFunctionEventInvokeConfigB4665ECA', 'AWS::Lambda::EventInvokeConfig'],
+    ['ScanReporterDiscoverLogsB4FC59CA', 'AWS::Logs::LogGroup'],
+    ['ScanReporterDiscoverRoleC35F9A4D', 'AWS::IAM::Role'],
+    ['ScanReporterDiscoverRoleDefaultPolicy309827E3', 'AWS::IAM::Policy'],
     ['ScanReporterLedger4520E0EE', 'AWS::DynamoDB::Table'],
     ['ScanReporterLedgerAlarmECAD4892', 'AWS::CloudWatch::Alarm'],
+    ['ScanReporterScheduleRuleAllowEventRuleSnapshotScanReporterDiscoverFunctionDBEE6CEB57B01DB5', 'AWS::Lambda::Permission'],
   ]);
 });

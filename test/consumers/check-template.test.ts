@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Duration, Stack, aws_events as events, aws_logs as logs, aws_sns as sns } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_events as events, aws_logs as logs, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
 import { CheckResult, EXPECTED, checkCloudAssembly } from './check-template';
-import { EcrScanReporter } from '../../src';
+import { EcrScanReporter, ImageScope } from '../../src';
 
 // The consumer apps' check, run on an assembly the TypeScript construct synthesizes with
 // the same props: it passes there, and each check fails when its behaviour breaks.
@@ -14,7 +14,7 @@ const STACK = 'EcrScanReporterTypeScript';
 function synthesize(outdir: string, props: { ownTopic?: boolean } = {}): void {
   const app = new App({ outdir });
   const stack = new Stack(app, STACK);
-  new EcrScanReporter(stack, 'ScanReporter', {
+  const reporter = new EcrScanReporter(stack, 'ScanReporter', {
     repositoryPattern: EXPECTED.repositoryPattern,
     excludePattern: EXPECTED.excludePattern,
     scanExpiry: Duration.seconds(EXPECTED.scanExpirySeconds),
@@ -27,7 +27,11 @@ function synthesize(outdir: string, props: { ownTopic?: boolean } = {}): void {
     imageConcurrency: EXPECTED.imageConcurrency,
     maxReceiveCount: EXPECTED.maxReceiveCount,
     logRetention: logs.RetentionDays.TWO_WEEKS,
+    reportScope: ImageScope.inUseOrPulledWithin(Duration.days(30)),
+    ownerTagKey: EXPECTED.ownerTagKey,
+    acceptedRisks: EXPECTED.acceptedRisks.map((r) => ({ ...r })),
   });
+  reporter.addOwnerSubscription(EXPECTED.ownerSubscription.owner, new subscriptions.EmailSubscription(EXPECTED.ownerSubscription.endpoint));
   app.synth();
 }
 
@@ -63,8 +67,21 @@ function functionEnv(template: any, descriptionStart: string): Record<string, st
 
 test('every check passes on the assembly the TypeScript construct synthesizes with the consumers\' props', () => {
   const results = checkCloudAssembly({ outdir: pristine, stackName: STACK, bundledAssetsDir: BUNDLED, toolLog: path.join(tmp, 'no-tool-log') });
-  expect(results).toHaveLength(9);
+  expect(results).toHaveLength(10);
   expect(failed(results)).toEqual({});
+});
+
+test('fails when the owner\'s subscription has no filter policy, or the scope did not reach the report function', () => {
+  const results = checkMutated((_, template) => {
+    for (const r of resourcesOf(template, 'AWS::SNS::Subscription')) delete r.Properties.FilterPolicy;
+    delete functionEnv(template, 'Publishes ECR').REPORT_SCOPE;
+  });
+  expect(failed(results)).toEqual({
+    'addOwnerSubscription: one email subscription to the topic, filtered on the owner attribute': [
+      `subscriptions (protocol, endpoint, topic, filter policy): expected [["email","team-a@example.com","${EXPECTED.topicArn}",{"owner":["team-a"]}]], got [["email","team-a@example.com","${EXPECTED.topicArn}",null]]`,
+    ],
+    'the props reached the handlers\' configuration': ['report REPORT_SCOPE: expected "in-use-or-pulled-within:30", got undefined'],
+  });
 });
 
 test('fails when the stack was not synthesized', () => {

@@ -27,6 +27,11 @@ export const EXPECTED = {
   imageConcurrency: 8,
   maxReceiveCount: 5,
   logRetentionDays: 14,
+  // Issue 12: a scope made with a static factory, an owner tag, an accepted risk, and an owner's subscription.
+  reportScope: 'in-use-or-pulled-within:30',
+  ownerTagKey: 'team',
+  acceptedRisks: [{ findingId: 'CVE-2023-44487', reason: 'HTTP/2 is not exposed: the service sits behind an ALB', expires: '2030-06-30', repositoryPattern: '^team-a/edge-' }],
+  ownerSubscription: { owner: 'team-a', endpoint: 'team-a@example.com' },
 } as const;
 
 /** Each function, by the start of its description, and the prebundled asset folder its code must come from. */
@@ -34,6 +39,7 @@ const FUNCTIONS = {
   dispatch: { description: 'Lists ECR repositories', asset: 'dispatch.lambda' },
   rescan: { description: 'Starts ECR image scans', asset: 'rescan.lambda' },
   report: { description: 'Publishes ECR scan reports', asset: 'report.lambda' },
+  discover: { description: 'Finds where ECR images run', asset: 'discover.lambda' },
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 
@@ -79,7 +85,7 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     results.push({ name, problems });
   };
 
-  // The three functions, found by description.
+  // The four functions, found by description.
   const functions: Partial<Record<FunctionName, { id: string; props: Record<string, any> }>> = {};
   for (const [id, r] of ofType('AWS::Lambda::Function')) {
     for (const [name, f] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
@@ -98,8 +104,8 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     }
   };
 
-  check('three Node.js 24 functions on ARM64, one per handler', (problems) => {
-    expectEqual(problems, 'number of AWS::Lambda::Function', ofType('AWS::Lambda::Function').length, 3);
+  check('four Node.js 24 functions on ARM64, one per handler', (problems) => {
+    expectEqual(problems, 'number of AWS::Lambda::Function', ofType('AWS::Lambda::Function').length, 4);
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       const { props } = fn(name);
       expectEqual(problems, `${name} Runtime`, props.Runtime, 'nodejs24.x');
@@ -173,11 +179,14 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     });
     expectEqual(problems, 'scan event rule target', scanRule?.Targets?.map((t: any) => t.Arn), [{ 'Fn::GetAtt': [fn('report').id, 'Arn'] }]);
     expectEqual(problems, 'schedule rule ScheduleExpression', scheduleRule?.ScheduleExpression, EXPECTED.scheduleExpression);
-    expectEqual(problems, 'schedule rule target', scheduleRule?.Targets?.map((t: any) => t.Arn), [{ 'Fn::GetAtt': [fn('dispatch').id, 'Arn'] }]);
+    expectEqual(problems, 'schedule rule target', scheduleRule?.Targets?.map((t: any) => t.Arn), [
+      { 'Fn::GetAtt': [fn('dispatch').id, 'Arn'] },
+      { 'Fn::GetAtt': [fn('discover').id, 'Arn'] },
+    ]);
   });
 
   check('the props reached the handlers\' configuration', (problems) => {
-    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+    for (const name of ['dispatch', 'rescan', 'report'] as const) {
       expectEqual(problems, `${name} ${ENV.REPOSITORY_PATTERN}`, env(name)[ENV.REPOSITORY_PATTERN], EXPECTED.repositoryPattern);
       expectEqual(problems, `${name} ${ENV.EXCLUDE_PATTERN}`, env(name)[ENV.EXCLUDE_PATTERN], EXPECTED.excludePattern);
     }
@@ -189,9 +198,25 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     expectEqual(problems, `report ${ENV.NOTIFY_ON_SCAN_FAILURE}`, env('report')[ENV.NOTIFY_ON_SCAN_FAILURE], String(EXPECTED.notifyOnScanFailure));
     expectEqual(problems, `report ${ENV.MAX_FINDINGS}`, env('report')[ENV.MAX_FINDINGS], String(EXPECTED.maxFindingsPerReport));
     expectEqual(problems, `dispatch ${ENV.QUEUE_URL}`, Object.keys(env('dispatch')[ENV.QUEUE_URL] ?? {}), ['Ref']);
+    expectEqual(problems, `report ${ENV.REPORT_SCOPE}`, env('report')[ENV.REPORT_SCOPE], EXPECTED.reportScope);
+    expectEqual(problems, `rescan ${ENV.RESCAN_SCOPE}`, env('rescan')[ENV.RESCAN_SCOPE], undefined);
+    expectEqual(problems, `report ${ENV.OWNER_TAG_KEY}`, env('report')[ENV.OWNER_TAG_KEY], EXPECTED.ownerTagKey);
+    const risks = env('report')[ENV.ACCEPTED_RISKS];
+    expectEqual(problems, `report ${ENV.ACCEPTED_RISKS}`, typeof risks === 'string' ? JSON.parse(risks) : risks, EXPECTED.acceptedRisks);
+    expectEqual(problems, `report ${ENV.IN_USE_DISCOVERY}`, env('report')[ENV.IN_USE_DISCOVERY], 'true');
   });
 
-  check('the ledger: one on-demand table, encrypted, with point-in-time recovery and a TTL, kept when the stack goes; rescan and report use it', (problems) => {
+  check('addOwnerSubscription: one email subscription to the topic, filtered on the owner attribute', (problems) => {
+    const subscriptions = ofType('AWS::SNS::Subscription').map(([, r]) => r.Properties ?? {});
+    expectEqual(
+      problems,
+      'subscriptions (protocol, endpoint, topic, filter policy)',
+      subscriptions.map((p) => [p.Protocol, p.Endpoint, p.TopicArn, p.FilterPolicy]),
+      [['email', EXPECTED.ownerSubscription.endpoint, EXPECTED.topicArn, { owner: [EXPECTED.ownerSubscription.owner] }]],
+    );
+  });
+
+  check('the ledger: one on-demand table, encrypted, with point-in-time recovery and a TTL, kept when the stack goes; rescan, report, discovery and (with accepted risks) dispatch use it', (problems) => {
     const tables = ofType('AWS::DynamoDB::Table');
     expectEqual(problems, 'number of AWS::DynamoDB::Table', tables.length, 1);
     const [id, table] = tables[0] ?? [];
@@ -204,7 +229,8 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     for (const name of ['rescan', 'report'] as const) {
       expectEqual(problems, `${name} ${ENV.LEDGER_TABLE}`, env(name)[ENV.LEDGER_TABLE], { Ref: id });
     }
-    expectEqual(problems, 'dispatch has no ledger', env('dispatch')[ENV.LEDGER_TABLE], undefined);
+    // Dispatch checks once per cycle which accepted risks matched nothing: it reads their records.
+    expectEqual(problems, `dispatch ${ENV.LEDGER_TABLE} (for acceptedRisks)`, env('dispatch')[ENV.LEDGER_TABLE], { Ref: id });
     expectEqual(problems, `report ${ENV.REPORT_ON}`, env('report')[ENV.REPORT_ON], 'NEW_FINDINGS');
   });
 
@@ -218,9 +244,9 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     expectEqual(problems, 'sns:Publish resources of the report role', publish.map((s) => s.Resource), [EXPECTED.topicArn]);
   });
 
-  check('the three log groups keep logs for logRetention', (problems) => {
+  check('the four log groups keep logs for logRetention', (problems) => {
     const groups = ofType('AWS::Logs::LogGroup').map(([, g]) => g.Properties?.RetentionInDays);
-    expectEqual(problems, 'RetentionInDays of the log groups', groups, [EXPECTED.logRetentionDays, EXPECTED.logRetentionDays, EXPECTED.logRetentionDays]);
+    expectEqual(problems, 'RetentionInDays of the log groups', groups, Object.keys(FUNCTIONS).map(() => EXPECTED.logRetentionDays));
   });
 
   if (input.toolLog !== undefined) {

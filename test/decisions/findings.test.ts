@@ -93,6 +93,9 @@ describe('fromEnhancedFinding', () => {
         packageVersion: '2.14.1',
         url: 'https://nvd.nist.gov/vuln/detail/CVE-2021-44228',
         score: 10,
+
+        // Inspector's status, for the accepted-risk rule (SUPPRESSED findings are left out).
+        status: 'ACTIVE',
       },
       {
         // Two vulnerable packages: the first is named.
@@ -102,6 +105,9 @@ describe('fromEnhancedFinding', () => {
         packageVersion: '3.0.9',
         url: 'https://security-tracker.debian.org/tracker/CVE-2023-3817',
         score: 7.5,
+
+        // Inspector's status, for the accepted-risk rule (SUPPRESSED findings are left out).
+        status: 'ACTIVE',
       },
     ]);
   });

@@ -169,10 +169,10 @@ describe('AwsRetries', () => {
     const result = await handlers.report(reportEvent(), fakeContext('report'));
 
     expect(result).toMatchObject({ published: true });
-    // The entry's read, the claim (an UpdateItem; the commit is the second, answered at once), the findings, Publish.
-    expect(retried()).toEqual(['ecr DescribeImageScanFindings', 'dynamodb GetItem', 'dynamodb UpdateItem', 'sns Publish']);
+    // The findings, the image's last pull, the entry's read, the claim (an UpdateItem; the commit is the second, answered at once), Publish.
+    expect(retried()).toEqual(['ecr DescribeImageScanFindings', 'ecr DescribeImages', 'dynamodb GetItem', 'dynamodb UpdateItem', 'sns Publish']);
     expect(invocationMetrics(logs.metricLines())).toMatchObject({
-      AwsRetries: 4,
+      AwsRetries: 5,
       ReportsPublished: 1,
       LedgerReadFailures: 0,
       LedgerWriteFailures: 0,

@@ -288,6 +288,7 @@ describe('dispatch handler under a time budget', () => {
       Continuations: 0,
       InputsRejected: 1,
       AwsRetries: 0,
+      AcceptedRisksUnmatched: 0,
     });
   });
 });
@@ -302,6 +303,7 @@ describe('dispatch handler metrics', () => {
       Continuations: 0,
       InputsRejected: 0,
       AwsRetries: 0,
+      AcceptedRisksUnmatched: 0,
     });
     const [line] = logs.metricLines();
     expect(line).toMatchObject({
@@ -319,6 +321,7 @@ describe('dispatch handler metrics', () => {
       Continuations: 1,
       InputsRejected: 0,
       AwsRetries: 0,
+      AcceptedRisksUnmatched: 0,
     });
   });
 
@@ -331,6 +334,7 @@ describe('dispatch handler metrics', () => {
       Continuations: 0,
       InputsRejected: 0,
       AwsRetries: 0,
+      AcceptedRisksUnmatched: 0,
     });
   });
 });

@@ -1,10 +1,4 @@
-import {
-  DescribeImageScanFindingsCommand,
-  DescribeImageScanFindingsCommandOutput,
-  ECRClient,
-  ImageNotFoundException,
-  ScanNotFoundException,
-} from '@aws-sdk/client-ecr';
+import { DescribeImageScanFindingsCommand, DescribeImageScanFindingsCommandOutput, DescribeImagesCommand, ECRClient, ImageNotFoundException, ScanNotFoundException } from '@aws-sdk/client-ecr';
 import { PublishCommand, PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -92,6 +86,8 @@ beforeEach(() => {
   ledgerMock.on(UpdateCommand).resolves({});
   const pages = loadSdkFixture<DescribeImageScanFindingsCommandOutput[]>('describe-image-scan-findings-basic-pages.json');
   ecrMock.on(DescribeImageScanFindingsCommand).callsFake(paginatedFake(pages).fake);
+  // The report reads the image's last pull (DescribeImages); ../e2e covers it against the emulator.
+  ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [{ imagePushedAt: new Date('2026-10-01T00:00:00Z'), lastRecordedPullTime: new Date('2026-11-30T00:00:00Z') }] });
   snsMock.on(PublishCommand).resolves({ MessageId: '94f20ce6-13c5-43a0-9a9e-ca52d816e90b' });
   logs = captureLogs();
 });
@@ -106,7 +102,7 @@ describe('report handler', () => {
     const result = await handler(completeEvent(), context());
 
     // The ledger has no entry for the digest: its first report, where every finding at a reached severity (1 CRITICAL, 4 HIGH) is new.
-    expect(result).toEqual({ published: true, reason: 'threshold-reached', messageId: '94f20ce6-13c5-43a0-9a9e-ca52d816e90b', news: 'first-report', newFindings: 5 });
+    expect(result).toEqual({ published: true, reason: 'threshold-reached', messageId: '94f20ce6-13c5-43a0-9a9e-ca52d816e90b', news: 'first-report', newFindings: 5, owner: 'UNOWNED', inUse: 'unknown' });
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
     const input = published()[0];
     expect(input.TopicArn).toBe(TOPIC_ARN);
@@ -117,6 +113,9 @@ describe('report handler', () => {
       repository: { DataType: 'String', StringValue: REPOSITORY },
       highestSeverity: { DataType: 'String', StringValue: 'CRITICAL' },
       scanStatus: { DataType: 'String', StringValue: 'COMPLETE' },
+      // No owner tag key and no owner rule; the discovery is off in this environment, so where it runs is unknown.
+      owner: { DataType: 'String', StringValue: 'UNOWNED' },
+      inUse: { DataType: 'String', StringValue: 'unknown' },
       // A first report: every finding at a reached severity is new, and each listed one is named for filter policies.
       newFindings: { DataType: 'Number', StringValue: '5' },
       newFindingIds: { DataType: 'String.Array', StringValue: JSON.stringify(SORTED_IDS.slice(0, 5)) },
@@ -232,6 +231,8 @@ describe('report handler', () => {
       repository: { DataType: 'String', StringValue: REPOSITORY },
       highestSeverity: { DataType: 'String', StringValue: 'NONE' },
       scanStatus: { DataType: 'String', StringValue: 'FAILED' },
+      owner: { DataType: 'String', StringValue: 'UNOWNED' },
+      inUse: { DataType: 'String', StringValue: 'unknown' },
       newFindings: { DataType: 'Number', StringValue: '0' },
     });
     const document = documentOf(input);
@@ -376,6 +377,9 @@ describe('report handler metrics', () => {
     LedgerReadFailures: 0,
     LedgerWriteFailures: 0,
     LedgerEntriesIgnored: 0,
+    // No accepted risk, no owner tag key: nothing left out, no tag read.
+    FindingsIgnored: 0,
+    OwnerTagReads: 0,
   });
   const skippedByReason = () =>
     emfMetrics(logs.metricLines())

@@ -7,7 +7,8 @@ same props; README.md quotes the part between the README markers.
 """
 # README example start
 from aws_cdk import App, Duration, Stack, aws_events as events, aws_logs as logs, aws_sns as sns
-from cdk_ecr_scan_reporter import EcrScanReporter, SeverityThresholds
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from cdk_ecr_scan_reporter import AcceptedRisk, EcrScanReporter, ImageScope, SeverityThresholds
 
 app = App()
 stack = Stack(app, "EcrScanReporterPython")
@@ -17,7 +18,7 @@ alerts = sns.Topic.from_topic_arn(
     stack, "SecurityAlerts", "arn:aws:sns:eu-west-1:123456789012:security-alerts"
 )
 
-EcrScanReporter(stack, "ScanReporter",
+reporter = EcrScanReporter(stack, "ScanReporter",
     repository_pattern="^team-a/",
     exclude_pattern="-sandbox$",
     scan_expiry=Duration.days(3),
@@ -30,7 +31,19 @@ EcrScanReporter(stack, "ScanReporter",
     image_concurrency=8,
     max_receive_count=5,
     log_retention=logs.RetentionDays.TWO_WEEKS,
+    # Report only images that run, or were pulled in the last 30 days.
+    report_scope=ImageScope.in_use_or_pulled_within(Duration.days(30)),
+    # The "team" tag of each repository names its owner.
+    owner_tag_key="team",
+    accepted_risks=[AcceptedRisk(
+        finding_id="CVE-2023-44487",
+        reason="HTTP/2 is not exposed: the service sits behind an ALB",
+        expires="2030-06-30",
+        repository_pattern="^team-a/edge-",
+    )],
 )
+# Team A gets its own reports by email.
+reporter.add_owner_subscription("team-a", subscriptions.EmailSubscription("team-a@example.com"))
 
 app.synth()
 # README example end

@@ -14,8 +14,13 @@ import software.amazon.awscdk.services.events.Schedule;
 import software.amazon.awscdk.services.logs.RetentionDays;
 import software.amazon.awscdk.services.sns.ITopic;
 import software.amazon.awscdk.services.sns.Topic;
+import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
 
+import java.util.List;
+
+import io.github.cdk_ecr_scan_reporter.AcceptedRisk;
 import io.github.cdk_ecr_scan_reporter.EcrScanReporter;
+import io.github.cdk_ecr_scan_reporter.ImageScope;
 import io.github.cdk_ecr_scan_reporter.SeverityThresholds;
 
 public final class EcrScanReporterApp {
@@ -27,7 +32,7 @@ public final class EcrScanReporterApp {
         ITopic alerts = Topic.fromTopicArn(stack, "SecurityAlerts",
                 "arn:aws:sns:eu-west-1:123456789012:security-alerts");
 
-        EcrScanReporter.Builder.create(stack, "ScanReporter")
+        EcrScanReporter reporter = EcrScanReporter.Builder.create(stack, "ScanReporter")
                 .repositoryPattern("^team-a/")
                 .excludePattern("-sandbox$")
                 .scanExpiry(Duration.days(3))
@@ -40,7 +45,19 @@ public final class EcrScanReporterApp {
                 .imageConcurrency(8)
                 .maxReceiveCount(5)
                 .logRetention(RetentionDays.TWO_WEEKS)
+                // Report only images that run, or were pulled in the last 30 days.
+                .reportScope(ImageScope.inUseOrPulledWithin(Duration.days(30)))
+                // The "team" tag of each repository names its owner.
+                .ownerTagKey("team")
+                .acceptedRisks(List.of(AcceptedRisk.builder()
+                        .findingId("CVE-2023-44487")
+                        .reason("HTTP/2 is not exposed: the service sits behind an ALB")
+                        .expires("2030-06-30")
+                        .repositoryPattern("^team-a/edge-")
+                        .build()))
                 .build();
+        // Team A gets its own reports by email.
+        reporter.addOwnerSubscription("team-a", new EmailSubscription("team-a@example.com"));
 
         app.synth();
     }
