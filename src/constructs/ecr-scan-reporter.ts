@@ -629,8 +629,11 @@ class OwnerFilteredSubscription implements sns.ITopicSubscription {
     }
     return {
       ...config,
-      // The same endpoint may also be subscribed without a filter, or for another owner.
-      subscriberId: `${config.subscriberId}Owner${this.owner.replace(/[^A-Za-z0-9]/g, '')}`,
+      // The same endpoint may also be subscribed without a filter, or for another owner. Each
+      // character other than a letter or digit is written as _ and its two hex digits (owner
+      // names are ASCII), so owners that differ only in punctuation (team-a, team_a, teama) get
+      // different ids.
+      subscriberId: `${config.subscriberId}Owner${this.owner.replace(/[^A-Za-z0-9]/g, (c) => `_${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}`,
       filterPolicy: { ...config.filterPolicy, owner: sns.SubscriptionFilter.stringFilter({ allowlist: [this.owner] }) },
     };
   }

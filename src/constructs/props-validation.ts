@@ -148,7 +148,10 @@ function repositoryOwners(props: EcrScanReporterProps): string[] {
     if (typeof rulePattern !== 'string' || Token.isUnresolved(rulePattern)) {
       problems.push(`repositoryOwners[${i}].repositoryPattern must be a regular expression written in the app, for example "^team-a/" (given ${JSON.stringify(rulePattern)})`);
     } else {
-      const problem = RepositoryFilter.problem(`repositoryOwners[${i}].repositoryPattern`, rulePattern);
+      const problem =
+        rulePattern === ''
+          ? `repositoryOwners[${i}].repositoryPattern must not be empty; give a pattern such as "^team-a/", or ".*" for every repository (given "")`
+          : RepositoryFilter.problem(`repositoryOwners[${i}].repositoryPattern`, rulePattern);
       if (problem) problems.push(problem);
     }
     const owner = ownerProblem(`repositoryOwners[${i}].owner`, rule.owner);

@@ -36,8 +36,10 @@ export function expiryOf(entry: Pick<AcceptedRiskEntry, 'expires'>): Date | unde
   if (typeof entry.expires !== 'string' || !DATE.test(entry.expires)) return undefined;
   const at = new Date(entry.expires.length === 10 ? `${entry.expires}T00:00:00Z` : entry.expires);
   if (Number.isNaN(at.getTime())) return undefined;
-  // new Date('2027-02-31') rolls over to March: a date must read back as written.
-  if (entry.expires.length === 10 && at.toISOString().slice(0, 10) !== entry.expires) return undefined;
+  // new Date('2027-02-31'), with or without a time, rolls over to March: the date part must read back as written.
+  const date = entry.expires.slice(0, 10);
+  const day = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== date) return undefined;
   return at;
 }
 
@@ -70,6 +72,7 @@ export function parseAcceptedRisks(json: string | undefined): AcceptedRiskEntry[
   const value: unknown = JSON.parse(json);
   if (!Array.isArray(value)) throw new Error('accepted risks must be a JSON list');
   return value.map((raw, i) => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`acceptedRisks[${i}] must be an object: ${JSON.stringify(raw)}`);
     const entry = raw as AcceptedRiskEntry;
     const problems = acceptedRiskProblems(entry, i, (pattern) => {
       try {

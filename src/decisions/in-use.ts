@@ -152,8 +152,10 @@ export function inUseView(input: InUseInput): InUseView {
   if (input.places === undefined) {
     return inspector.length > 0 ? { status: 'running', places: inspector } : { status: 'unknown', places: [], unknownBecause: 'ledger-unreadable' };
   }
-  const from = input.marker?.startedAt.getTime();
-  const current = from === undefined ? [...input.places] : input.places.filter((p) => p.seenAt.getTime() >= from);
+  // Current: seen by the last completed discovery (or the one under way), and within the hold, so a discovery
+  // that stopped completing turns "running" into "unknown" rather than repeating an old view.
+  const from = input.marker?.startedAt.getTime() ?? -Infinity;
+  const current = input.places.filter((p) => p.seenAt.getTime() >= from && input.now.getTime() - p.seenAt.getTime() <= input.holdMs);
   const places = sorted([...current, ...inspector]);
   if (places.length > 0) return { status: 'running', places };
   const recent = input.marker !== undefined && input.now.getTime() - input.marker.completedAt.getTime() <= input.holdMs;
@@ -178,8 +180,8 @@ const daysBetween = (from: Date, to: Date) => Math.floor((to.getTime() - from.ge
 
 /**
  * The report's sentence: "Running in: ECS service payments-api (cluster prod, 4 tasks), Lambda
- * resize-images. Last pulled 2026-11-30.", "Not running, not pulled for 94 days.", "In use:
- * unknown (no in-use discovery in the last 49 hours). Never pulled; pushed 2026-10-01."
+ * resize-images. Last pulled 2026-11-30.", "Not running, not pulled for 94 days (last pulled
+ * 2026-08-28).", "In use: unknown (no in-use discovery in the last 49 hours). Never pulled, pushed 2026-10-01."
  */
 export function inUseSummary(view: InUseView, pulls: { lastPulledAt?: Date; pushedAt?: Date; now: Date }, holdHours: number): string {
   const listed = view.places.slice(0, MAX_PLACES_LISTED).map(describePlace);

@@ -1,9 +1,12 @@
+import type { DiscoveryPosition } from '../../src/aws/discovery';
 import {
+  DiscoverContinuation,
   InvalidInputError,
   MAX_CONTINUATION_PARTS,
   MAX_PENDING_DIGESTS,
   RescanMessage,
   isRepositoryName,
+  parseDiscoverEvent,
   parseDispatchEvent,
   parseRescanMessage,
   parseScanEvent,
@@ -228,6 +231,87 @@ describe('parseDispatchEvent', () => {
     const error = thrown(() => parseDispatchEvent({ continuation }));
     expect(error).toBeInstanceOf(InvalidInputError);
     expect(error.message).toMatch(expected);
+  });
+});
+
+describe('parseDiscoverEvent', () => {
+  const STARTED = '2026-12-01T03:00:00.000Z';
+  const CLUSTER = (name: string) => `arn:aws:ecs:eu-west-1:123456789012:cluster/${name}`;
+
+  test.each<[string, unknown]>([
+    ['the schedule\'s event', { 'version': '0', 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'detail': {} }],
+    ['an empty test event', {}],
+    ['null', null],
+    ['undefined', undefined],
+    ['a string', 'discover'],
+    ['a list', [{ continuation: { part: 1, startedAt: STARTED, phase: 'ecs' } }]],
+    ['an object with other fields', { part: 2, phase: 'lambda' }],
+  ])('%s starts a discovery: no continuation', (_label, event) => {
+    expect(parseDiscoverEvent(event)).toBeUndefined();
+  });
+
+  // What the function sends itself: the walk's position, the discovery's start and the next part (discover.lambda.ts).
+  test.each<[string, DiscoveryPosition]>([
+    ['ECS, clusters not yet listed', { phase: 'ecs' }],
+    ['ECS, clusters left on this page and a page after', { phase: 'ecs', pendingClusters: [CLUSTER('prod'), CLUSTER('jobs')], clustersToken: 'eyJjbHVzdGVycyI6MTAwfQ==' }],
+    ['ECS, the last page of clusters listed', { phase: 'ecs', pendingClusters: [CLUSTER('prod')], clustersListed: true }],
+    ['ECS, clusters listed and none left', { phase: 'ecs', pendingClusters: [], clustersListed: false, clustersToken: 'tok' }],
+    ['Lambda, the first page', { phase: 'lambda' }],
+    ['Lambda, a later page', { phase: 'lambda', functionsMarker: 'resize-images' }],
+  ])('round trip of a continuation: %s', (_label, position) => {
+    const sent = JSON.parse(JSON.stringify({ continuation: { ...position, startedAt: new Date(STARTED).toISOString(), part: 7 } }));
+    const expected: DiscoverContinuation = { ...position, startedAt: new Date(STARTED), part: 7 };
+    expect(parseDiscoverEvent(sent)).toEqual(expected);
+  });
+
+  test('the part limits are those of every continuation', () => {
+    expect(parseDiscoverEvent({ continuation: { part: MAX_CONTINUATION_PARTS, startedAt: STARTED, phase: 'lambda' } })?.part).toBe(MAX_CONTINUATION_PARTS);
+  });
+
+  test('unknown fields of the continuation are dropped', () => {
+    expect(parseDiscoverEvent({ continuation: { part: 1, startedAt: STARTED, phase: 'lambda', nextToken: 'x', seen: 3 } })).toEqual({ part: 1, startedAt: new Date(STARTED), phase: 'lambda' });
+  });
+
+  const valid = { part: 2, startedAt: STARTED, phase: 'ecs' };
+  test.each<[string, unknown, string]>([
+    ['null', null, 'discovery continuation must be an object: null'],
+    ['a string', 'ecs', 'discovery continuation must be an object: ecs'],
+    ['a list', [valid], `discovery continuation must be an object: ${JSON.stringify([valid])}`],
+    ['part missing', { ...valid, part: undefined }, 'continuation.part must be a whole number from 1 to 10000: undefined'],
+    ['part 0', { ...valid, part: 0 }, 'continuation.part must be a whole number from 1 to 10000: 0'],
+    ['part past the last', { ...valid, part: 10_001 }, 'continuation.part must be a whole number from 1 to 10000: 10001'],
+    ['part fractional', { ...valid, part: 2.5 }, 'continuation.part must be a whole number from 1 to 10000: 2.5'],
+    ['startedAt missing', { ...valid, startedAt: undefined }, 'continuation.startedAt must be an ISO-8601 time: undefined'],
+    ['startedAt a date without a time', { ...valid, startedAt: '2026-12-01' }, 'continuation.startedAt must be an ISO-8601 time: 2026-12-01'],
+    ['startedAt an impossible time', { ...valid, startedAt: '2026-13-01T00:00:00Z' }, 'continuation.startedAt must be an ISO-8601 time: 2026-13-01T00:00:00Z'],
+    ['startedAt in words', { ...valid, startedAt: 'this morning' }, 'continuation.startedAt must be an ISO-8601 time: this morning'],
+    ['startedAt as epoch milliseconds', { ...valid, startedAt: 1764558000000 }, 'continuation.startedAt must be an ISO-8601 time: 1764558000000'],
+    ['phase missing', { ...valid, phase: undefined }, 'continuation.phase must be "ecs" or "lambda": undefined'],
+    ['phase unknown', { ...valid, phase: 'eks' }, 'continuation.phase must be "ecs" or "lambda": eks'],
+    ['phase in upper case', { ...valid, phase: 'ECS' }, 'continuation.phase must be "ecs" or "lambda": ECS'],
+    ['pendingClusters a string', { ...valid, pendingClusters: CLUSTER('prod') }, `continuation.pendingClusters must be a list of at most 100 cluster ARNs: ${CLUSTER('prod')}`],
+    ['pendingClusters holding an empty string', { ...valid, pendingClusters: [CLUSTER('prod'), ''] }, `continuation.pendingClusters must be a list of at most 100 cluster ARNs: ["${CLUSTER('prod')}",""]`],
+    ['pendingClusters holding a number', { ...valid, pendingClusters: [1] }, 'continuation.pendingClusters must be a list of at most 100 cluster ARNs: [1]'],
+    [
+      'pendingClusters past one ListClusters page',
+      { ...valid, pendingClusters: Array.from({ length: 101 }, (_, i) => `c${i}`) },
+      `continuation.pendingClusters must be a list of at most 100 cluster ARNs: ${JSON.stringify(Array.from({ length: 101 }, (_, i) => `c${i}`)).slice(0, 200)}... (${JSON.stringify(Array.from({ length: 101 }, (_, i) => `c${i}`)).length} characters)`,
+    ],
+    ['clustersListed a string', { ...valid, clustersListed: 'true' }, 'continuation.clustersListed must be a boolean: true'],
+    ['clustersListed null', { ...valid, clustersListed: null }, 'continuation.clustersListed must be a boolean: null'],
+    ['clustersToken empty', { ...valid, clustersToken: '' }, 'continuation.clustersToken must be a non-empty string: '],
+    ['clustersToken a number', { ...valid, clustersToken: 100 }, 'continuation.clustersToken must be a non-empty string: 100'],
+    ['functionsMarker empty', { ...valid, phase: 'lambda', functionsMarker: '' }, 'continuation.functionsMarker must be a non-empty string: '],
+    ['functionsMarker an object', { ...valid, phase: 'lambda', functionsMarker: { marker: 'x' } }, 'continuation.functionsMarker must be a non-empty string: {"marker":"x"}'],
+  ])('%s: InvalidInputError naming the field', (_label, continuation, expected) => {
+    const error = thrown(() => parseDiscoverEvent({ continuation }));
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error.message).toBe(expected);
+  });
+
+  test('the pending clusters allowed: one ListClusters page of 100', () => {
+    const pendingClusters = Array.from({ length: 100 }, (_, i) => CLUSTER(`c${i}`));
+    expect(parseDiscoverEvent({ continuation: { ...valid, pendingClusters } })?.pendingClusters).toEqual(pendingClusters);
   });
 });
 

@@ -1,4 +1,4 @@
-import { Environment, readDispatchSettings, readReportSettings, readRescanSettings } from '../../src/decisions/settings';
+import { Environment, readDiscoverySettings, readDispatchSettings, readReportSettings, readRescanSettings } from '../../src/decisions/settings';
 
 // Variable names are written literally: they are the contract with the construct.
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/EcrScanReporter-RescanQueue';
@@ -235,5 +235,184 @@ describe('strict parsing', () => {
     const first = readReportSettings({ TOPIC_ARN, LEDGER_TABLE_NAME: TABLE });
     (first.thresholds as Record<string, number>).CRITICAL = 99;
     expect(readReportSettings({ TOPIC_ARN, LEDGER_TABLE_NAME: TABLE }).thresholds).toEqual({ CRITICAL: 1, HIGH: 1 });
+  });
+});
+
+const HOUR_MS = 3_600_000;
+const RISK = { findingId: 'CVE-2024-3094', reason: 'not reachable: the service never parses untrusted XML', expires: '2027-03-31' };
+const RESCAN: Environment = { RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: TABLE };
+const REPORT: Environment = { TOPIC_ARN, LEDGER_TABLE_NAME: TABLE };
+
+describe('the in-use settings: IN_USE_DISCOVERY and IN_USE_HOLD_SECONDS', () => {
+  const readers: Array<[string, (env: Environment) => { inUse: { discoveryOn: boolean; holdMs: number } }, Environment]> = [
+    ['rescan', readRescanSettings, RESCAN],
+    ['report', readReportSettings, REPORT],
+    ['discovery', readDiscoverySettings, { LEDGER_TABLE_NAME: TABLE }],
+  ];
+
+  describe.each(readers)('%s function', (_name, read, base) => {
+    test('unset: the discovery is off, the hold two days and an hour', () => {
+      expect(read(base).inUse).toEqual({ discoveryOn: false, holdMs: 49 * HOUR_MS });
+    });
+
+    test('as the construct writes them', () => {
+      expect(read({ ...base, IN_USE_DISCOVERY: 'true', IN_USE_HOLD_SECONDS: '1213200' }).inUse).toEqual({ discoveryOn: true, holdMs: 1_213_200_000 });
+      expect(read({ ...base, IN_USE_DISCOVERY: 'false' }).inUse.discoveryOn).toBe(false);
+    });
+
+    test('empty values mean "not set"', () => {
+      expect(read({ ...base, IN_USE_DISCOVERY: '', IN_USE_HOLD_SECONDS: '' }).inUse).toEqual({ discoveryOn: false, holdMs: 49 * HOUR_MS });
+    });
+
+    test.each(['yes', 'TRUE', '1', 'on'])('IN_USE_DISCOVERY=%j throws naming the variable', (raw) => {
+      expect(message(() => read({ ...base, IN_USE_DISCOVERY: raw }))).toBe(`environment variable IN_USE_DISCOVERY must be "true" or "false"; got ${JSON.stringify(raw)}`);
+    });
+
+    test.each<[string, number]>([
+      ['3600', HOUR_MS],
+      ['34560000', 400 * DAY_MS],
+    ])('IN_USE_HOLD_SECONDS=%s is accepted', (raw, holdMs) => {
+      expect(read({ ...base, IN_USE_HOLD_SECONDS: raw }).inUse.holdMs).toBe(holdMs);
+    });
+
+    test.each(['3599', '34560001', '0', '-3600', '49h', '1e5', '176400.5'])('IN_USE_HOLD_SECONDS=%j throws naming the variable', (raw) => {
+      expect(message(() => read({ ...base, IN_USE_HOLD_SECONDS: raw }))).toBe(
+        `environment variable IN_USE_HOLD_SECONDS must be an integer from 3600 to 34560000; got ${JSON.stringify(raw)}`,
+      );
+    });
+  });
+
+  test('the discovery needs the ledger table', () => {
+    expect(message(() => readDiscoverySettings({ IN_USE_DISCOVERY: 'true' }))).toBe('environment variable LEDGER_TABLE_NAME is not set; it is set by the EcrScanReporter construct');
+    const settings = readDiscoverySettings({ LEDGER_TABLE_NAME: TABLE, SCAN_EXPIRY_SECONDS: String(60 * 86_400) });
+    expect(settings.ledger).toEqual({ tableName: TABLE, ttlSeconds: 180 * 86_400 });
+  });
+});
+
+describe('the scopes: RESCAN_SCOPE (rescan function) and REPORT_SCOPE (report function)', () => {
+  const cases: Array<[string, 'RESCAN_SCOPE' | 'REPORT_SCOPE', (env: Environment) => { scope: unknown }, Environment]> = [
+    ['rescan', 'RESCAN_SCOPE', readRescanSettings, RESCAN],
+    ['report', 'REPORT_SCOPE', readReportSettings, REPORT],
+  ];
+
+  describe.each(cases)('%s function', (_name, variable, read, base) => {
+    test.each<[string | undefined, unknown]>([
+      [undefined, { kind: 'all' }],
+      ['', { kind: 'all' }],
+      ['all', { kind: 'all' }],
+      ['in-use', { kind: 'in-use' }],
+      ['pulled-within:90', { kind: 'pulled-within', pulledWithinDays: 90 }],
+      ['in-use-or-pulled-within:30', { kind: 'in-use-or-pulled-within', pulledWithinDays: 30 }],
+    ])(`${variable}=%j`, (raw, expected) => {
+      expect(read({ ...base, [variable]: raw }).scope).toEqual(expected);
+    });
+
+    test.each(['recent', 'pulled-within:0', 'in-use:1'])(`${variable}=%j throws naming the variable`, (raw) => {
+      expect(message(() => read({ ...base, [variable]: raw }))).toBe(
+        `environment variable ${variable} is not valid: an image scope must be all, in-use, pulled-within:DAYS or in-use-or-pulled-within:DAYS with DAYS from 1 to 3650; got ${JSON.stringify(raw)}`,
+      );
+    });
+  });
+
+  test('each function reads its own scope only', () => {
+    expect(readRescanSettings({ ...RESCAN, REPORT_SCOPE: 'in-use' }).scope).toEqual({ kind: 'all' });
+    expect(readReportSettings({ ...REPORT, RESCAN_SCOPE: 'in-use' }).scope).toEqual({ kind: 'all' });
+  });
+});
+
+describe('owners: OWNER_TAG_KEY and REPOSITORY_OWNERS (report function)', () => {
+  test('unset: no tag key and no rules', () => {
+    const settings = readReportSettings(REPORT);
+    expect(settings.ownerTagKey).toBeUndefined();
+    expect(settings.ownerRules).toEqual([]);
+  });
+
+  test('as the construct writes them', () => {
+    const settings = readReportSettings({ ...REPORT, OWNER_TAG_KEY: 'owner', REPOSITORY_OWNERS: '[{"pattern":"^team-a/","owner":"team-a"},{"pattern":"^team-b/","owner":"Team B"}]' });
+    expect(settings.ownerTagKey).toBe('owner');
+    expect(settings.ownerRules).toEqual([
+      { pattern: '^team-a/', owner: 'team-a' },
+      { pattern: '^team-b/', owner: 'Team B' },
+    ]);
+  });
+
+  test('an empty OWNER_TAG_KEY means "not set"', () => {
+    expect('ownerTagKey' in readReportSettings({ ...REPORT, OWNER_TAG_KEY: '' })).toBe(false);
+  });
+
+  test.each<[string, string, string | RegExp]>([
+    ['not JSON', 'team-a', /^environment variable REPOSITORY_OWNERS is not valid: .*not valid JSON/],
+    ['an object', '{"pattern":"^a","owner":"a"}', 'environment variable REPOSITORY_OWNERS is not valid: repository owners must be a JSON list'],
+    [
+      'an owner named UNOWNED',
+      '[{"pattern":"^a","owner":"UNOWNED"}]',
+      'environment variable REPOSITORY_OWNERS is not valid: repositoryOwners[0].owner must not be "UNOWNED", which marks reports that nobody owns; choose another name',
+    ],
+    ['a bad pattern', '[{"pattern":"[","owner":"a"}]', /^environment variable REPOSITORY_OWNERS is not valid: Invalid regular expression/],
+  ])('REPOSITORY_OWNERS %s throws naming the variable', (_label, raw, expected) => {
+    expect(() => readReportSettings({ ...REPORT, REPOSITORY_OWNERS: raw })).toThrow(expected);
+  });
+});
+
+describe('accepted risks: ACCEPTED_RISKS (report and dispatch functions)', () => {
+  test('unset: none, and dispatch needs no ledger', () => {
+    expect(readReportSettings(REPORT).acceptedRisks).toEqual([]);
+    const dispatch = readDispatchSettings({ RESCAN_QUEUE_URL: QUEUE_URL });
+    expect(dispatch.acceptedRisks).toEqual([]);
+    expect(dispatch.ledger).toBeUndefined();
+    expect(dispatch.scanExpiryMs).toBe(7 * DAY_MS);
+  });
+
+  test('as the construct writes them, in the report function', () => {
+    const scoped = { ...RISK, findingId: 'GHSA-jfh8-c2jp-5v3q', repositoryPattern: '^team-a/' };
+    expect(readReportSettings({ ...REPORT, ACCEPTED_RISKS: JSON.stringify([RISK, scoped]) }).acceptedRisks).toEqual([RISK, scoped]);
+  });
+
+  test('dispatch checks them once per cycle: it reads the ledger, and the cycle is the scan expiry', () => {
+    const settings = readDispatchSettings({
+      RESCAN_QUEUE_URL: QUEUE_URL,
+      ACCEPTED_RISKS: JSON.stringify([RISK]),
+      LEDGER_TABLE_NAME: TABLE,
+      SCAN_EXPIRY_SECONDS: String(14 * 86_400),
+    });
+    expect(settings.acceptedRisks).toEqual([RISK]);
+    expect(settings.ledger).toEqual({ tableName: TABLE, ttlSeconds: 90 * 86_400 });
+    expect(settings.scanExpiryMs).toBe(14 * DAY_MS);
+  });
+
+  test('dispatch with accepted risks but no ledger table throws naming it', () => {
+    expect(message(() => readDispatchSettings({ RESCAN_QUEUE_URL: QUEUE_URL, ACCEPTED_RISKS: JSON.stringify([RISK]) }))).toBe(
+      'environment variable LEDGER_TABLE_NAME is not set; it is set by the EcrScanReporter construct',
+    );
+  });
+
+  test.each<[string, string, string | RegExp]>([
+    ['not JSON', 'CVE-2024-3094', /^environment variable ACCEPTED_RISKS is not valid: .*not valid JSON/],
+    ['an object', JSON.stringify(RISK), 'environment variable ACCEPTED_RISKS is not valid: accepted risks must be a JSON list'],
+    [
+      'a bad finding id',
+      JSON.stringify([{ ...RISK, findingId: 'CVE-24-1' }]),
+      'environment variable ACCEPTED_RISKS is not valid: acceptedRisks[0].findingId must be a CVE id such as CVE-2024-3094 or a GitHub advisory id such as GHSA-jfh8-c2jp-5v3q (given "CVE-24-1")',
+    ],
+    ['an impossible date', JSON.stringify([{ ...RISK, expires: '2027-02-31' }]), /^environment variable ACCEPTED_RISKS is not valid: acceptedRisks\[0\]\.expires must be a date such as "2027-03-31".*\(given "2027-02-31"\)$/],
+    ['a bad pattern', JSON.stringify([{ ...RISK, repositoryPattern: '(' }]), /^environment variable ACCEPTED_RISKS is not valid: acceptedRisks\[0\]\.repositoryPattern is not a regular expression: /],
+  ])('%s throws naming the variable, in both functions', (_label, raw, expected) => {
+    expect(() => readReportSettings({ ...REPORT, ACCEPTED_RISKS: raw })).toThrow(expected);
+    expect(() => readDispatchSettings({ RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: TABLE, ACCEPTED_RISKS: raw })).toThrow(expected);
+  });
+});
+
+describe('CHAT_NOTIFICATIONS (report function)', () => {
+  test.each<[string | undefined, boolean]>([
+    [undefined, false],
+    ['', false],
+    ['false', false],
+    ['true', true],
+  ])('%j: chat %s', (raw, expected) => {
+    expect(readReportSettings({ ...REPORT, CHAT_NOTIFICATIONS: raw }).chat).toBe(expected);
+  });
+
+  test.each(['yes', 'True', 'slack'])('%j throws naming the variable', (raw) => {
+    expect(message(() => readReportSettings({ ...REPORT, CHAT_NOTIFICATIONS: raw }))).toBe(`environment variable CHAT_NOTIFICATIONS must be "true" or "false"; got ${JSON.stringify(raw)}`);
   });
 });

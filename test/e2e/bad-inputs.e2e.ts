@@ -91,6 +91,8 @@ const digestOf = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
 /** The ledger's counts of an invocation that used the ledger without trouble (or never reached it). */
 const RESCAN_LEDGER = { StatusReadsSaved: 0, LedgerReadFailures: 0, LedgerWriteFailures: 0, LedgerEntriesIgnored: 0 };
 const REPORT_LEDGER = { ReportsWithheld: 0, ReportsPossiblyDuplicated: 0, LedgerReadFailures: 0, LedgerWriteFailures: 0, LedgerEntriesIgnored: 0 };
+/** What the report function counts for owners and accepted risks: none configured here. */
+const REPORT_RELEVANCE = { FindingsIgnored: 0, OwnerTagReads: 0 };
 
 /** What the construct configures, synthesized once for the file. */
 let config: ServiceConfiguration;
@@ -549,7 +551,7 @@ function expectRejectedEvent(outcome: AsyncOutcome, dead: Record<string, any>[],
   expect(errors.map((l) => [l.message, l.error])).toEqual(
     Array(attempts).fill(['Malformed scan event: failing this invocation; Lambda retries it, then sends it to the dead-letter queue', error]),
   );
-  expect(perInvocation('InputsRejected')).toEqual(Array(attempts).fill({ ReportsPublished: 0, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 1, AwsRetries: 0, ...REPORT_LEDGER }));
+  expect(perInvocation('InputsRejected')).toEqual(Array(attempts).fill({ ReportsPublished: 0, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 1, AwsRetries: 0, ...REPORT_LEDGER, ...REPORT_RELEVANCE }));
 }
 
 /** The event as EventBridge would hand it to the function, for an entry the rule did not deliver. */
@@ -636,7 +638,7 @@ describe('scan events the rule does not deliver', () => {
     expect(operations(await handlerRequests())).toEqual([]);
     // Counted (issue 5: "a clear error or a logged, counted skip"): ReportsSkipped, in total and by reason.
     expect(perInvocation('ReportsSkipped')).toEqual([
-      { ReportsPublished: 0, ReportsBelowThreshold: 0, ReportsSkipped: 1, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER },
+      { ReportsPublished: 0, ReportsBelowThreshold: 0, ReportsSkipped: 1, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER, ...REPORT_RELEVANCE },
     ]);
     const byReason = emfMetrics(fixture().metricLines()).filter((m) => m.dimensions.reason !== undefined);
     expect(byReason.map((m) => [m.name, m.dimensions.reason, m.value])).toEqual([['ReportsSkipped', 'unexpected-scan-status', 1]]);
@@ -731,7 +733,7 @@ describe('scan events the rule delivers, accepted by the report function', () =>
     expect(operations(outcome.requests).filter((o) => o === 'Publish')).toHaveLength(expected.published ? 1 : 0);
     expect(notifications).toHaveLength(expected.published ? 1 : 0);
     expect(perInvocation('InputsRejected')).toEqual([
-      { ReportsPublished: expected.published ? 1 : 0, ReportsBelowThreshold: expected.reason === 'below-threshold' ? 1 : 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER },
+      { ReportsPublished: expected.published ? 1 : 0, ReportsBelowThreshold: expected.reason === 'below-threshold' ? 1 : 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER, ...REPORT_RELEVANCE },
     ]);
     const warnings = logLines('WARN').filter((l) => l.message === 'Ignored severity counts that are not non-negative integers');
     expect(warnings.map((l) => l.ignored)).toEqual(expected.ignored ? [expected.ignored] : []);
@@ -766,7 +768,7 @@ describe('scan events the rule delivers, accepted by the report function', () =>
     expect(document.imageTags).toEqual(tags.slice(0, 50));
     expect(document.imageTagsOmitted).toBe(950);
     expect(JSON.parse(publishes[0].params.Message).email).toContain('and 950 more');
-    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER }]);
+    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER, ...REPORT_RELEVANCE }]);
   });
 
   test('non-ASCII tags (emoji, CJK, accents): published; the subject is printable ASCII under 100 characters; the tags reach the subscriber intact', async () => {
@@ -781,7 +783,7 @@ describe('scan events the rule delivers, accepted by the report function', () =>
     expect(JSON.parse(notification.Message).imageTags).toEqual(tags);
     const publish = outcome.requests.find((r) => r.operation === 'Publish')!;
     expect(JSON.parse(publish.params.Message).email).toContain('Tags:        🚀-release, 版本-1.0, café');
-    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER }]);
+    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER, ...REPORT_RELEVANCE }]);
   });
 
   test('a repository-name of 256 characters: published, the subject cut to 99 characters', async () => {
@@ -795,7 +797,7 @@ describe('scan events the rule delivers, accepted by the report function', () =>
     expect(notification.Subject).toMatch(/^ECR scan: CRITICAL 1 in shop\/a+\.\.\.$/);
     expect(JSON.parse(notification.Message).repositoryName).toBe(NAME_256);
     expect(notification.MessageAttributes?.repository).toEqual({ Type: 'String', Value: NAME_256 });
-    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER }]);
+    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER, ...REPORT_RELEVANCE }]);
   });
 });
 
@@ -823,7 +825,7 @@ describe('dispatch events', () => {
       Array(3).fill(['Malformed dispatch continuation: failing this invocation; Lambda retries it, then sends it to the dead-letter queue', error]),
     );
     expect(perInvocation('InputsRejected')).toEqual(
-      Array(3).fill({ RepositoriesListed: 0, RepositoriesDispatched: 0, Continuations: 0, InputsRejected: 1, AwsRetries: 0 }),
+      Array(3).fill({ RepositoriesListed: 0, RepositoriesDispatched: 0, Continuations: 0, InputsRejected: 1, AwsRetries: 0, AcceptedRisksUnmatched: 0 }),
     );
     expect(await handlerRequests()).toEqual([]);
     expect(await drainQueue(fixture().sqs, deployment.infrastructure.rescanQueueUrl)).toEqual([]);
@@ -854,7 +856,7 @@ describe('dispatch events', () => {
     expect(outcome).toMatchObject({ attempts: 1, result: { repositoriesListed: 2, repositoriesSelected: 2, messagesSent: 2 } });
     const queued = (await drainQueue(fixture().sqs, deployment.infrastructure.rescanQueueUrl)).map((m) => JSON.parse(m.Body as string));
     expect(queued.map((b) => b.repositoryName).sort()).toEqual(['shop/web', NAME_256].sort());
-    expect(perInvocation('InputsRejected')).toEqual([{ RepositoriesListed: 2, RepositoriesDispatched: 2, Continuations: 0, InputsRejected: 0, AwsRetries: 0 }]);
+    expect(perInvocation('InputsRejected')).toEqual([{ RepositoriesListed: 2, RepositoriesDispatched: 2, Continuations: 0, InputsRejected: 0, AwsRetries: 0, AcceptedRisksUnmatched: 0 }]);
   });
 });
 
@@ -949,7 +951,7 @@ describe('ledger entries the functions cannot use', () => {
     const warnings = logLines('WARN').filter((l) => l.message === 'Ledger entry ignored: deciding as if the ledger had none');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ repositoryName: 'shop/web', problem: expect.stringMatching(problem) });
-    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER, LedgerEntriesIgnored: 1 }]);
+    expect(perInvocation('InputsRejected')).toEqual([{ ReportsPublished: 1, ReportsBelowThreshold: 0, ReportsSkipped: 0, InputsRejected: 0, AwsRetries: 0, ...REPORT_LEDGER, ...REPORT_RELEVANCE, LedgerEntriesIgnored: 1 }]);
     expect(logLines('ERROR')).toEqual([]);
     const after = await readEntry();
     expect(after.ignored).toBeUndefined();

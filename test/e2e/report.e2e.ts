@@ -77,6 +77,9 @@ test('a scan above the thresholds reaches the subscriber with subject, JSON form
     repository: { Type: 'String', Value: 'shop/web' },
     highestSeverity: { Type: 'String', Value: 'CRITICAL' },
     scanStatus: { Type: 'String', Value: 'COMPLETE' },
+    // Nobody owns shop/web; no discovery ran yet, so where it runs is unknown.
+    owner: { Type: 'String', Value: 'UNOWNED' },
+    inUse: { Type: 'String', Value: 'unknown' },
     newFindings: { Type: 'Number', Value: '4' },
     newFindingIds: { Type: 'String.Array', Value: expect.any(String) },
   });
