@@ -4,10 +4,13 @@
  * then the handler bundle budgets. A script, not a test: it prints figures and judges the issue's
  * targets, it never fails on them.
  *
- * Three sides, each in its own week (week.ts): this library as deployed (the ledger, reportOn
- * NEW_FINDINGS), this library with reportOn EVERY_SCAN, and the Python tool. Per side the emulator
- * is reset once and the same registry and world (world.ts) are seeded; the days then carry their
- * state over. Each function runs in a child process, one per function as in Lambda
+ * Four sides, each in its own week (week.ts): this library as deployed (the ledger, reportOn
+ * NEW_FINDINGS), this library with reportOn EVERY_SCAN, this library with reportScope
+ * ImageScope.inUse() (reports only on images that run), and the Python tool. Per side the emulator
+ * is reset once and the same registry, world (world.ts) and workloads (running.ts: the ECS services
+ * and Lambda functions that run some of the digests) are seeded; the days then carry their state
+ * over. This library's sides run the in-use discovery first in each daily cycle (it is on by
+ * default); its ECS and Lambda calls are counted apart from ECR's. Each function runs in a child process, one per function as in Lambda
  * (local/bench/our-cycle.ts bundled, or python-tool/runner.py), each reporting its wall time, CPU
  * time and peak memory. ECR and DynamoDB calls are counted from the emulator's request log, at the
  * HTTP level, and judged against the registry's truth (measure.ts, daily.ts) and the day's news
@@ -25,10 +28,11 @@ import { countCalls, floorOf, judge, median } from './measure';
 import { USAGE, parseArgs } from './options';
 import { BenchRegistry, buildRegistry, summarize } from './registry';
 import { BenchResult, Machine, SideResult, judgeTargets, ratiosOf, renderMarkdown, weekSides } from './report';
+import { buildWorkloads } from './running';
 import { CycleRun, SideSpec, WeekContext, WeekRun, runWeek } from './week';
 import { ITEM_SIZE_NOTE, NEWS_DEFINITION, WeekSettings, judgeWeekTargets, summarizeWeek } from './week-report';
 import { buildWorld } from './world';
-import { ReportOn } from '../../src';
+import { ImageScope, ReportOn } from '../../src';
 import { Emulator, REPO_ROOT } from '../emulator/emulator';
 import { synthesizeService } from '../service';
 
@@ -120,11 +124,13 @@ async function main(): Promise<void> {
   const now = new Date();
   const registry = buildRegistry({ repositories: options.repositories, imagesPerRepository: options.imagesPerRepository, seed: options.seed }, now);
   const world = buildWorld(registry, { days: options.days, seed: options.seed });
+  const workloads = buildWorkloads(registry, { seed: options.seed });
   const summary = summarize(registry);
   const floor = floorOf(registry);
   progress(
     `${summary.repositories} repositories, ${summary.images} images, ${summary.due} due on day 1; floor ${floor.total} ECR calls; ` +
-      `${options.days} day(s), ${options.runs} run(s) per side`,
+      `${workloads.running.size} digests run in ${workloads.repositories} repositories (${workloads.services.length} ECS services, ` +
+      `${workloads.functions.length} Lambda functions); ${options.days} day(s), ${options.runs} run(s) per side`,
   );
 
   // The child for this library: bundled, so it runs on plain node (no TypeScript compiler in its memory).
@@ -142,6 +148,9 @@ async function main(): Promise<void> {
   const sides: SideSpec[] = [
     { key: 'library', name: 'this library (ledger, NEW_FINDINGS)', service },
     ...(options.skipEveryScan ? [] : [{ key: 'everyScan', name: 'this library with EVERY_SCAN', service: synthesizeService({ reportOn: ReportOn.EVERY_SCAN }) } as SideSpec]),
+    ...(options.skipInUse
+      ? []
+      : [{ key: 'inUse', name: 'this library, reportScope ImageScope.inUse()', service: synthesizeService({ reportScope: ImageScope.inUse() }) } as SideSpec]),
     ...(options.skipPython ? [] : [{ key: 'python', name: 'ecr-scan-reporter 0.4.8 (Python)', service } as SideSpec]),
   ];
 
@@ -152,6 +161,7 @@ async function main(): Promise<void> {
       emulator,
       registry,
       world,
+      workloads,
       index: indexImages(registry),
       options,
       thresholds,
@@ -188,6 +198,7 @@ async function main(): Promise<void> {
   const nameOf = (key: string) => sides.find((s) => s.key === key)!.name;
   const library = sideResult(nameOf('library'), registry, weeks.library, () => 0);
   const everyScan = weeks.everyScan ? sideResult(nameOf('everyScan'), registry, weeks.everyScan, () => 0) : undefined;
+  const inUse = weeks.inUse ? sideResult(nameOf('inUse'), registry, weeks.inUse, () => 0) : undefined;
   const python = weeks.python
     ? sideResult(nameOf('python'), registry, weeks.python, (stage) => {
       const slept = stage.outcome.sleptSeconds as { tool: number; sdk: number };
@@ -204,8 +215,16 @@ async function main(): Promise<void> {
     prices: ON_DEMAND_PRICES,
     newsDefinition: NEWS_DEFINITION,
     costNote: ITEM_SIZE_NOTE,
+    workloads: {
+      repositoryShare: workloads.repositoryShare,
+      repositories: workloads.repositories,
+      runningDigests: workloads.running.size,
+      ecsServices: workloads.services.length,
+      ecsTasks: workloads.services.reduce((n, s) => n + s.tasks, 0),
+      lambdaFunctions: workloads.functions.length,
+    },
   };
-  const partial = { library, everyScan, python };
+  const partial = { library, everyScan, inUse, python };
   const result: BenchResult = {
     command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
     startedAt,
@@ -216,6 +235,7 @@ async function main(): Promise<void> {
     runs: options.runs,
     library,
     everyScan,
+    inUse,
     python,
     bundles,
     ratios: python ? ratiosOf(library, python) : undefined,

@@ -5,10 +5,10 @@
  * Plain function, no I/O: test/bench/day-record.test.ts covers it.
  */
 import type { StageResult } from './children';
-import { ScanAudit, ecrDayCalls } from './daily';
+import { OperationCounts, ScanAudit, countOperations, ecrDayCalls } from './daily';
 import { addCalls, dynamodbCalls } from './dynamodb-cost';
-import { Floor, LoggedRequest, median, ratio } from './measure';
-import type { FinishedScan, NewsTally } from './news';
+import { ECS_SERVICE, Floor, LAMBDA_SERVICE, LoggedRequest, median, ratio } from './measure';
+import type { FinishedScan, NewsTally, RunningTally } from './news';
 import { emptySignals, mergeSignals } from './signals';
 import type { DayRecord } from './week-report';
 
@@ -27,6 +27,8 @@ export interface DayInputs {
   readonly ledgerSizes?: ReadonlyMap<string, number>;
   readonly notificationsByNews?: Record<string, number>;
   readonly tally: NewsTally;
+  /** The day against the news of the digests that run; absent when the week has no workloads. */
+  readonly running?: { readonly tally: RunningTally; readonly digests: number; readonly scansFinished: number };
   /** The Python tool's side: its report outcome has another shape, and its processes no signals. */
   readonly python: boolean;
   readonly stages: Record<string, StageResult>;
@@ -43,6 +45,10 @@ export function assembleDay(input: DayInputs): DayRecord {
   const sortedSizes = [...sizes.values()].sort((a, b) => a - b);
   const { tally, audit, floor } = input;
   const outcome = input.report.outcome;
+  const calls = (service: string): OperationCounts => {
+    const counted = countOperations([...input.cycleRequests, ...input.reportRequests], service);
+    return { total: counted.total, byOperation: counted.byOperation };
+  };
   return {
     day: input.day,
     simulatedAt: input.simulatedAt.toISOString(),
@@ -53,6 +59,8 @@ export function assembleDay(input: DayInputs): DayRecord {
     callsToFloor: ratio(ecr.total, floor.total),
     cycleCallsToFloor: ratio(ecr.cycle.total, floor.total),
     dynamodbCalls: { ...addCalls(dynamoCycle, dynamoReport), cycle: dynamoCycle, report: dynamoReport },
+    ecsCalls: calls(ECS_SERVICE),
+    lambdaCalls: calls(LAMBDA_SERVICE),
     scans: {
       requests: audit.requests,
       started: audit.accepted.length,
@@ -71,6 +79,9 @@ export function assembleDay(input: DayInputs): DayRecord {
     repeats: tally.repeats,
     repeatsNotNews: tally.repeatsNotNews,
     repeatsExtraCopies: tally.repeatsExtraCopies,
+    ...(input.running
+      ? { runningImages: { ...input.running.tally, digests: input.running.digests, scansFinished: input.running.scansFinished } }
+      : {}),
     reportErrors: Number(outcome.errors ?? 0),
     report: input.python
       ? { invocations: outcome.invocations, errorMessages: outcome.errorMessages, thresholds: outcome.thresholds }

@@ -6,6 +6,9 @@ import { BenchRegistry, allImages } from './registry';
 
 /** The X-Amz-Target prefix of ECR requests in the emulator's log. */
 export const ECR_SERVICE = 'AmazonEC2ContainerRegistry_V20150921';
+/** The service names of ECS and Lambda requests in the emulator's log: the in-use discovery's calls, and asynchronous invocations. */
+export const ECS_SERVICE = 'AmazonEC2ContainerServiceV20141113';
+export const LAMBDA_SERVICE = 'lambda';
 /** ECR's largest page for DescribeRepositories, DescribeImages and ListImages. */
 export const ECR_PAGE = 1000;
 

@@ -137,3 +137,35 @@ export function tallyNews(news: ReadonlyMap<string, NewsKind>, notifications: re
     examples: { missed: missed.slice(0, examples), repeated: repeated.slice(0, examples) },
   };
 }
+
+/** The day's figures restricted to the digests that run (running.ts): what a side with `reportScope: inUse` is judged on. */
+export interface RunningTally extends NewsTally {
+  /** The day's news in every image, running or not. */
+  readonly allNews: number;
+  /** Of the notifications (and of the repeats): those about a digest that does not run. */
+  readonly outOfScope: number;
+  /** Notifications about a digest that runs. */
+  readonly aboutRunning: number;
+}
+
+/**
+ * Compares the notifications of a day with the news of the digests that run: missed news is news
+ * in a running image with no notification; repeats, as in `tallyNews`, are notifications about a
+ * digest whose scan was not news in a running image (every notification about one that does not
+ * run among them, counted again in `outOfScope`) and every copy after the first.
+ */
+export function tallyRunning(
+  news: ReadonlyMap<string, NewsKind>,
+  notifications: readonly string[],
+  running: ReadonlySet<string>,
+  examples = 5,
+): RunningTally {
+  const inRunning = new Map([...news].filter(([key]) => running.has(key)));
+  const outOfScope = notifications.filter((key) => !running.has(key)).length;
+  return {
+    ...tallyNews(inRunning, notifications, examples),
+    allNews: news.size,
+    outOfScope,
+    aboutRunning: notifications.length - outOfScope,
+  };
+}

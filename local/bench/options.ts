@@ -11,6 +11,8 @@ export interface BenchOptions {
   readonly skipPython: boolean;
   /** Leaves out the side of this library with reportOn EVERY_SCAN. */
   readonly skipEveryScan: boolean;
+  /** Leaves out the side of this library with reportScope ImageScope.inUse(). */
+  readonly skipInUse: boolean;
   readonly skipBundles: boolean;
   readonly importSamples: number;
   /** AWS_RETRY_MODE for the Python tool; undefined keeps botocore's default (standard). */
@@ -23,14 +25,17 @@ export const USAGE = `Usage: npm run bench -- [options]
 
 Seeds the local emulator with a registry of known truth and runs N consecutive simulated days on
 each side: this library as deployed (the ledger, reportOn NEW_FINDINGS), this library with reportOn
-EVERY_SCAN, and the Python tool ecr-scan-reporter 0.4.8, each against an identical copy. Day d runs
-with ECR's and the handlers' clocks d-1 days ahead; each day is the daily cycle, then ECR finishing
-the scans it started (findings from a seeded world in which 3 % of the images gain new CVEs each
-day, 2 % of scans FAIL), with their "ECR Image Scan" events through the rule to the report function
-(the Python tool's reporter for its side). Counts the ECR and DynamoDB calls from the emulator's
-request log, the notifications a subscriber received against the day's news, and measures the
-handler bundles. Day 1 is also the one-day comparison with the Python tool. Prints Markdown tables
-and writes the figures as JSON.
+EVERY_SCAN, this library with reportScope ImageScope.inUse(), and the Python tool
+ecr-scan-reporter 0.4.8, each against an identical copy. The world runs some of the digests (about
+20 % of the repositories run 1 to 3 digests in ECS services and Lambda image functions), seeded
+before day 1. Day d runs with ECR's and the handlers' clocks d-1 days ahead; each day is the daily
+cycle (with the in-use discovery first on this library's sides), then ECR finishing the scans it
+started (findings from a seeded world in which 3 % of the images gain new CVEs each day, 2 % of
+scans FAIL), with their "ECR Image Scan" events through the rule to the report function (the Python
+tool's reporter for its side). Counts the ECR, DynamoDB, ECS and Lambda calls from the emulator's
+request log, the notifications a subscriber received against the day's news (and against the news
+in running images), and measures the handler bundles. Day 1 is also the one-day comparison with the
+Python tool. Prints Markdown tables and writes the figures as JSON.
 
   --days N                consecutive simulated days per side (default 7)
   --repositories N        repositories (default 200)
@@ -38,12 +43,14 @@ and writes the figures as JSON.
   --large                 100 repositories x 1,000 images = 100,000 images
   --runs K                runs of the whole week per side; wall time, CPU and memory of day 1 are the
                           median of K, the days records are the first run's (default 1; a default run,
-                          7 days of 10,000 images on three sides, takes about 2 hours on 2 shared
-                          cores, two thirds of it the Python side; 1,000 images take about 11 minutes)
+                          7 days of 10,000 images on the three sides before reportScope inUse, took
+                          about 2 hours on 2 shared cores, two thirds of it the Python side; the inUse
+                          side adds about a library side's time; 1,000 images take about 11 minutes)
   --seed S                seed of the registry's mix and of the world (default 1)
   --out FILE              the JSON result (default .bench/results.json; the tables go next to it as .md)
   --skip-python           no Python side (no Python install)
   --skip-every-scan       no EVERY_SCAN side
+  --skip-in-use           no reportScope inUse side
   --skip-bundles          no bundle budgets
   --import-samples N      fresh node processes per bundle for the cold import time (default 20)
   --python-retry-mode M   AWS_RETRY_MODE for the Python tool: standard (botocore's default) or legacy
@@ -66,6 +73,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
   let out = '.bench/results.json';
   let skipPython = false;
   let skipEveryScan = false;
+  let skipInUse = false;
   let skipBundles = false;
   let importSamples = 20;
   let pythonRetryMode: BenchOptions['pythonRetryMode'];
@@ -91,6 +99,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
       case '--large': large = true; break;
       case '--skip-python': skipPython = true; break;
       case '--skip-every-scan': skipEveryScan = true; break;
+      case '--skip-in-use': skipInUse = true; break;
       case '--skip-bundles': skipBundles = true; break;
       case '--python-retry-mode': {
         const value = next();
@@ -115,6 +124,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     out,
     skipPython,
     skipEveryScan,
+    skipInUse,
     skipBundles,
     importSamples,
     pythonRetryMode,

@@ -7,6 +7,9 @@
  * local/bench/bench.ts bundles this file with esbuild into .bench/ and runs it with plain `node`,
  * so no TypeScript compiler sits in the measured memory.
  *
+ * BENCH_STAGE=discover runs the in-use discovery as its schedule does, and each invocation of
+ * itself it made to continue, as dispatch.
+ *
  * BENCH_STAGE=report runs the report function on every scan event the construct's rule delivered
  * to the scan-event queue, one invocation per event, as EventBridge's asynchronous invocation does.
  *
@@ -31,7 +34,8 @@ function required(name: string): string {
   return value;
 }
 
-type Stage = 'dispatch' | 'rescan' | 'report';
+type Stage = 'discover' | 'dispatch' | 'rescan' | 'report';
+const STAGES: readonly Stage[] = ['discover', 'dispatch', 'rescan', 'report'];
 
 function loadHandler(repoRoot: string, name: Stage): any {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -39,18 +43,24 @@ function loadHandler(repoRoot: string, name: Stage): any {
 }
 
 /**
- * The schedule's invocation of dispatch, then each asynchronous invocation of itself it made to
- * continue (the emulator records them; up to 1,000 repositories dispatch finishes in one), as
- * local/pipeline.ts' runDispatch does in the same process as the emulator handle.
+ * The schedule's invocation of a function (dispatch, or the discovery), then each asynchronous
+ * invocation of itself it made to continue (the emulator records them; up to 1,000 repositories
+ * dispatch finishes in one), as local/pipeline.ts' runDispatch and runDiscovery do in the same
+ * process as the emulator handle. An invocation of any other function is an error.
  */
-async function runDispatch(dispatch: Handlers['dispatch']) {
+async function runScheduled(name: 'dispatch' | 'discover', handler: Handlers['dispatch'] | Handlers['discover']) {
   const pending: unknown[] = [{ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }];
   const results: unknown[] = [];
+  const self = lambdaContext(name).invokedFunctionArn;
   while (pending.length > 0) {
-    results.push(await dispatch(pending.shift(), lambdaContext('dispatch')));
+    if (results.length >= 1000) throw new Error(`${name} made more than 1,000 invocations; does it continue forever?`);
+    results.push(await handler(pending.shift(), lambdaContext(name)));
     const response = await fetch(`${required('AWS_ENDPOINT_URL')}/_emulator/lambda/invocations`);
     if (!response.ok) throw new Error(`the emulator's invocation record answered HTTP ${response.status}`);
-    pending.push(...((await response.json()) as { payload: unknown }[]).map((invocation) => invocation.payload));
+    for (const invocation of (await response.json()) as { functionName: string; payload: unknown }[]) {
+      if (invocation.functionName !== self) throw new Error(`${name} invoked an unexpected function ${invocation.functionName}`);
+      pending.push(invocation.payload);
+    }
   }
   return results.length === 1 ? results[0] : results;
 }
@@ -103,7 +113,7 @@ async function runReport(report: Handlers['report']) {
 
 async function main(): Promise<void> {
   const stage = required('BENCH_STAGE');
-  if (stage !== 'dispatch' && stage !== 'rescan' && stage !== 'report') throw new Error(`BENCH_STAGE is dispatch, rescan or report (given ${stage})`);
+  if (!STAGES.includes(stage as Stage)) throw new Error(`BENCH_STAGE is ${STAGES.join(', ')} (given ${stage})`);
   // The simulated day: the handlers read the time through the global Date, so shift it before they load.
   installClock(offsetFromEnv(process.env));
   // The handlers' logs and metric lines are summed (metrics and INFO on stdout, WARN and ERROR on
@@ -122,10 +132,11 @@ async function main(): Promise<void> {
     toStderr(chunk);
     return realStderr(chunk, ...rest);
   }) as typeof process.stderr.write;
-  const handler = loadHandler(required('BENCH_REPO_ROOT'), stage);
+  const handler = loadHandler(required('BENCH_REPO_ROOT'), stage as Stage);
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const outcome = stage === 'dispatch' ? await runDispatch(handler) : stage === 'rescan' ? await runRescan(handler) : await runReport(handler);
+  const outcome =
+    stage === 'discover' || stage === 'dispatch' ? await runScheduled(stage, handler) : stage === 'rescan' ? await runRescan(handler) : await runReport(handler);
   const wallSeconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const result = {

@@ -64,6 +64,8 @@ export interface BenchResult {
   readonly library: SideResult;
   /** This library with reportOn EVERY_SCAN, the behaviour before the ledger. */
   readonly everyScan?: SideResult;
+  /** This library with reportScope ImageScope.inUse(): reports on images that run only. */
+  readonly inUse?: SideResult;
   readonly python?: SideResult;
   readonly bundles?: readonly BundleBudget[];
   /** Each figure of one side divided by the other's; null where the divisor is 0. */
@@ -216,9 +218,10 @@ export function machineLine(m: Machine): string {
 }
 
 /** The sides that ran a week, under their JSON keys. */
-export function weekSides(result: Pick<BenchResult, 'library' | 'everyScan' | 'python'>): WeekSide[] {
+export function weekSides(result: Pick<BenchResult, 'library' | 'everyScan' | 'python'> & Partial<Pick<BenchResult, 'inUse'>>): WeekSide[] {
   const sides: WeekSide[] = [];
-  for (const [key, side] of [['library', result.library], ['everyScan', result.everyScan], ['python', result.python]] as const) {
+  const all = [['library', result.library], ['everyScan', result.everyScan], ['inUse', result.inUse], ['python', result.python]] as const;
+  for (const [key, side] of all) {
     if (side?.days) sides.push({ key, name: side.name, days: side.days });
   }
   return sides;

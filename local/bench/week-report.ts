@@ -3,10 +3,10 @@
  * summary per side, the issue's targets judged (measured, never asserted), and the Markdown.
  * Plain functions, no I/O: test/bench/week-report.test.ts covers them.
  */
-import type { EcrDayCalls } from './daily';
+import type { EcrDayCalls, OperationCounts } from './daily';
 import { DynamoDbCalls, ON_DEMAND_PRICES } from './dynamodb-cost';
 import type { Floor } from './measure';
-import type { NewsKind } from './news';
+import type { NewsKind, RunningTally } from './news';
 import type { Target } from './report';
 import type { Signals } from './signals';
 
@@ -38,6 +38,10 @@ export interface DayRecord {
   /** The cycle's calls only (without the report function's findings reads) / the floor. */
   readonly cycleCallsToFloor: number | null;
   readonly dynamodbCalls: DynamoDbCalls & { readonly cycle: DynamoDbCalls; readonly report: DynamoDbCalls };
+  /** ECS calls of the day, by operation: the in-use discovery's (none when it does not run). */
+  readonly ecsCalls?: OperationCounts;
+  /** Lambda calls of the day, by operation: the discovery's ListFunctions and GetFunction, and the functions' asynchronous Invoke of themselves. */
+  readonly lambdaCalls?: OperationCounts;
   readonly scans: {
     /** StartImageScan requests, every attempt. */
     readonly requests: number;
@@ -62,6 +66,8 @@ export interface DayRecord {
   readonly repeats: number;
   readonly repeatsNotNews: number;
   readonly repeatsExtraCopies: number;
+  /** The same day against the news of the digests that run (running.ts); absent when the week has no workloads. */
+  readonly runningImages?: RunningDay;
   /** Scan events whose report invocation threw. */
   readonly reportErrors: number;
   /** What the report function did with the events (outcome and error messages, by count). */
@@ -72,6 +78,12 @@ export interface DayRecord {
   readonly ledgerItems?: { readonly count: number; readonly maxBytes: number; readonly medianBytes: number };
   readonly wallSeconds: Record<string, number>;
   readonly examples: { readonly missedNews: readonly string[]; readonly repeated: readonly string[]; readonly dueMissed: readonly string[] };
+}
+
+/** A day against the news in running images: the tally, with the running digests and how many of them were scanned that day. */
+export interface RunningDay extends RunningTally {
+  readonly digests: number;
+  readonly scansFinished: number;
 }
 
 export interface WeekSettings {
@@ -85,6 +97,15 @@ export interface WeekSettings {
   readonly prices: typeof ON_DEMAND_PRICES;
   readonly newsDefinition: string;
   readonly costNote: string;
+  /** The week's workloads (running.ts), seeded on every side; absent in results from before them. */
+  readonly workloads?: {
+    readonly repositoryShare: number;
+    readonly repositories: number;
+    readonly runningDigests: number;
+    readonly ecsServices: number;
+    readonly ecsTasks: number;
+    readonly lambdaFunctions: number;
+  };
 }
 
 export interface WeekSide {
@@ -111,6 +132,25 @@ export interface WeekSummary {
   readonly dynamodbCostUsd: number;
   /** 30 days at the average cost of day 2 on (day 1 fills an empty ledger), or of day 1 for a 1-day run. */
   readonly dynamodbCostPerMonthUsd: number;
+  /** The in-use discovery's calls (and any asynchronous Invoke), apart from ECR's. */
+  readonly ecsCalls: number;
+  readonly lambdaCalls: number;
+  /** The week against the news in running images, when the days have it. */
+  readonly runningImages?: RunningSummary;
+}
+
+/** The week's totals against the news in running images (RunningDay, added up). */
+export interface RunningSummary {
+  readonly news: number;
+  readonly allNews: number;
+  readonly notifications: number;
+  readonly aboutRunning: number;
+  readonly outOfScope: number;
+  readonly missedNews: number;
+  readonly repeats: number;
+  readonly scansFinished: number;
+  /** Scan events the report function withheld as out of scope (its outcome `not published: out-of-scope`). */
+  readonly withheldOutOfScope: number;
 }
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
@@ -139,7 +179,42 @@ export function summarizeWeek(days: readonly DayRecord[]): WeekSummary {
     dynamodbCalls: sum(days.map((d) => d.dynamodbCalls.total)),
     dynamodbCostUsd: sum(days.map((d) => d.dynamodbCalls.costUsd)),
     dynamodbCostPerMonthUsd: steady.length === 0 ? 0 : (30 * sum(steady.map((d) => d.dynamodbCalls.costUsd))) / steady.length,
+    ecsCalls: sum(days.map((d) => d.ecsCalls?.total ?? 0)),
+    lambdaCalls: sum(days.map((d) => d.lambdaCalls?.total ?? 0)),
+    ...(days.length > 0 && days.every((d) => d.runningImages) ? { runningImages: summarizeRunning(days) } : {}),
   };
+}
+
+/** Scan events the report function withheld as out of scope that day. */
+export function withheldOutOfScope(day: DayRecord): number {
+  const outcomes = (day.report.outcomes ?? {}) as Record<string, number>;
+  return outcomes['not published: out-of-scope'] ?? 0;
+}
+
+export function summarizeRunning(days: readonly DayRecord[]): RunningSummary {
+  const of = (pick: (r: RunningDay) => number) => sum(days.map((d) => (d.runningImages ? pick(d.runningImages) : 0)));
+  return {
+    news: of((r) => r.news),
+    allNews: of((r) => r.allNews),
+    notifications: of((r) => r.notifications),
+    aboutRunning: of((r) => r.aboutRunning),
+    outOfScope: of((r) => r.outOfScope),
+    missedNews: of((r) => r.missedNews),
+    repeats: of((r) => r.repeats),
+    scansFinished: of((r) => r.scansFinished),
+    withheldOutOfScope: sum(days.map(withheldOutOfScope)),
+  };
+}
+
+/** The side with reportScope inUse is judged on the news in running images; the others on all news. */
+const judgedOnRunning = (side: WeekSide) => side.key === 'inUse';
+
+/** The figures a side is judged on, per day: the running-images tally for the inUse side, the whole day's otherwise. */
+function judgedTally(side: WeekSide, d: DayRecord) {
+  const r = judgedOnRunning(side) ? d.runningImages : undefined;
+  return r
+    ? { news: r.news, notifications: r.notifications, missedNews: r.missedNews, repeats: r.repeats, missedExamples: r.examples.missed }
+    : { news: d.news, notifications: d.notifications, missedNews: d.missedNews, repeats: d.repeats, missedExamples: d.examples.missedNews };
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -169,7 +244,7 @@ export function judgeWeekTargets(sides: readonly WeekSide[]): Target[] {
         (s.reportErrors > 0 ? `; ${int(s.reportErrors)} report invocations failed` : ''),
     });
   }
-  for (const side of sides.filter((x) => x.key === 'library' || x.key === 'everyScan')) {
+  for (const side of sides.filter((x) => x.key === 'library' || x.key === 'everyScan' || x.key === 'inUse')) {
     const s = summarizeWeek(side.days);
     targets.push({
       target: `${side.name}: 0 due digests missed and 0 duplicate scans, every day`,
@@ -179,6 +254,19 @@ export function judgeWeekTargets(sides: readonly WeekSide[]): Target[] {
   }
   for (const side of sides.filter((x) => x.key !== 'library')) {
     const s = summarizeWeek(side.days);
+    const r = s.runningImages;
+    if (judgedOnRunning(side) && r) {
+      targets.push({
+        target: `${side.name}: as measured, against the news in running images`,
+        met: null,
+        measured: `${int(r.notifications)} notifications for ${int(r.news)} news in running images (${int(r.allNews)} news in all images), ` +
+          `${int(r.missedNews)} missed, ${int(r.repeats)} repeats (${int(r.outOfScope)} about images that do not run); ` +
+          `${int(r.withheldOutOfScope)} reports withheld as out of scope; from day 2 ECR calls at most ${ratioText(s.maxCallsToFloorFromDay2.ratio)} × the floor` +
+          (s.dueMissed > 0 ? `; ${int(s.dueMissed)} due digests missed` : '') +
+          (s.reportErrors > 0 ? `; ${int(s.reportErrors)} report invocations failed` : ''),
+      });
+      continue;
+    }
     targets.push({
       target: `${side.name}: as measured`,
       met: null,
@@ -199,17 +287,20 @@ function operations(byOperation: Record<string, number>): string {
 
 /** One side's days: the figures, then the calls by operation. */
 export function dayTable(side: WeekSide): string {
+  const running = judgedOnRunning(side) && side.days.every((d) => d.runningImages);
   const rows = [
     '| day | due | ECR calls (cycle + report) | stateless floor | calls ÷ floor (cycle only) | scans started (FAILED) | due missed | duplicate scans | ' +
-      'DynamoDB calls | RRU | WRU | DynamoDB cost | news | notifications | missed news | repeats |',
+      `DynamoDB calls | RRU | WRU | DynamoDB cost | ${running ? 'news in running images (in all images)' : 'news'} | notifications | missed news | repeats |`,
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const d of side.days) {
+    const t = judgedTally(side, d);
+    const news = running ? `${int(t.news)} (${int(d.runningImages!.allNews)})` : int(t.news);
     rows.push(
       `| ${d.day} | ${int(d.due)} | ${int(d.ecrCalls.total)} (${int(d.ecrCalls.cycle.total)} + ${int(d.ecrCalls.report.total)}) | ${int(d.statelessFloor.total)} | ` +
         `${ratioText(d.callsToFloor)} (${ratioText(d.cycleCallsToFloor)}) | ${int(d.scans.started)} (${int(d.scans.finishedFailed)}) | ${int(d.scans.dueMissed)} | ` +
         `${int(d.scans.duplicateScans)} | ${int(d.dynamodbCalls.total)} | ${d.dynamodbCalls.readRequestUnits.toLocaleString('en-US')} | ` +
-        `${int(d.dynamodbCalls.writeRequestUnits)} | ${usd(d.dynamodbCalls.costUsd)} | ${int(d.news)} | ${int(d.notifications)} | ${int(d.missedNews)} | ${int(d.repeats)} |`,
+        `${int(d.dynamodbCalls.writeRequestUnits)} | ${usd(d.dynamodbCalls.costUsd)} | ${news} | ${int(t.notifications)} | ${int(t.missedNews)} | ${int(t.repeats)} |`,
     );
   }
   const ops = ['', '| day | ECR, cycle | ECR, report function | DynamoDB |', '|---:|---|---|---|'];
@@ -229,7 +320,8 @@ export function sideNotes(side: WeekSide): string[] {
     if (d.reportErrors > 0) notes.push(`day ${d.day}: ${int(d.reportErrors)} report invocation(s) failed: ${Object.entries(errors).map(([m, n]) => `${int(n)} × ${m}`).join('; ')}`);
     const ledger = Object.entries(d.signals?.metrics ?? {}).filter(([name, n]) => /^Ledger.*Failures|^LedgerEntriesIgnored|^ReportsPossiblyDuplicated/.test(name) && n > 0);
     if (ledger.length > 0) notes.push(`day ${d.day}: ${ledger.map(([name, n]) => `${name} ${int(n)}`).join(', ')}`);
-    if (d.missedNews > 0) notes.push(`day ${d.day}: missed news, e.g. ${d.examples.missedNews.join(', ')}`);
+    const t = judgedTally(side, d);
+    if (t.missedNews > 0) notes.push(`day ${d.day}: missed news${judgedOnRunning(side) ? ' in running images' : ''}, e.g. ${t.missedExamples.join(', ')}`);
     if (d.scans.dueMissed > 0) notes.push(`day ${d.day}: due digests missed, e.g. ${d.examples.dueMissed.join(', ')}`);
   }
   return notes;
@@ -246,6 +338,73 @@ export function horizonNote(settings: Pick<WeekSettings, 'days' | 'scanExpiryDay
     'so in this run its news are first reports and new failures, NEW_FINDINGS and EVERY_SCAN differ only on repeated failures, and the ' +
     'world\'s new CVEs reach its news only when a digest is rescanned. The Python tool rescans by push time every day, so its news include ' +
     `new CVEs from day 2. Run --days ${2 * settings.scanExpiryDays} or more to see the library's second scans.`;
+}
+
+const perDay = (total: number, days: number) => (days === 0 ? '0' : (total / days).toFixed(1));
+
+/**
+ * The side with reportScope inUse next to the library's (every image): per day, the news in running
+ * images and in all images, each side's notifications, what the inUse side missed, repeated and
+ * withheld as out of scope, and the discovery's ECS and Lambda calls on both. Undefined when the week
+ * has no inUse side, or its days have no running-images figures.
+ */
+export function inUseSection(sides: readonly WeekSide[], settings: Pick<WeekSettings, 'workloads'>): string | undefined {
+  const inUse = sides.find((x) => x.key === 'inUse');
+  if (!inUse || inUse.days.length === 0 || !inUse.days.every((d) => d.runningImages)) return undefined;
+  const library = sides.find((x) => x.key === 'library');
+  const libraryDay = (day: number) => library?.days.find((d) => d.day === day);
+  const pair = (a: number | undefined, b: number) => (library ? `${a === undefined ? '—' : int(a)} / ${int(b)}` : int(b));
+  const w = settings.workloads;
+  const parts = [
+    `### ${inUse.name}, next to ${library ? library.name : 'every image'}`,
+    '',
+    (w
+      ? `Workloads, the same on every side: ${int(w.runningDigests)} digests run in ${int(w.repositories)} repositories ` +
+        `(${(w.repositoryShare * 100).toFixed(0)} % of them, drawn from the seed): ${int(w.ecsServices)} ECS services with ${int(w.ecsTasks)} tasks, ` +
+        `${int(w.lambdaFunctions)} Lambda image functions, each naming its image by digest. `
+      : '') +
+      'News in running images: the day\'s news (the definition above) of the digests that run. For the inUse side, missed: news in a running ' +
+      'image with no notification; repeats: notifications about a digest whose scan was not news in a running image (those about images that do ' +
+      'not run among them) and every copy after the first. ECS and Lambda calls are the in-use discovery\'s (and any asynchronous Invoke), ' +
+      'not in the ECR calls.',
+    '',
+    '| day | running digests scanned | news in running images | news in all images | library: notifications (about running images) | ' +
+      'inUse: notifications | inUse: missed | inUse: repeats (about images that do not run) | inUse: withheld out of scope | ' +
+      `ECR calls${library ? ', library / inUse' : ''} | ECS calls${library ? ', library / inUse' : ''} | Lambda calls${library ? ', library / inUse' : ''} |`,
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const d of inUse.days) {
+    const r = d.runningImages!;
+    const l = libraryDay(d.day);
+    parts.push(
+      `| ${d.day} | ${int(r.scansFinished)} | ${int(r.news)} | ${int(r.allNews)} | ` +
+        `${l ? `${int(l.notifications)} (${l.runningImages ? int(l.runningImages.aboutRunning) : '—'})` : '—'} | ` +
+        `${int(r.notifications)} | ${int(r.missedNews)} | ${int(r.repeats)} (${int(r.outOfScope)}) | ${int(withheldOutOfScope(d))} | ` +
+        `${pair(l?.ecrCalls.total, d.ecrCalls.total)} | ${pair(l ? l.ecsCalls?.total ?? 0 : undefined, d.ecsCalls?.total ?? 0)} | ` +
+        `${pair(l ? l.lambdaCalls?.total ?? 0 : undefined, d.lambdaCalls?.total ?? 0)} |`,
+    );
+  }
+  const s = summarizeWeek(inUse.days);
+  const r = s.runningImages!;
+  const ls = library ? summarizeWeek(library.days) : undefined;
+  const lr = ls?.runningImages;
+  parts.push(
+    `| week | ${int(r.scansFinished)} | ${int(r.news)} | ${int(r.allNews)} | ${ls ? `${int(ls.notifications)} (${lr ? int(lr.aboutRunning) : '—'})` : '—'} | ` +
+      `${int(r.notifications)} | ${int(r.missedNews)} | ${int(r.repeats)} (${int(r.outOfScope)}) | ${int(r.withheldOutOfScope)} | ` +
+      `${pair(ls?.ecrCalls, s.ecrCalls)} | ${pair(ls?.ecsCalls, s.ecsCalls)} | ${pair(ls?.lambdaCalls, s.lambdaCalls)} |`,
+  );
+  const n = inUse.days.length;
+  parts.push(
+    '',
+    `reportScope inUse: ${perDay(r.notifications, n)} notifications a day against ${perDay(r.news, n)} news in running images ` +
+      `(${perDay(r.allNews, n)} news in all images); ${int(r.missedNews)} missed, ${int(r.repeats)} repeats over ${n} day(s)` +
+      (ls ? `. ${library!.name}: ${perDay(ls.notifications, library!.days.length)} notifications a day for ${perDay(ls.news, library!.days.length)} news.` : '.'),
+  );
+  const ops = (label: string, counts: OperationCounts | undefined) => (counts && counts.total > 0 ? `${label} ${operations(counts.byOperation)}` : undefined);
+  const first = inUse.days[0];
+  const discovery = [ops('ECS', first.ecsCalls), ops('Lambda', first.lambdaCalls)].filter((x): x is string => x !== undefined);
+  if (discovery.length > 0) parts.push('', `The inUse side's day ${first.day} calls outside ECR: ${discovery.join('; ')}.`);
+  return parts.join('\n');
 }
 
 export function renderWeek(sides: readonly WeekSide[], settings: WeekSettings, targets: readonly Target[]): string {
@@ -268,17 +427,23 @@ export function renderWeek(sides: readonly WeekSide[], settings: WeekSettings, t
   if (note) parts.push('', note);
   for (const side of sides) {
     const s = summarizeWeek(side.days);
+    const r = judgedOnRunning(side) ? s.runningImages : undefined;
     const largest = Math.max(0, ...side.days.map((d) => d.ledgerItems?.maxBytes ?? 0));
     parts.push('', `### ${side.name}`, '', dayTable(side), '');
+    const reports = r
+      ? `${int(r.notifications)} notifications for ${int(r.news)} news in running images, ${int(r.allNews)} in all images ` +
+        `(${int(r.missedNews)} missed, ${int(r.repeats)} repeats)`
+      : `${int(s.notifications)} notifications for ${int(s.news)} news (${int(s.missedNews)} missed, ${int(s.repeats)} repeats)`;
     parts.push(
-      `Week: ${int(s.ecrCalls)} ECR calls against a floor of ${int(s.statelessFloor)}; ${int(s.notifications)} notifications for ${int(s.news)} news ` +
-        `(${int(s.missedNews)} missed, ${int(s.repeats)} repeats); DynamoDB ${int(s.dynamodbCalls)} calls, ${usd(s.dynamodbCostUsd)}` +
+      `Week: ${int(s.ecrCalls)} ECR calls against a floor of ${int(s.statelessFloor)}; ${reports}; DynamoDB ${int(s.dynamodbCalls)} calls, ${usd(s.dynamodbCostUsd)}` +
         (s.dynamodbCalls > 0 ? ` (about ${usd(s.dynamodbCostPerMonthUsd)} a month at this rate${largest > 0 ? `; largest ledger item ${int(largest)} bytes` : ''})` : '') +
         '.',
     );
     const notes = sideNotes(side);
     if (notes.length > 0) parts.push('', ...notes.slice(0, 20).map((n) => `- ${n}`), ...(notes.length > 20 ? [`- ... and ${notes.length - 20} more in the JSON`] : []));
   }
+  const inUse = inUseSection(sides, settings);
+  if (inUse) parts.push('', inUse);
   const mark = (m: boolean | null) => (m === null ? 'measured' : m ? 'met' : '**not met**');
   parts.push('', '### The week\'s targets', '', '| target | result | measured |', '|---|---|---|', ...targets.map((t) => `| ${t.target} | ${mark(t.met)} | ${t.measured} |`));
   return parts.join('\n');

@@ -4,15 +4,20 @@
  * seeded identically for every side. Each day:
  *
  * 1. the clocks move to day d (ECR's in the emulator, and the handlers' in their processes);
- * 2. the daily cycle: dispatch then rescan (this library's bundles, our-cycle.ts), or the Python
- *    tool's repository and images functions (python-tool/runner.py);
+ * 2. the daily cycle: the in-use discovery (when the construct deploys it, as it does by default),
+ *    dispatch, then rescan (this library's bundles, our-cycle.ts), or the Python tool's repository
+ *    and images functions (python-tool/runner.py);
  * 3. ECR finishes the scans it accepted that day: each digest's findings of the day from the world
  *    (or FAILED), seeded as its DescribeImageScanFindings answer, and its "ECR Image Scan" event
  *    sent with PutEvents, as local/demo.ts does;
  * 4. the events, through the rule to a queue, feed the side's report function (the library's
  *    bundle, or the Python tool's reporter), one invocation per event;
- * 5. what a subscriber of the topic received is compared with the day's news (news.ts), and the
- *    request log of each stage is counted (ECR and DynamoDB, by operation).
+ * 5. what a subscriber of the topic received is compared with the day's news (news.ts), all of it
+ *    and the news of the digests that run (running.ts), and the request log of each stage is
+ *    counted (ECR, DynamoDB, and the discovery's ECS and Lambda, by operation).
+ *
+ * Before day 1, after the reset and the images, the week's workloads (running.ts) are seeded:
+ * ECS services and Lambda image functions that run some of the digests, the same on every side.
  */
 import { join } from 'path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -23,16 +28,18 @@ import { ImageIndex, ScanState, afterScans, auditScans, dueOn, floorOfDay, initi
 import { assembleDay } from './day-record';
 import { itemSizeBytes, keyOf } from './dynamodb-cost';
 import { LoggedRequest, ecrRequests } from './measure';
-import { FinishedScan, History, Thresholds, newsOfDay, nextHistory, tallyNews } from './news';
+import { FinishedScan, History, Thresholds, newsOfDay, nextHistory, tallyNews, tallyRunning } from './news';
 import type { BenchOptions } from './options';
 import { BenchRegistry, DAY_MS } from './registry';
+import type { Workloads } from './running';
 import type { DayRecord } from './week-report';
 import { World, digestKey, findingsOn, findingsResponse, scanEventDetail, scanOutcome } from './world';
 import { Emulator, REPO_ROOT } from '../emulator/emulator';
+import { closeWorkloadClients, createImageFunctions, imageUri, runEcsServices } from '../emulator/workloads';
 import { Infrastructure, createInfrastructure, receiveNotifications } from '../pipeline';
 import { ServiceConfiguration, resolveEnvironment } from '../service';
 
-export type SideKey = 'library' | 'everyScan' | 'python';
+export type SideKey = 'library' | 'everyScan' | 'python' | 'inUse';
 
 export interface SideSpec {
   readonly key: SideKey;
@@ -45,6 +52,8 @@ export interface WeekContext {
   readonly emulator: Emulator;
   readonly registry: BenchRegistry;
   readonly world: World;
+  /** The digests that run, and where (seeded on every side). */
+  readonly workloads: Workloads;
   readonly index: ImageIndex;
   readonly options: BenchOptions;
   readonly thresholds: Thresholds;
@@ -84,6 +93,24 @@ async function seedWorld(emulator: Emulator, registry: BenchRegistry, world: Wor
         return { imageDigest: image.imageDigest, tags: image.tags, pushedAt: image.pushedAt, lastScan: image.lastScan, findings };
       }),
     );
+  }
+}
+
+/** The week's workloads, seeded with plain ECS and Lambda calls (local/emulator/workloads.ts); each names its image by digest. */
+async function seedWorkloads(emulator: Emulator, workloads: Workloads): Promise<void> {
+  try {
+    const services = await runEcsServices(
+      emulator.endpoint,
+      workloads.services.map((s) => ({ cluster: s.cluster, service: s.service, tasks: s.tasks, image: imageUri(s.repositoryName, s.imageDigest) })),
+    );
+    const short = services.filter((s, i) => s.runningCount !== workloads.services[i].tasks);
+    if (short.length > 0) throw new Error(`ECS started fewer tasks than asked for ${short.map((s) => `${s.cluster}/${s.service}`).join(', ')}`);
+    await createImageFunctions(
+      emulator.endpoint,
+      workloads.functions.map((f) => ({ functionName: f.functionName, imageUri: imageUri(f.repositoryName, f.imageDigest) })),
+    );
+  } finally {
+    closeWorkloadClients(emulator.endpoint);
   }
 }
 
@@ -162,7 +189,8 @@ async function setUp(ctx: WeekContext, side: SideSpec): Promise<SideSetup> {
     );
     return {
       infrastructure,
-      cycleStages: ['dispatch', 'rescan'],
+      // The discovery runs on the rescan schedule; here first, so the day's reports read today's view.
+      cycleStages: service.environments.discover ? ['discover', 'dispatch', 'rescan'] : ['dispatch', 'rescan'],
       run: (stage, offsetMs, day) =>
         runChild(
           process.execPath,
@@ -252,6 +280,7 @@ export async function runWeek(ctx: WeekContext, side: SideSpec): Promise<WeekRun
   await emulator.reset();
   const setup = await setUp(ctx, side);
   await seedWorld(emulator, registry, world);
+  await seedWorkloads(emulator, ctx.workloads); // the day's request log starts after it
   let states: Map<string, ScanState> = initialScanStates(registry);
   let history: History = new Map();
   const days: DayRecord[] = [];
@@ -295,6 +324,8 @@ export async function runWeek(ctx: WeekContext, side: SideSpec): Promise<WeekRun
     const notifications = await notificationsOf(ctx, side, setup, report);
     const news = newsOfDay(history, finished, ctx.thresholds);
     const tally = tallyNews(news, notifications.keys);
+    const running = ctx.workloads.running;
+    const runningTally = tallyRunning(news, notifications.keys, running);
     history = nextHistory(history, finished);
     states = afterScans(states, finished.map((s) => ({ key: s.key, status: s.status, at: completedAt })));
 
@@ -313,6 +344,7 @@ export async function runWeek(ctx: WeekContext, side: SideSpec): Promise<WeekRun
       ledgerSizes: hasLedger ? sizes : undefined,
       notificationsByNews: notifications.byNews,
       tally,
+      running: { tally: runningTally, digests: running.size, scansFinished: finished.filter((s) => running.has(s.key)).length },
       python: side.key === 'python',
       stages,
       report,
@@ -323,6 +355,11 @@ export async function runWeek(ctx: WeekContext, side: SideSpec): Promise<WeekRun
       `  ${side.key} day ${day}: ${record.due} due, ${record.scans.started} scanned; ECR ${record.ecrCalls.total} ` +
         `(floor ${record.statelessFloor.total}); DynamoDB ${record.dynamodbCalls.total}; news ${record.news}, ` +
         `notifications ${record.notifications}, missed ${record.missedNews}, repeats ${record.repeats}; ` +
+        (side.key === 'inUse'
+          ? `running images: news ${runningTally.news}, notifications ${runningTally.notifications}, missed ${runningTally.missedNews}, ` +
+            `repeats ${runningTally.repeats} (${runningTally.outOfScope} about images that do not run); `
+          : `running images: news ${runningTally.news}, notifications about them ${runningTally.aboutRunning}; `) +
+        `ECS ${record.ecsCalls?.total ?? 0}, Lambda ${record.lambdaCalls?.total ?? 0}; ` +
         `${sumOf(Object.values(record.wallSeconds)).toFixed(1)} s`,
     );
   }

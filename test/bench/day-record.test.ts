@@ -1,8 +1,8 @@
 import type { StageResult } from '../../local/bench/children';
 import { assembleDay, DayInputs } from '../../local/bench/day-record';
 import { DYNAMODB_SERVICE, costOf, keyOf } from '../../local/bench/dynamodb-cost';
-import { ECR_SERVICE, LoggedRequest } from '../../local/bench/measure';
-import { tallyNews } from '../../local/bench/news';
+import { ECR_SERVICE, ECS_SERVICE, LAMBDA_SERVICE, LoggedRequest } from '../../local/bench/measure';
+import { tallyNews, tallyRunning } from '../../local/bench/news';
 
 const ecr = (operation: string, status = 200): LoggedRequest => ({ service: ECR_SERVICE, operation, params: {}, status });
 const KEY = { pk: { S: 'image#a@sha256:1' }, sk: { S: 'image' } };
@@ -104,4 +104,32 @@ test('a Python day: no ledger, no signals, its errors counted', () => {
   expect(day).not.toHaveProperty('signals');
   expect(day).not.toHaveProperty('ledgerItems');
   expect(day).not.toHaveProperty('notificationsByNews');
+});
+
+test('the discovery\'s ECS and Lambda calls are counted apart from ECR\'s; the running-images tally is kept when given', () => {
+  const call = (service: string, operation: string): LoggedRequest => ({ service, operation, params: {}, status: 200 });
+  const news = new Map([['a@sha256:1', 'first-report'], ['a@sha256:2', 'newly-failed']] as const);
+  const day = assembleDay(
+    inputs({
+      cycleRequests: [
+        call(ECS_SERVICE, 'ListClusters'),
+        call(ECS_SERVICE, 'ListTasks'),
+        call(ECS_SERVICE, 'DescribeTasks'),
+        call(LAMBDA_SERVICE, 'ListFunctions'),
+        call(LAMBDA_SERVICE, 'GetFunction'),
+        call(LAMBDA_SERVICE, 'GetFunction'),
+        ecr('StartImageScan'),
+      ],
+      reportRequests: [ecr('DescribeImages'), ecr('DescribeImageScanFindings')],
+      running: { tally: tallyRunning(news, ['a@sha256:1'], new Set(['a@sha256:1'])), digests: 4, scansFinished: 1 },
+    }),
+  );
+  expect(day.ecrCalls).toMatchObject({ total: 3, cycle: { total: 1 }, report: { total: 2 } });
+  expect(day.ecsCalls).toEqual({ total: 3, byOperation: { DescribeTasks: 1, ListClusters: 1, ListTasks: 1 } });
+  expect(day.lambdaCalls).toEqual({ total: 3, byOperation: { GetFunction: 2, ListFunctions: 1 } });
+  expect(day.runningImages).toMatchObject({
+    news: 1, allNews: 2, notifications: 1, aboutRunning: 1, missedNews: 0, repeats: 0, digests: 4, scansFinished: 1,
+  });
+  expect(assembleDay(inputs())).not.toHaveProperty('runningImages');
+  expect(assembleDay(inputs()).ecsCalls).toEqual({ total: 0, byOperation: {} });
 });

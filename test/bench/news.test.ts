@@ -1,4 +1,4 @@
-import { DigestHistory, FinishedScan, History, newsOf, newsOfDay, nextHistory, reachedSeverities, tallyNews } from '../../local/bench/news';
+import { DigestHistory, FinishedScan, History, newsOf, newsOfDay, nextHistory, reachedSeverities, tallyNews, tallyRunning } from '../../local/bench/news';
 
 const THRESHOLDS = { CRITICAL: 1, HIGH: 1 };
 const c1 = { id: 'CVE-1', severity: 'CRITICAL' };
@@ -91,5 +91,60 @@ describe('tallyNews', () => {
 
   test('no news and no notifications', () => {
     expect(tallyNews(new Map(), [])).toMatchObject({ news: 0, notifications: 0, missedNews: 0, repeats: 0 });
+  });
+});
+
+describe('tallyRunning: the news of the digests that run', () => {
+  const news = new Map([
+    ['run-a', 'first-report'],
+    ['run-b', 'new-findings'],
+    ['idle-c', 'newly-failed'],
+    ['idle-d', 'first-report'],
+  ] as const);
+  const running = new Set(['run-a', 'run-b', 'run-e']);
+
+  test('a side that reports on running images only: every news in them notified, none missed or repeated', () => {
+    expect(tallyRunning(news, ['run-b', 'run-a'], running)).toMatchObject({
+      news: 2,
+      allNews: 4,
+      notifications: 2,
+      aboutRunning: 2,
+      outOfScope: 0,
+      missedNews: 0,
+      repeats: 0,
+    });
+  });
+
+  test('a side that reports on every image: its notifications about images that do not run are repeats, counted as out of scope', () => {
+    expect(tallyRunning(news, ['run-a', 'run-b', 'idle-c', 'idle-d'], running)).toMatchObject({
+      news: 2,
+      allNews: 4,
+      notifications: 4,
+      aboutRunning: 2,
+      outOfScope: 2,
+      missedNews: 0,
+      repeats: 2,
+      repeatsNotNews: 2,
+    });
+  });
+
+  test('missed: news in a running image with no notification; a running image notified without news is a repeat', () => {
+    const tally = tallyRunning(news, ['run-a', 'run-a', 'run-e'], running);
+    expect(tally).toMatchObject({
+      news: 2,
+      notifications: 3,
+      aboutRunning: 3,
+      outOfScope: 0,
+      missedNews: 1,
+      missedByKind: { 'first-report': 0, 'new-findings': 1, 'newly-failed': 0 },
+      repeats: 2,
+      repeatsNotNews: 1,
+      repeatsExtraCopies: 1,
+      examples: { missed: ['run-b'], repeated: ['run-a', 'run-e'] },
+    });
+  });
+
+  test('nothing runs: no news in running images, every notification out of scope', () => {
+    expect(tallyRunning(news, ['idle-c'], new Set())).toMatchObject({ news: 0, allNews: 4, notifications: 1, outOfScope: 1, missedNews: 0, repeats: 1 });
   });
 });

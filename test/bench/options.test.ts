@@ -1,6 +1,6 @@
 import { USAGE, parseArgs } from '../../local/bench/options';
 
-test('defaults: 200 x 50, 7 days, 1 run, all three sides, bundles, 20 import samples', () => {
+test('defaults: 200 x 50, 7 days, 1 run, all four sides, bundles, 20 import samples', () => {
   expect(parseArgs([])).toMatchObject({
     repositories: 200,
     imagesPerRepository: 50,
@@ -10,6 +10,7 @@ test('defaults: 200 x 50, 7 days, 1 run, all three sides, bundles, 20 import sam
     out: '.bench/results.json',
     skipPython: false,
     skipEveryScan: false,
+    skipInUse: false,
     skipBundles: false,
     importSamples: 20,
     pythonRetryMode: undefined,
@@ -26,7 +27,7 @@ test('--large is 100 x 1,000 images, 1 run unless --runs says otherwise', () => 
 test('every option, with a space or an equals sign', () => {
   expect(
     parseArgs(['--repositories', '7', '--images=9', '--runs', '5', '--days', '3', '--seed=3', '--out', 'x.json', '--skip-python',
-      '--skip-every-scan', '--skip-bundles', '--import-samples', '4', '--python-retry-mode=legacy']),
+      '--skip-every-scan', '--skip-in-use', '--skip-bundles', '--import-samples', '4', '--python-retry-mode=legacy']),
   ).toEqual({
     repositories: 7,
     imagesPerRepository: 9,
@@ -36,6 +37,7 @@ test('every option, with a space or an equals sign', () => {
     out: 'x.json',
     skipPython: true,
     skipEveryScan: true,
+    skipInUse: true,
     skipBundles: true,
     importSamples: 4,
     pythonRetryMode: 'legacy',
@@ -60,7 +62,7 @@ test.each([
 test('--help and USAGE name every option', () => {
   expect(parseArgs(['--help']).help).toBe(true);
   for (const flag of ['--days N', '--repositories N', '--images M', '--large', '--runs K', '--seed S', '--out FILE', '--skip-python',
-    '--skip-every-scan', '--skip-bundles', '--import-samples N', '--python-retry-mode M', '--help']) {
+    '--skip-every-scan', '--skip-in-use', '--skip-bundles', '--import-samples N', '--python-retry-mode M', '--help']) {
     expect(USAGE).toContain(`  ${flag}`);
   }
   expect(USAGE).toMatch(/default 7\)/);

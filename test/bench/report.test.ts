@@ -1,6 +1,6 @@
 import type { BundleBudget } from '../../local/bench/bundles';
 import { Floor } from '../../local/bench/measure';
-import { SideResult, bundlesTable, judgeTargets, ratiosOf, sidesTable, targetsTable } from '../../local/bench/report';
+import { SideResult, bundlesTable, judgeTargets, ratiosOf, sidesTable, targetsTable, weekSides } from '../../local/bench/report';
 
 const FLOOR: Floor = { statusReads: 100, scans: 50, imageListPages: 4, repositoryListPages: 1, total: 155 };
 
@@ -125,4 +125,14 @@ test('ratiosOf: each figure both ways, per operation too, null where a side has 
   expect(ratios['ecrCalls.StartImageScan']).toEqual({ libraryToPython: 156 / 396, pythonToLibrary: 396 / 156 });
   expect(ratios.dueMissed).toEqual({ libraryToPython: 0, pythonToLibrary: null });
   expect(ratios.needlessScanAttempts).toEqual({ libraryToPython: null, pythonToLibrary: null });
+});
+
+test('weekSides: the sides that ran a week, in the order library, EVERY_SCAN, reportScope inUse, Python', () => {
+  const withDays = (name: string) => ({ ...side(name, { total: 1, wall: 1 }), days: [] });
+  expect(weekSides({ library: withDays('l'), everyScan: undefined, inUse: withDays('u'), python: withDays('p') }).map((s) => [s.key, s.name])).toEqual([
+    ['library', 'l'],
+    ['inUse', 'u'],
+    ['python', 'p'],
+  ]);
+  expect(weekSides({ library: withDays('l'), everyScan: withDays('e'), python: side('p', { total: 1, wall: 1 }) }).map((s) => s.key)).toEqual(['library', 'everyScan']);
 });
