@@ -112,7 +112,7 @@ export interface AcceptedRisk {
    */
   readonly findingId: string;
   /**
-   * Why the risk is accepted, in 3 to 300 characters; reports quote it.
+   * Why the risk is accepted, in 3 to 300 characters, as reports quote it.
    */
   readonly reason: string;
   /**
@@ -396,7 +396,7 @@ export class EcrScanReporter extends Construct {
   public readonly scheduleRule: events.Rule;
   /** The rule that sends `ECR Image Scan` events (COMPLETE and FAILED) to the report function. */
   public readonly scanEventRule: events.Rule;
-  /** Finds where images run, on `schedule`; absent when `inUseDiscovery` is false. */
+  /** Finds where images run, on `schedule` (absent when `inUseDiscovery` is false). */
   public readonly discoverFunction?: lambda.Function;
 
   /**
