@@ -15,7 +15,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Duration } from 'aws-cdk-lib';
 import { Emulator, REPO_ROOT } from './emulator/emulator';
-import { deliverScanEvents, lambdaContext, loadHandlers, receiveNotifications, runQueue } from './pipeline';
+import { closeWorkloadClients, imageUri, runEcsService } from './emulator/workloads';
+import { deliverScanEvents, lambdaContext, loadHandlers, receiveNotifications, runDiscovery, runQueue } from './pipeline';
 import { SeedScan, scanFindingsResponse } from './registry';
 import { SAMPLE_REGISTRY, SAMPLE_SETTINGS } from './sample-registry';
 import { deployService } from './service';
@@ -26,6 +27,8 @@ const PROPS: EcrScanReporterProps = {
   excludePattern: SAMPLE_SETTINGS.excludePattern,
   scanExpiry: Duration.days(SAMPLE_SETTINGS.scanExpiryDays),
   maxFindingsPerReport: 5,
+  // Reports name their owner: every shop/ repository belongs to one team.
+  repositoryOwners: [{ repositoryPattern: '^shop/', owner: 'team-shop' }],
 };
 
 /** What ECR finds when the scans the cycle started complete (by repository:tag, or repository@untagged). */
@@ -77,10 +80,14 @@ async function main(): Promise<void> {
     if (plan.status !== 0) throw new Error(`ecr-scan-reporter plan failed (exit ${plan.status}):\n${plan.stderr}`);
     process.stdout.write(plan.stdout);
 
-    // 3. The daily cycle.
-    heading('3. The daily cycle: schedule -> dispatch -> rescan queue -> rescan -> StartImageScan');
-    await emulator.resetRequests();
+    // 3. The daily cycle, with the in-use discovery beside dispatch: shop/web:v1.4.2 runs in an ECS service.
+    heading('3. The daily cycle: schedule -> discover (where images run) and dispatch -> rescan queue -> rescan -> StartImageScan');
+    const web = seeded.find((i) => ref(i) === 'shop/web:v1.4.2')!;
+    await runEcsService(emulator.endpoint, { cluster: 'shop', service: 'web', tasks: 2, image: imageUri(web.repositoryName, web.imageDigest) });
     const handlers = loadHandlers();
+    const [discovered] = await runDiscovery(emulator, handlers.discover);
+    out(`   discover: ${discovered.tasks} ECS task(s) and ${discovered.functions} Lambda function(s) read; ${discovered.inUseDigests} digest(s) running (shop/web:v1.4.2 in ECS service web, cluster shop)`);
+    await emulator.resetRequests();
     const dispatched = await handlers.dispatch({ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('dispatch'));
     out(`   dispatch: ${dispatched.repositoriesListed} repositories listed, ${dispatched.repositoriesSelected} selected, ${dispatched.messagesSent} messages queued`);
     const run = await runQueue(sqs, infrastructure.rescanQueueUrl, infrastructure.rescanQueueArn, handlers.rescan, { batchSize: config.batchSize });
@@ -190,6 +197,7 @@ async function main(): Promise<void> {
     eventBridge.destroy();
     ecr.destroy();
     sqs.destroy();
+    closeWorkloadClients();
   } finally {
     await emulator.stop();
   }

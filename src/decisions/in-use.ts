@@ -181,7 +181,7 @@ const daysBetween = (from: Date, to: Date) => Math.floor((to.getTime() - from.ge
 /**
  * The report's sentence: "Running in: ECS service payments-api (cluster prod, 4 tasks), Lambda
  * resize-images. Last pulled 2026-11-30.", "Not running, not pulled for 94 days (last pulled
- * 2026-08-28).", "In use: unknown (no in-use discovery in the last 49 hours). Never pulled, pushed 2026-10-01."
+ * 2026-08-28).", "Unknown (no in-use discovery in the last 49 hours). Never pulled, pushed 2026-10-01."
  */
 export function inUseSummary(view: InUseView, pulls: { lastPulledAt?: Date; pushedAt?: Date; now: Date }, holdHours: number): string {
   const listed = view.places.slice(0, MAX_PLACES_LISTED).map(describePlace);
@@ -209,7 +209,7 @@ export function inUseSummary(view: InUseView, pulls: { lastPulledAt?: Date; push
           : view.unknownBecause === 'ledger-unreadable'
             ? 'the ledger could not be read'
             : `no in-use discovery in the last ${holdHours} hours`;
-      return `In use: unknown (${why}).${pulled ? ` ${sentence(pulled)}.` : ''}`;
+      return `Unknown (${why}).${pulled ? ` ${sentence(pulled)}.` : ''}`;
     }
   }
 }

@@ -357,10 +357,10 @@ describe('inUseSummary: the report\'s sentence', () => {
       'unknown: no recent discovery',
       { status: 'unknown', places: [], unknownBecause: 'no-recent-discovery' },
       pulls(undefined, PUSHED),
-      'In use: unknown (no in-use discovery in the last 49 hours). Never pulled, pushed 2026-10-01.',
+      'Unknown (no in-use discovery in the last 49 hours). Never pulled, pushed 2026-10-01.',
     ],
-    ['unknown: the discovery is off', { status: 'unknown', places: [], unknownBecause: 'discovery-off' }, pulls(PULLED), 'In use: unknown (the in-use discovery is off). Last pulled 2026-11-30.'],
-    ['unknown: the ledger unreadable', { status: 'unknown', places: [], unknownBecause: 'ledger-unreadable' }, pulls(), 'In use: unknown (the ledger could not be read).'],
+    ['unknown: the discovery is off', { status: 'unknown', places: [], unknownBecause: 'discovery-off' }, pulls(PULLED), 'Unknown (the in-use discovery is off). Last pulled 2026-11-30.'],
+    ['unknown: the ledger unreadable', { status: 'unknown', places: [], unknownBecause: 'ledger-unreadable' }, pulls(), 'Unknown (the ledger could not be read).'],
   ])('%s', (_label, v, p, expected) => {
     expect(inUseSummary(v, p, 49)).toBe(expected);
   });
@@ -373,6 +373,6 @@ describe('inUseSummary: the report\'s sentence', () => {
   });
 
   test('the hold in the unknown sentence is the one given', () => {
-    expect(inUseSummary({ status: 'unknown', places: [], unknownBecause: 'no-recent-discovery' }, pulls(), 337)).toBe('In use: unknown (no in-use discovery in the last 337 hours).');
+    expect(inUseSummary({ status: 'unknown', places: [], unknownBecause: 'no-recent-discovery' }, pulls(), 337)).toBe('Unknown (no in-use discovery in the last 337 hours).');
   });
 });
