@@ -93,7 +93,10 @@ export async function readReportContext(
     lastPulledAt = described.imageDetails?.[0]?.lastRecordedPullTime;
     pushedAt = described.imageDetails?.[0]?.imagePushedAt;
   } catch (error) {
-    if (!['ImageNotFoundException', 'RepositoryNotFoundException'].includes(errorName(error))) throw error;
+    // The pull time only adds to a report (and, unknown, keeps an image in a pull-based scope): never lose the report for it.
+    if (!['ImageNotFoundException', 'RepositoryNotFoundException'].includes(errorName(error))) {
+      log.warn('The image\'s last pull could not be read: the report goes on without it', { errorName: errorName(error), error: errorMessage(error) });
+    }
   }
   return { owner, ...(marker ? { marker } : {}), ledgerRead, ...(lastPulledAt ? { lastPulledAt } : {}), ...(pushedAt ? { pushedAt } : {}) };
 }

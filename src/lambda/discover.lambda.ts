@@ -57,6 +57,8 @@ function registryOf(context: Context | undefined): { accountId: string; region: 
 
 export const handler = async (event: unknown, context?: Context): Promise<DiscoverResult> => {
   if (context) logger.addContext(context);
+  // A warm container's logger keeps the keys of its last invocation (a continuation's part).
+  logger.resetKeys();
   const budget = new TimeBudget(context ?? NO_DEADLINE);
   const retriesBefore = retries.total;
   const totals = { rejected: 0, continuations: 0, inUse: 0, workloads: 0, writeFailures: 0 };

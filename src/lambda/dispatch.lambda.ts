@@ -68,6 +68,8 @@ const NO_DEADLINE = { getRemainingTimeInMillis: () => Number.MAX_SAFE_INTEGER / 
 
 export const handler = async (event: unknown, context?: Context): Promise<DispatchResult> => {
   if (context) logger.addContext(context);
+  // A warm container's previous invocation may have appended a continuation's part.
+  logger.resetKeys();
   const budget = new TimeBudget(context ?? NO_DEADLINE);
   const retriesBefore = retries.total;
   const totals = { listed: 0, selected: 0, sent: 0, continuations: 0, rejected: 0, risksUnmatched: 0 };
