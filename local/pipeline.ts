@@ -136,7 +136,10 @@ export type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 export interface Handlers {
   readonly dispatch: Handler<unknown, { registryScanType: string; repositoriesListed: number; repositoriesSelected: number; messagesSent: number }>;
   readonly rescan: Handler<SQSEvent, SQSBatchResponse>;
-  readonly report: Handler<unknown, { published: boolean; reason: string; messageId?: string; news?: string; newFindings?: number; owner?: string; inUse?: string }>;
+  readonly report: Handler<
+    unknown,
+    { published: boolean; reason: string; messageId?: string; news?: string; newFindings?: number; owner?: string; inUse?: string }
+  >;
   readonly discover: Handler<unknown, { inUseDigests: number; tasks: number; functions: number; continuedInPart?: number; completedAt?: string }>;
 }
 

@@ -825,7 +825,14 @@ describe('dispatch events', () => {
       Array(3).fill(['Malformed dispatch continuation: failing this invocation; Lambda retries it, then sends it to the dead-letter queue', error]),
     );
     expect(perInvocation('InputsRejected')).toEqual(
-      Array(3).fill({ RepositoriesListed: 0, RepositoriesDispatched: 0, Continuations: 0, InputsRejected: 1, AwsRetries: 0, AcceptedRisksUnmatched: 0 }),
+      Array(3).fill({
+        RepositoriesListed: 0,
+        RepositoriesDispatched: 0,
+        Continuations: 0,
+        InputsRejected: 1,
+        AwsRetries: 0,
+        AcceptedRisksUnmatched: 0,
+      }),
     );
     expect(await handlerRequests()).toEqual([]);
     expect(await drainQueue(fixture().sqs, deployment.infrastructure.rescanQueueUrl)).toEqual([]);

@@ -52,7 +52,13 @@ const NGHTTP2 = { id: 'CVE-2023-44487', severity: 'HIGH' };
 const EXPAT = { id: 'CVE-2023-52425', severity: 'HIGH' };
 
 /** ECR finishes a scan of the image with these findings at `completedAt`, and sends its event through the rule; returns the event delivered. */
-async function scanned(deployment: Deployment, image: { repositoryName: string; imageDigest: string; imageTags: readonly string[] }, findings: readonly Finding[], completedAt: Date) {
+interface Image {
+  readonly repositoryName: string;
+  readonly imageDigest: string;
+  readonly imageTags: readonly string[];
+}
+
+async function scanned(deployment: Deployment, image: Image, findings: readonly Finding[], completedAt: Date) {
   const counts: Record<string, number> = {};
   for (const f of findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
   await fixture().emulator.seedImageScan(image.repositoryName, image.imageDigest, completedAt, {
@@ -196,14 +202,16 @@ describe('in use', () => {
     const cycle = async () => {
       await fixture().emulator.resetRequests();
       await runDispatch(fixture().emulator, fixture().handlers.dispatch);
-      await runQueue(fixture().sqs, deployment.infrastructure.rescanQueueUrl, deployment.infrastructure.rescanQueueArn, fixture().handlers.rescan, { batchSize: 5 });
+      const { rescanQueueUrl, rescanQueueArn } = deployment.infrastructure;
+      await runQueue(fixture().sqs, rescanQueueUrl, rescanQueueArn, fixture().handlers.rescan, { batchSize: 5 });
       return (await fixture().emulator.requests()).filter((r) => r.operation === 'StartImageScan').map((r) => r.params.imageId.imageDigest);
     };
     // No discovery yet: use unknown, so both are scanned.
     expect((await cycle()).sort()).toEqual([running.imageDigest, idle.imageDigest].sort());
     await discover();
     // A day later both are due again (seeded as scanned and expired), and only the running one is scanned.
-    for (const image of [running, idle]) await fixture().emulator.seedImageScan(image.repositoryName, image.imageDigest, new Date(now.getTime() - 10 * DAY));
+    const tenDaysAgo = new Date(now.getTime() - 10 * DAY);
+    for (const image of [running, idle]) await fixture().emulator.seedImageScan(image.repositoryName, image.imageDigest, tenDaysAgo);
     expect(await cycle()).toEqual([running.imageDigest]);
     expect(fixture().metricLines().some((l: any) => l.reason === 'out-of-scope' && l.ScansSkipped === 1)).toBe(true);
   });
@@ -278,7 +286,8 @@ describe('accepted risks', () => {
     expect(await report(await scanned(deployment, image, [NGHTTP2], new Date(now.getTime() - 3 * DAY)))).toEqual({ published: false, reason: 'accepted-risks' });
     expect(await notifications(deployment.infrastructure.subscriberQueueUrl)).toEqual([]);
     // A new CRITICAL: reported, the accepted HIGH left out of the counts and of what is new.
-    expect(await report(await scanned(deployment, image, [NGHTTP2, OPENSSH], new Date(now.getTime() - 2 * DAY)))).toMatchObject({ published: true, newFindings: 1 });
+    const twoDaysAgo = new Date(now.getTime() - 2 * DAY);
+    expect(await report(await scanned(deployment, image, [NGHTTP2, OPENSSH], twoDaysAgo))).toMatchObject({ published: true, newFindings: 1 });
     const [first] = await notifications(deployment.infrastructure.subscriberQueueUrl);
     expect(first.document.severityCounts).toEqual({ CRITICAL: 1 });
     expect(first.document.findings.map((f: { id: string }) => f.id)).toEqual([OPENSSH.id]);
@@ -313,7 +322,9 @@ describe('accepted risks', () => {
     expect(record).toMatchObject({ firstCheckedAt: expect.any(String) });
 
     // Nine days on without a match (7-day expiry and a day): named and counted.
-    await ledgerClient().send(new PutCommand({ TableName: deployment.infrastructure.ledgerTableName, Item: { ...record, firstCheckedAt: new Date(now.getTime() - 9 * DAY).toISOString() } }));
+    const nineDaysAgo = new Date(now.getTime() - 9 * DAY).toISOString();
+    const TableName = deployment.infrastructure.ledgerTableName;
+    await ledgerClient().send(new PutCommand({ TableName, Item: { ...record, firstCheckedAt: nineDaysAgo } }));
     await runDispatch(fixture().emulator, fixture().handlers.dispatch);
     expect(fixture().metricLines().map((l: any) => l.AcceptedRisksUnmatched)).toEqual([0, 1]);
     expect(fixture().logs().filter((l) => l.message?.startsWith('Accepted risk matched no finding'))).toEqual([expect.objectContaining({ findingId: NGHTTP2.id, expires: future })]);
