@@ -63,7 +63,7 @@ export class LedgerRecords {
   }
 
   /** Items by key (pk), eventually consistent; keys left unprocessed after retries throw. */
-  private async batchGet(keys: readonly LedgerKey[], projection?: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+  private async batchGet(keys: readonly LedgerKey[], projection?: readonly string[], consistent = false): Promise<Map<string, Record<string, any>>> {
     const items = new Map<string, Record<string, unknown>>();
     for (let start = 0; start < keys.length; start += KEYS_PER_BATCH_GET) {
       let pending: Record<string, unknown>[] = keys.slice(start, start + KEYS_PER_BATCH_GET).map((k) => ({ ...k }));
@@ -75,6 +75,7 @@ export class LedgerRecords {
             RequestItems: {
               [this.options.tableName]: {
                 Keys: pending,
+                ...(consistent ? { ConsistentRead: true } : {}),
                 ...(projection
                   ? {
                     ProjectionExpression: projection.map((_, i) => `#a${i}`).join(', '),
@@ -95,7 +96,8 @@ export class LedgerRecords {
   /** The places stored for each image (the discovery merges what it saw into them). */
   public async readPlaces(images: readonly ImageRef[]): Promise<Map<string, InUsePlace[]>> {
     const keys = images.map((i) => imageKey(i.repositoryName, i.imageDigest));
-    const items = await this.batchGet(keys, ['pk', 'sk', 'inUse']);
+    // Strongly consistent: an earlier invocation of the same discovery wrote these moments ago, and a stale read would drop its places.
+    const items = await this.batchGet(keys, ['pk', 'sk', 'inUse'], true);
     return new Map(images.map((image, i) => [`${image.repositoryName}@${image.imageDigest}`, parseInUse(items.get(`${keys[i].pk}|${keys[i].sk}`)?.inUse)]));
   }
 

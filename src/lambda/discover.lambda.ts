@@ -120,7 +120,7 @@ export const handler = async (event: unknown, context?: Context): Promise<Discov
       return { ...base, continuedInPart: part };
     }
     const completedAt = new Date();
-    await records.writeDiscoveryMarker({ startedAt, completedAt }, { inUseDigests: refs.length }, completedAt);
+    await records.writeDiscoveryMarker({ startedAt, completedAt }, {}, completedAt);
     logger.info('Discovery finished', { ...base, startedAt: startedAt.toISOString() });
     return { ...base, completedAt: completedAt.toISOString() };
   } finally {

@@ -59,6 +59,8 @@ describe('batch reads', () => {
     for (const input of inputs) {
       expect(input.RequestItems![TABLE].ProjectionExpression).toBe('#a0, #a1, #a2');
       expect(input.RequestItems![TABLE].ExpressionAttributeNames).toEqual({ '#a0': 'pk', '#a1': 'sk', '#a2': 'inUse' });
+      // Strongly consistent: the previous invocation of the same discovery wrote these moments ago.
+      expect(input.RequestItems![TABLE].ConsistentRead).toBe(true);
       expect(input.RequestItems![TABLE].Keys![0]).toEqual({ pk: expect.stringMatching(/^image#team-a\/api@sha256:/), sk: 'image' });
     }
     expect(places.size).toBe(250);

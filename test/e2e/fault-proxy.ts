@@ -22,15 +22,23 @@
  *   Publish delivers twice, a retried conditional DynamoDB write meets its own first write
  *   (ConditionalCheckFailedException).
  *
+ * ECS (awsJson1_1) and Lambda (restJson1) requests get the same faults when the `services` option
+ * names them (the in-use discovery's run, faults-discovery.e2e.ts): ECS's common ThrottlingException
+ * (HTTP 400), its modeled ServerException (500) or ServiceUnavailable (503); Lambda's modeled
+ * TooManyRequestsException (HTTP 429) or the common ThrottlingException (400), and its modeled
+ * ServiceException (500). Lambda's operation is named by its method and path, and the path (with
+ * the query, where ListFunctions carries its Marker) is part of the request's draw.
+ *
  * Which request gets which fault is decided by a seeded PRNG (mulberry32), drawn per
  * request from (seed, service, operation, body without its timestamps, how many times that
  * exact request was seen): the same seed gives the same faults to the same requests, also
  * when the handlers run requests concurrently and their arrival order varies, and from one
  * run to the next. A retry sends the same body, so attempt N of a call has its own draw.
  *
- * The emulator's own paths (/_emulator/, /moto-api/) and services other than ECR, SQS, SNS
- * and DynamoDB are forwarded untouched. Every request is recorded with its SDK attempt number
- * and invocation id (amz-sdk-request, amz-sdk-invocation-id), so retries are counted at the wire.
+ * The emulator's own paths (/_emulator/, /moto-api/) and services other than those faulted (by
+ * default ECR, SQS, SNS and DynamoDB) are forwarded untouched. Every request is recorded with its
+ * SDK attempt number and invocation id (amz-sdk-request, amz-sdk-invocation-id), so retries are
+ * counted at the wire.
  */
 import { createHash } from 'crypto';
 import { Agent, IncomingMessage, Server, ServerResponse, createServer, request as httpRequest } from 'http';
@@ -45,7 +53,9 @@ export const FAULT_KINDS: readonly FaultKind[] = ['throttling', 'server-error', 
 /** Share of requests (0 to 1) that get each kind of fault; the shares add up to at most 1. */
 export type FaultRates = Readonly<Record<FaultKind, number>>;
 
-export type FaultService = 'ecr' | 'sqs' | 'sns' | 'dynamodb';
+export type FaultService = 'ecr' | 'sqs' | 'sns' | 'dynamodb' | 'ecs' | 'lambda';
+/** The services faulted unless the `services` option says otherwise. */
+export const DEFAULT_FAULTED_SERVICES: readonly FaultService[] = ['ecr', 'sqs', 'sns', 'dynamodb'];
 
 export interface FaultProxyOptions {
   /** Where requests go: the emulator's endpoint, e.g. http://127.0.0.1:5000. */
@@ -62,7 +72,12 @@ export interface FaultProxyOptions {
    * `undefined` to draw as usual. `occurrence` counts earlier requests with the same body
    * (0: the first attempt of the first such call). For tests of one exact sequence.
    */
-  readonly script?: (request: { service: string; operation: string; body: string; occurrence: number }) => FaultKind | null | undefined;
+  readonly script?: (request: { service: string; operation: string; body: string; path: string; occurrence: number }) => FaultKind | null | undefined;
+  /**
+   * The services whose requests get faults; the others are forwarded untouched.
+   * @default DEFAULT_FAULTED_SERVICES (ECR, SQS, SNS, DynamoDB)
+   */
+  readonly services?: readonly FaultService[];
 }
 
 /** One request the proxy received, and what it did with it. */
@@ -75,6 +90,8 @@ export interface ProxiedRequest {
   readonly invocationId: string;
   /** The request body as sent (JSON or form), for matching requests to calls. */
   readonly body: string;
+  /** The request's path and query (Lambda's REST API names the function there). */
+  readonly path: string;
   /** Milliseconds since the proxy started, when the request arrived. */
   readonly receivedAt: number;
   /** The fault injected, if any. */
@@ -94,7 +111,24 @@ export interface ProxiedRequest {
 const ECR_TARGET = 'AmazonEC2ContainerRegistry_V20150921';
 const SQS_TARGET = 'AmazonSQS';
 const DYNAMODB_TARGET = 'DynamoDB_20120810';
-const TARGET_SERVICES: Record<string, FaultService> = { [ECR_TARGET]: 'ecr', [SQS_TARGET]: 'sqs', [DYNAMODB_TARGET]: 'dynamodb' };
+const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113';
+const TARGET_SERVICES: Record<string, FaultService> = { [ECR_TARGET]: 'ecr', [SQS_TARGET]: 'sqs', [DYNAMODB_TARGET]: 'dynamodb', [ECS_TARGET]: 'ecs' };
+
+/** Lambda's API is REST: the operation is the method and path (Lambda API reference, "Actions"; as local/emulator/server.py routes them). */
+const LAMBDA_ROUTES: readonly [string, RegExp, string][] = [
+  ['GET', /^\/2015-03-31\/functions\/?$/, 'ListFunctions'],
+  ['POST', /^\/2015-03-31\/functions\/?$/, 'CreateFunction'],
+  ['GET', /^\/2015-03-31\/functions\/[^/]+\/?$/, 'GetFunction'],
+  ['GET', /^\/2015-03-31\/functions\/[^/]+\/configuration\/?$/, 'GetFunctionConfiguration'],
+  ['PUT', /^\/2015-03-31\/functions\/[^/]+\/code\/?$/, 'UpdateFunctionCode'],
+  ['POST', /^\/2015-03-31\/functions\/[^/]+\/invocations\/?$/, 'Invoke'],
+  ['DELETE', /^\/2015-03-31\/functions\/[^/]+\/?$/, 'DeleteFunction'],
+];
+
+function lambdaOperation(method: string, url: string): string {
+  const path = url.split('?', 1)[0];
+  return LAMBDA_ROUTES.find(([m, pattern]) => m === method && pattern.test(path))?.[2] ?? '';
+}
 
 
 function hash32(text: string): number {
@@ -115,7 +149,10 @@ export function identify(req: IncomingMessage, body: string): { service: string;
   }
   const form = new URLSearchParams(body);
   const credential = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(header(req, 'authorization'));
-  return { service: credential?.[1] ?? '', operation: form.get('Action') ?? '' };
+  const service = credential?.[1] ?? '';
+  const operation = form.get('Action') ?? '';
+  if (!operation && service === 'lambda') return { service, operation: lambdaOperation(req.method ?? '', req.url ?? '/') };
+  return { service, operation };
 }
 
 interface ErrorShape {
@@ -147,6 +184,15 @@ function jsonError(
   if (options.crc32) headers['x-amz-crc32'] = String(crc32(body));
   const code = type.includes('#') ? type.split('#')[1] : type;
   return { status, code, headers, body };
+}
+
+/**
+ * A restJson1 error, as Lambda sends it: the code in `x-amzn-ErrorType` (which the SDK reads
+ * first), and Lambda's body: `Type` (User or Service), `message`, and any modeled members.
+ */
+function restJsonError(status: number, code: string, body: Record<string, unknown>, id: string): ErrorShape {
+  const headers = { 'content-type': 'application/json', 'x-amzn-requestid': id, 'x-amzn-errortype': code };
+  return { status, code, headers, body: JSON.stringify(body) };
 }
 
 /** An awsQuery error document, as SNS sends it. */
@@ -210,6 +256,20 @@ function tableArn(request: FaultedRequest): string {
  *   currently unavailable"), not in the model, no namespace documented: sent bare, as ECR's and
  *   SQS's are here. The SDK reads only the name after a `#`, so a namespace would not change it.
  * - Every DynamoDB answer carries `x-amz-crc32`; request ids are 52 characters.
+ *
+ * ECS (awsJson1_1, `X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Operation>`): throttling is
+ * the common ThrottlingException, HTTP 400, "Rate exceeded", as ECS answers DescribeTasks, ListTasks
+ * or DescribeTaskDefinition (wallix/awless#172, ekristen/aws-nuke#610: "StatusCode: 400 ... api error
+ * ThrottlingException: Rate exceeded"); the model has no throttling error (aws/aws-sdk#821: the ECS
+ * team says so, users still get it). Server errors: the modeled ServerException (500), or the common
+ * ServiceUnavailable (503), sent bare as ECR's are.
+ *
+ * Lambda (restJson1): throttling is the modeled TooManyRequestsException, HTTP 429, body
+ * `{"Reason":"CallerRateLimitExceeded","Type":"User","message":"Rate exceeded"}` (Lambda's answer as
+ * quoted in fyoorer/ShadowClone#46; the model's `Reason` and `Type`; no Retry-After, which its
+ * `retryAfterSeconds` would read), or the common ThrottlingException, HTTP 400, "Rate exceeded", which
+ * ListFunctions also answers (aws/aws-sdk-go#3364). Server errors: the modeled ServiceException (500,
+ * `Type` Service).
  */
 export function errorShapes(service: FaultService, kind: 'throttling' | 'server-error', id: string, request: FaultedRequest = {}): ErrorShape[] {
   const RATE = 'Rate exceeded';
@@ -273,6 +333,22 @@ export function errorShapes(service: FaultService, kind: 'throttling' | 'server-
           jsonError(503, 'ServiceUnavailable', 'DynamoDB is currently unavailable. (This should be a temporary state.)', dynamoId, type, { crc32: true }),
         ];
     }
+    case 'ecs': {
+      const type = 'application/x-amz-json-1.1';
+      return kind === 'throttling'
+        ? [jsonError(400, 'ThrottlingException', RATE, id, type)]
+        : [
+          jsonError(500, 'ServerException', 'Service Unavailable. Please try again later.', id, type),
+          jsonError(503, 'ServiceUnavailable', 'Service is unavailable. Try again later.', id, type),
+        ];
+    }
+    case 'lambda':
+      return kind === 'throttling'
+        ? [
+          restJsonError(429, 'TooManyRequestsException', { Reason: 'CallerRateLimitExceeded', Type: 'User', message: RATE }, id),
+          restJsonError(400, 'ThrottlingException', { Type: 'User', message: RATE }, id),
+        ]
+        : [restJsonError(500, 'ServiceException', { Type: 'Service', message: 'An internal error occurred.' }, id)];
   }
 }
 
@@ -326,8 +402,6 @@ export function errorCode(body: string): string | undefined {
   }
   return /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
 }
-
-const FAULTED_SERVICES: readonly string[] = ['ecr', 'sqs', 'sns', 'dynamodb'];
 
 export class FaultProxy {
   public static async start(options: FaultProxyOptions): Promise<FaultProxy> {
@@ -391,14 +465,24 @@ export class FaultProxy {
     this.agent.destroy();
   }
 
-  /** The fault (or none) and the error shape for a request, from its own PRNG draw. */
-  private decide(service: string, operation: string, body: string, region: string): { fault?: FaultKind; scripted?: boolean; shape?: ErrorShape } {
-    const key = `${service}\n${operation}\n${drawKey(body)}`;
+  /**
+   * The fault (or none) and the error shape for a request, from its own PRNG draw. A REST
+   * request (Lambda) names its resource in the path, so its path is part of what identifies it.
+   */
+  private decide(
+    service: string,
+    operation: string,
+    body: string,
+    path: string,
+    region: string,
+  ): { fault?: FaultKind; scripted?: boolean; shape?: ErrorShape } {
+    const key = service === 'lambda' ? `${service}\n${operation}\n${drawKey(path)}\n${drawKey(body)}` : `${service}\n${operation}\n${drawKey(body)}`;
     const occurrence = this.seen.get(key) ?? 0;
     this.seen.set(key, occurrence + 1);
-    if (!this.enabled || !FAULTED_SERVICES.includes(service)) return {};
+    const faulted: readonly string[] = this.options.services ?? DEFAULT_FAULTED_SERVICES;
+    if (!this.enabled || !faulted.includes(service)) return {};
     const random = mulberry32(hash32(`${this.options.seed}\n${occurrence}\n${key}`));
-    const script = this.options.script?.({ service, operation, body, occurrence });
+    const script = this.options.script?.({ service, operation, body, path, occurrence });
     const fault = script === undefined ? drawFault(random(), this.ratesFor(service, operation)) : script ?? undefined;
     const scripted = script ? true : undefined;
     if (fault !== 'throttling' && fault !== 'server-error') return { fault, scripted };
@@ -428,10 +512,11 @@ export class FaultProxy {
       // Every SDK request carries one; anything else is a call of its own.
       invocationId: header(req, 'amz-sdk-invocation-id') || `no-invocation-id-${this.log.length}`,
       body: text,
+      path,
       receivedAt: Date.now() - this.startedAt,
     };
     const region = /Credential=[^/]+\/[^/]+\/([^/]+)\//.exec(header(req, 'authorization'))?.[1] ?? '';
-    const { fault, scripted, shape } = this.decide(service, operation, text, region);
+    const { fault, scripted, shape } = this.decide(service, operation, text, path, region);
     if (fault === 'drop') {
       this.log.push({ ...base, fault, scripted });
       req.socket.destroy();
@@ -450,7 +535,9 @@ export class FaultProxy {
       req.socket.destroy();
       return;
     }
-    const emulator = { emulatorStatus: answer.status, emulatorCode: answer.status >= 400 ? errorCode(answer.body.toString('utf8')) : undefined };
+    const restCode = answer.headers['x-amzn-errortype'];
+    const emulatorCode = answer.status >= 400 ? errorCode(answer.body.toString('utf8')) ?? (typeof restCode === 'string' ? restCode.split(':')[0] : undefined) : undefined;
+    const emulator = { emulatorStatus: answer.status, emulatorCode };
     if (fault === 'drop-after-forward') {
       this.log.push({ ...base, fault, scripted, ...emulator });
       req.socket.destroy();

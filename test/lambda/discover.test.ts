@@ -240,7 +240,6 @@ describe('a discovery in one invocation', () => {
           entity: 'discovery',
           startedAt: NOW.toISOString(),
           completedAt: LATER.toISOString(),
-          inUseDigests: 3,
           expiresAt: NOW_S + 4 * 60 + TTL_SECONDS,
         },
         ConditionExpression: 'attribute_not_exists(#startedAt) OR #startedAt <= :startedAt',
@@ -374,7 +373,7 @@ describe('out of time', () => {
     expect(result).toEqual({ inUseDigests: 1, clusters: 0, services: 0, tasks: 0, functions: 1, imagesElsewhere: 0, completedAt: NOW.toISOString() });
     expect(markerWrites().map((m) => [m.Item, m.ExpressionAttributeValues])).toEqual([
       [
-        { pk: 'discovery', sk: 'in-use', entity: 'discovery', startedAt, completedAt: NOW.toISOString(), inUseDigests: 1, expiresAt: NOW_S + TTL_SECONDS },
+        { pk: 'discovery', sk: 'in-use', entity: 'discovery', startedAt, completedAt: NOW.toISOString(), expiresAt: NOW_S + TTL_SECONDS },
         { ':startedAt': startedAt },
       ],
     ]);
