@@ -5,7 +5,7 @@
  * matched. Same table, same document client as ./ledger.ts. Nothing here decides anything.
  */
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from './ledger';
+import { KEYS_PER_BATCH_GET, isConditionFailure } from './ledger';
 import { DiscoveryMarker, InUsePlace, parseDiscoveryMarker, parseInUse, storedInUse } from '../decisions/in-use';
 import {
   IMAGE_ENTITY,
@@ -18,7 +18,6 @@ import {
   repositoryKey,
 } from '../decisions/ledger';
 
-const KEYS_PER_BATCH_GET = 100;
 const UNPROCESSED_ROUNDS = 5;
 /** A repository's owner tag is read again after this. */
 export const OWNER_CACHE_MS = 24 * 3600_000;
