@@ -78,6 +78,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@3.0.2',
     // Tests validate the chat form against the schema AWS documents (test/fixtures/chat).
     'ajv@8.17.1',
+    // Property-style tests (the IAM prefixes derived from repositoryPattern, issue 15).
+    'fast-check@4.11.0',
     'aws-cdk@2.1148.1',
   ],
 
