@@ -8,13 +8,12 @@
  * The handlers are configured from the construct's synthesized template (local/service.ts)
  * with the props below, so what runs here is what `new EcrScanReporter(...)` would deploy.
  */
-import { spawnSync } from 'child_process';
-import { join } from 'path';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Duration } from 'aws-cdk-lib';
-import { Emulator, REPO_ROOT } from './emulator/emulator';
+import { runCli } from './cli-process';
+import { Emulator } from './emulator/emulator';
 import { closeWorkloadClients, imageUri, runEcsService } from './emulator/workloads';
 import { deliverScanEvents, lambdaContext, loadHandlers, receiveNotifications, runDiscovery, runQueue } from './pipeline';
 import { SeedScan, scanFindingsResponse } from './registry';
@@ -73,11 +72,9 @@ async function main(): Promise<void> {
     // A value starting with "-" is written --flag=value, as with most command-line parsers.
     const planArgs = ['plan', `--repository-pattern=${SAMPLE_SETTINGS.repositoryPattern}`, `--exclude-pattern=${SAMPLE_SETTINGS.excludePattern}`];
     heading(`2. The plan: ecr-scan-reporter ${planArgs.map((a) => (/[\s^$]/.test(a) ? `'${a}'` : a)).join(' ')}`);
-    const plan = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'ecr-scan-reporter'), ...planArgs], {
-      env: process.env,
-      encoding: 'utf8',
-    });
-    if (plan.status !== 0) throw new Error(`ecr-scan-reporter plan failed (exit ${plan.status}):\n${plan.stderr}`);
+    // Asynchronously (local/cli-process.ts says why): the emulator in this process must keep being served.
+    const plan = await runCli(planArgs, process.env);
+    if (plan.code !== 0) throw new Error(`ecr-scan-reporter plan failed (exit ${plan.code}):\n${plan.stderr}`);
     process.stdout.write(plan.stdout);
 
     // 3. The daily cycle, with the in-use discovery beside dispatch: shop/web:v1.4.2 runs in an ECS service.
