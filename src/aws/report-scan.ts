@@ -402,7 +402,8 @@ export async function reportScan(
     inUse: view.status,
     news: news.reason,
     newFindings: news.newFindings.length,
-    highestSeverity: effective.highestSeverity,
+    // As the report gives it: UNKNOWN for a FAILED scan, which has no counts.
+    highestSeverity: message.document.highestSeverity,
     findingsListed: message.findingsListed,
     findingsOmitted: message.findingsOmitted,
     bytes: message.bytes,

@@ -10,10 +10,12 @@
  * |---|---|
  * | `content.title` | what happened to which image, at most 250 characters |
  * | `content.description` | what is new, the counts against the thresholds (or the failure), where the image runs, the owner, the accepted risks left out, the top findings (new first), the image; at most 2,500 characters (Slack cuts a section near 3,000); findings are dropped first, then whole lines; it always ends with the console link |
+ * | (a FAILED scan) | no counts, thresholds or findings, since a failed scan has none: the failure and its reason ("no reason given" when ECR gave none), what that means, where it runs, the owner, the image, the link to the scan |
  * | `content.nextSteps` | open the console, rebuild on a patched base image (or fix a failed scan), accept a risk, name an owner |
- * | `content.keywords` | the repository, the highest severity, the owner, in use or not running |
+ * | `content.keywords` | the repository, the highest severity (`FAILED` for a failed scan), the owner, in use or not running |
  * | `metadata.threadId` | one per account, region, repository and digest, so every report of an image threads together |
  * | `metadata.relatedResources` | the repository's ARN and the image's URI by digest |
+ * | `metadata.additionalContext` | plain values: the image, `scanStatus`, `highestSeverity` (`UNKNOWN` for a failed scan), `totalFindings` and `newFindings` (absent for a failed scan), `failureReason` (only for a failed scan), ... |
  *
  * Every text from ECR (repository names, tags, package names, finding ids, descriptions) is
  * neutralised: one line, no characters that start a link, a mention, a code span or emphasis.
@@ -140,9 +142,9 @@ function safeConsoleUrl(url: string): string {
   return oneLine(url).replace(/[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/gu, (c) => encodeURIComponent(c));
 }
 
-/** The console link every description ends with. */
-function consoleLink(url: string): string {
-  return link(safeConsoleUrl(url), 'All findings in the ECR console');
+/** The console link every description ends with; a failed scan has no findings to link to, only the scan. */
+function consoleLink(url: string, scanFailed: boolean): string {
+  return link(safeConsoleUrl(url), scanFailed ? 'The scan in the ECR console' : 'All findings in the ECR console');
 }
 
 function plural(count: number, one: string, many = `${one}s`): string {
@@ -175,11 +177,17 @@ function shortDigest(digest: string): string {
 }
 
 function failed(document: ReportDocument): boolean {
-  return document.scanStatus === 'FAILED' || document.reason === 'scan-failed';
+  return document.failure !== undefined || document.scanStatus === 'FAILED' || document.reason === 'scan-failed';
 }
 
+/** Why the scan failed: the document's `failure`, else ECR's description, else the words report-message.ts uses when there is none. */
+function failureText(document: ReportDocument): string {
+  return document.failure?.reason ?? (document.statusDescription?.trim() || 'no reason given');
+}
+
+/** The evaluations that reached their thresholds; none for a failed scan, which has no counts. */
 function breached(document: ReportDocument) {
-  return document.evaluations.filter((e) => e.breached);
+  return failed(document) ? [] : (document.evaluations ?? []).filter((e) => e.breached);
 }
 
 /** The new findings, by id, when the report names some as new (a first report calls everything new, so it marks none). */
@@ -239,15 +247,20 @@ function newsLine(document: ReportDocument): string | undefined {
   }
 }
 
+/** A failed scan's lines in place of the counts: it has none, and zeros would read as a clean scan. */
+function failureLines(document: ReportDocument): string[] {
+  return [
+    `*The scan FAILED:* ${prose(failureText(document))}`,
+    'No findings are known for this image until a scan completes; the rescan schedule tries again.',
+  ];
+}
+
 function countsLine(document: ReportDocument): string {
-  if (failed(document)) {
-    return `*Scan FAILED*${document.statusDescription ? `: ${prose(document.statusDescription)}` : '.'}`;
-  }
-  const evaluated = document.evaluations.map(
+  const evaluated = (document.evaluations ?? []).map(
     (e) => `${e.breached ? '*' : ''}${severityName(e.severity)} ${e.count}${e.breached ? '*' : ''} (threshold ${e.threshold})`,
   );
-  const others = Object.entries(document.severityCounts)
-    .filter(([severity, count]) => count > 0 && !document.evaluations.some((e) => e.severity === severity))
+  const others = Object.entries(document.severityCounts ?? {})
+    .filter(([severity, count]) => count > 0 && !(document.evaluations ?? []).some((e) => e.severity === severity))
     .map(([severity, count]) => `${severityName(severity)} ${count}`);
   const also = others.length > 0 ? `; also ${others.slice(0, MAX_OTHER_SEVERITIES).join(', ')}${others.length > MAX_OTHER_SEVERITIES ? ` and ${others.length - MAX_OTHER_SEVERITIES} more` : ''}` : '';
   return `*Severity:* ${evaluated.join(', ') || 'no thresholds'}${also}`;
@@ -292,18 +305,22 @@ function buildDescription(document: ReportDocument): string {
   const head: string[] = [];
   const lead = newsLine(document);
   if (lead) head.push(lead);
-  head.push(countsLine(document));
+  if (failed(document)) head.push(...failureLines(document));
+  else head.push(countsLine(document));
   if (document.inUse) head.push(`*Where it runs:* ${prose(document.inUse.summary)}`);
   if (document.owner !== undefined) head.push(`*Owner:* ${document.owner === null ? 'none known' : code(document.owner)}`);
   if (document.acceptedRisks) {
     const line = acceptedRisksLine(document.acceptedRisks);
     if (line) head.push(line);
   }
-  if (document.findingsUnavailableReason) head.push(`*Findings could not be listed:* ${prose(document.findingsUnavailableReason)}`);
+  if (document.findingsUnavailableReason) {
+    head.push(`*${failed(document) ? 'Scan details could not be read' : 'Findings could not be listed'}:* ${prose(document.findingsUnavailableReason)}`);
+  }
 
-  const tail = [imageLine(document), consoleLink(document.consoleUrl)];
-  const candidates = orderedFindings(document);
-  const known = Math.max(document.totalFindings, candidates.length);
+  const tail = [imageLine(document), consoleLink(document.consoleUrl, failed(document))];
+  // A failed scan lists no findings, whatever the document carries.
+  const candidates = failed(document) ? [] : orderedFindings(document);
+  const known = Math.max(document.totalFindings ?? 0, candidates.length);
 
   const render = (listed: number, lines: string[] = head): string => {
     const body = [...lines];
@@ -390,13 +407,16 @@ function buildAdditionalContext(document: ReportDocument): Record<string, string
     accountId: contextValue(document.accountId),
     region: contextValue(document.region),
     scanStatus: contextValue(document.scanStatus || 'UNKNOWN'),
-    highestSeverity: contextValue(document.highestSeverity),
-    totalFindings: String(document.totalFindings),
+    // A failed scan has no counts: its context says why it failed rather than carry NONE and a total of 0.
+    ...(failed(document)
+      ? { highestSeverity: 'UNKNOWN', failureReason: contextValue(failureText(document)) }
+      : { highestSeverity: contextValue(document.highestSeverity), totalFindings: String(document.totalFindings ?? 0) }),
     consoleUrl: contextValue(document.consoleUrl),
   };
   if (document.imageTags.length > 0) context.imageTag = contextValue(document.imageTags[0]);
   if (document.news) context.news = document.news;
-  if (document.newFindingsCount !== undefined) context.newFindings = String(document.newFindingsCount);
+  // null (a failed scan): nothing is known to be new, or not.
+  if (typeof document.newFindingsCount === 'number' && !failed(document)) context.newFindings = String(document.newFindingsCount);
   if (document.owner !== undefined) context.owner = document.owner === null ? 'UNOWNED' : contextValue(document.owner);
   if (document.inUse) context.inUse = document.inUse.status;
   if (document.acceptedRisks) context.acceptedRisksIgnored = String(document.acceptedRisks.ignoredCount);

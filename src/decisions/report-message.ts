@@ -5,6 +5,33 @@
  * SNS limits (Publish API reference): the message, with its attributes, at most
  * 262,144 bytes; the subject ASCII, no line breaks, under 100 characters.
  * Plain module, no AWS client.
+ *
+ * A FAILED scan has no counts, which is not the same as zero counts. Its report says that the
+ * scan failed and why (ECR's `imageScanStatus.description`, or "no reason given"), and no form
+ * of it claims zero findings or a highest severity of NONE:
+ *
+ * | form | COMPLETE scan | FAILED scan |
+ * |---|---|---|
+ * | subject | `ECR scan: [2 new, ]CRITICAL 2, HIGH 3 in repo:tag` | `ECR scan: scan FAILED in repo:tag` |
+ * | email text | the thresholds reached, the image, the severity table, the findings | `The scan FAILED: <reason>`, what that means, the image; no table, no findings |
+ * | JSON document | `severityCounts`, `evaluations`, `totalFindings`, `findingsOmitted`, `newFindingsCount` | those five are null, `failure` is `{ reason }`, `highestSeverity` is `UNKNOWN` |
+ * | chat form (chat-message.ts) | the counts against the thresholds | the failure and its reason |
+ *
+ * Message attributes, for subscription filter policies:
+ *
+ * | attribute | type | values |
+ * |---|---|---|
+ * | `repository` | String | the repository name |
+ * | `scanStatus` | String | `COMPLETE` or `FAILED`; `UNKNOWN` when the event had none (SNS takes no empty value) |
+ * | `highestSeverity` | String | `CRITICAL`, `HIGH`, `MEDIUM`, `LOW`, `INFORMATIONAL`, `UNDEFINED`; `NONE` when a COMPLETE scan found nothing; `UNKNOWN` when the scan FAILED |
+ * | `owner` | String | the owning team, `UNOWNED` when none does; only when the report knows owners |
+ * | `inUse` | String | `running`, `not-running`, `unknown`; only when the report knows where images run |
+ * | `newFindings` | Number | how many findings are new; absent when the scan FAILED (nothing is known to be new or not) |
+ * | `newFindingIds` | String.Array | the new finding ids listed; absent when none is listed |
+ *
+ * So `{"highestSeverity": ["CRITICAL", "HIGH"]}` and `{"newFindings": [{"numeric": [">", 0]}]}` let no
+ * failure through; `{"scanStatus": ["FAILED"]}` selects the failures, and
+ * `{"highestSeverity": [{"anything-but": ["NONE"]}]}` passes them with the findings.
  */
 import { buildChatNotification } from './chat-message';
 import { Finding, compareFindings } from './findings';
@@ -98,13 +125,21 @@ export interface ReportDocument {
   readonly statusDescription?: string;
   readonly accountId: string;
   readonly region: string;
+  /** The most severe level with a finding; `NONE` when a COMPLETE scan found nothing; `UNKNOWN` when the scan FAILED. */
   readonly highestSeverity: string;
-  readonly severityCounts: SeverityCounts;
+  /** Findings by severity; null when the scan FAILED, since a failed scan has no counts (not zero counts). */
+  readonly severityCounts: SeverityCounts | null;
   readonly thresholds: Thresholds;
-  readonly evaluations: ReportDecision['evaluations'];
-  readonly totalFindings: number;
+  /** One row per severity with a threshold; null when the scan FAILED. */
+  readonly evaluations: ReportDecision['evaluations'] | null;
+  /** Findings known to exist, listed or not; null when the scan FAILED. */
+  readonly totalFindings: number | null;
+  /** The findings listed; empty when the scan FAILED. */
   readonly findings: Finding[];
-  readonly findingsOmitted: number;
+  /** Findings known and not listed; null when the scan FAILED. */
+  readonly findingsOmitted: number | null;
+  /** Present exactly when the scan FAILED: why it failed. */
+  readonly failure?: ReportFailure;
   readonly findingsUnavailableReason?: string;
   readonly scanCompletedAt?: string;
   readonly vulnerabilitySourceUpdatedAt?: string;
@@ -115,8 +150,8 @@ export interface ReportDocument {
   readonly news?: NewsReason;
   /** The new findings listed (a subset of `findings`, most severe first). */
   readonly newFindings?: Finding[];
-  /** How many findings are new, listed or not. */
-  readonly newFindingsCount?: number;
+  /** How many findings are new, listed or not; null when the scan FAILED. */
+  readonly newFindingsCount?: number | null;
   /** When the digest's previous findings report went out. */
   readonly previousReportAt?: string;
   /** Where the image runs, as the last in-use discovery saw it, and when it was last pulled. */
@@ -126,6 +161,15 @@ export interface ReportDocument {
   /** Findings left out of the thresholds and the news as accepted risks (`acceptedRisks`, or SUPPRESSED by Inspector). */
   readonly acceptedRisks?: ReportAcceptedRisks;
 }
+
+/** Why a scan FAILED, in the JSON form of its report. */
+export interface ReportFailure {
+  /** ECR's `imageScanStatus.description` (also in `statusDescription`), or "no reason given" when ECR gave none. */
+  readonly reason: string;
+}
+
+/** The words a FAILED report uses when ECR gives no description of the failure. */
+export const NO_FAILURE_REASON = 'no reason given';
 
 /** Where an image runs, in the JSON form of a report. */
 export interface ReportInUse {
@@ -184,22 +228,32 @@ export function consoleUrl(region: string, accountId: string, repositoryName: st
   return `https://${host}/ecr/repositories/private/${accountId}/${repositoryName}/_/image/${imageDigest}/scan-results?region=${region}`;
 }
 
+/** Whether a report is of a FAILED scan: it then has no counts, and gives the failure instead. */
+export function isFailedScan(input: Pick<ReportMessageInput, 'scanStatus' | 'decision'>): boolean {
+  return input.scanStatus === 'FAILED' || input.decision.reason === 'scan-failed';
+}
+
+/** Why a scan failed, in the words of ECR's description, or {@link NO_FAILURE_REASON}. */
+export function failureReason(statusDescription: string | undefined): string {
+  return statusDescription?.trim() || NO_FAILURE_REASON;
+}
+
 /** Printable ASCII only: SNS rejects other subject characters. */
 function asciiLine(value: string): string {
   return value.replace(/[^\x20-\x7e]/g, '?');
 }
 
-export function buildSubject(input: Pick<ReportMessageInput, 'repositoryName' | 'imageDigest' | 'imageTags' | 'decision' | 'news'>): string {
+export function buildSubject(input: Pick<ReportMessageInput, 'repositoryName' | 'imageDigest' | 'imageTags' | 'scanStatus' | 'decision' | 'news'>): string {
   const { decision } = input;
-  const what =
-    decision.reason === 'scan-failed'
-      ? 'scan FAILED'
-      : decision.evaluations
-        .filter((e) => e.breached)
-        .map((e) => `${e.severity} ${e.count}`)
-        .join(', ');
+  const failed = isFailedScan(input);
+  const what = failed
+    ? 'scan FAILED'
+    : decision.evaluations
+      .filter((e) => e.breached)
+      .map((e) => `${e.severity} ${e.count}`)
+      .join(', ');
   const news = input.news;
-  const fresh = news && news.reason !== 'first-report' && news.newFindings.length > 0 ? `${news.newFindings.length} new, ` : '';
+  const fresh = !failed && news && news.reason !== 'first-report' && news.newFindings.length > 0 ? `${news.newFindings.length} new, ` : '';
   const prefix = asciiLine(`ECR scan: ${fresh}${what} in `);
   const ref = asciiLine(
     input.imageTags.length > 0 ? `${input.repositoryName}:${input.imageTags[0]}` : `${input.repositoryName}@${input.imageDigest.slice(0, 19)}`,
@@ -242,23 +296,9 @@ function newsLine(news: ReportNews | undefined, counts: SeverityCounts, total: n
   }
 }
 
-function buildText(input: ReportMessageInput, tags: string[], tagsOmitted: number, findings: Finding[], omitted: number, url: string): string {
-  const { decision } = input;
+/** The image lines every report carries: repository, tags, digest, account, status, owner, where it runs. */
+function imageLines(input: ReportMessageInput, tags: string[], tagsOmitted: number): string[] {
   const lines: string[] = [];
-  const reached = decision.evaluations.filter((e) => e.breached).reduce((n, e) => n + e.count, 0);
-  const lead = newsLine(input.news, input.counts, reached);
-  if (lead) lines.push(lead, '');
-  if (decision.reason === 'scan-failed') {
-    lines.push(`An Amazon ECR image scan FAILED${input.statusDescription ? `: ${input.statusDescription}` : '.'}`);
-  } else {
-    const breached = decision.evaluations.filter((e) => e.breached);
-    lines.push(
-      `An Amazon ECR image scan found vulnerabilities at or above your thresholds: ${breached
-        .map((e) => `${e.count} ${e.severity} (threshold ${e.threshold})`)
-        .join(', ')}.`,
-    );
-  }
-  lines.push('');
   lines.push(`Repository:  ${input.repositoryName}`);
   lines.push(`Tags:        ${tags.length > 0 ? tags.join(', ') + (tagsOmitted > 0 ? ` and ${tagsOmitted} more` : '') : '(untagged)'}`);
   lines.push(`Digest:      ${input.imageDigest}`);
@@ -266,6 +306,39 @@ function buildText(input: ReportMessageInput, tags: string[], tagsOmitted: numbe
   lines.push(`Scan status: ${input.scanStatus}${input.scanCompletedAt ? `, completed ${input.scanCompletedAt.toISOString()}` : ''}`);
   if (input.owner !== undefined) lines.push(`Owner:       ${input.owner ?? '(none)'}`);
   if (input.inUse) lines.push(`In use:      ${input.inUse.summary}`);
+  return lines;
+}
+
+/** The text of a FAILED scan's report: the failure and what it means, never counts (it has none). */
+function buildFailedText(input: ReportMessageInput, tags: string[], tagsOmitted: number, url: string): string {
+  const lines = [
+    `The scan FAILED: ${failureReason(input.statusDescription)}`,
+    '',
+    'No findings are known for this image until a scan completes: this report has no severity counts, which does not mean it has no vulnerabilities.',
+    'The rescan schedule tries again (ECR allows one scan per image per 24 hours).',
+    '',
+    ...imageLines(input, tags, tagsOmitted),
+  ];
+  if (input.findingsUnavailableReason) lines.push('', `Scan details could not be read: ${input.findingsUnavailableReason}`);
+  lines.push('', `The scan in the ECR console: ${url}`, '', 'Sent by cdk-ecr-scan-reporter.');
+  return lines.join('\n');
+}
+
+function buildText(input: ReportMessageInput, tags: string[], tagsOmitted: number, findings: Finding[], omitted: number, url: string): string {
+  if (isFailedScan(input)) return buildFailedText(input, tags, tagsOmitted, url);
+  const { decision } = input;
+  const lines: string[] = [];
+  const reached = decision.evaluations.filter((e) => e.breached).reduce((n, e) => n + e.count, 0);
+  const lead = newsLine(input.news, input.counts, reached);
+  if (lead) lines.push(lead, '');
+  const breached = decision.evaluations.filter((e) => e.breached);
+  lines.push(
+    `An Amazon ECR image scan found vulnerabilities at or above your thresholds: ${breached
+      .map((e) => `${e.count} ${e.severity} (threshold ${e.threshold})`)
+      .join(', ')}.`,
+  );
+  lines.push('');
+  lines.push(...imageLines(input, tags, tagsOmitted));
   if (input.vulnerabilitySourceUpdatedAt) {
     lines.push(`Vulnerability data as of ${input.vulnerabilitySourceUpdatedAt.toISOString()}`);
   }
@@ -330,20 +403,25 @@ function attributesBytes(attributes: Record<string, MessageAttribute>): number {
 export function buildReportMessage(input: ReportMessageInput, options: ReportMessageOptions): ReportMessage {
   const maxBytes = options.maxBytes ?? SNS_MAX_PUBLISH_BYTES;
   const url = consoleUrl(input.region, input.accountId, input.repositoryName, input.imageDigest);
+  // A FAILED scan has no findings and no counts: whatever the event carried is not a scan result.
+  const failed = isFailedScan(input);
   // New findings are listed first, so the size limit cuts the rest before them.
-  const newIds = new Set((input.news?.newFindings ?? []).map((f) => f.id));
-  const sorted = [
-    ...input.findings.filter((f) => newIds.has(f.id)).sort(compareFindings),
-    ...input.findings.filter((f) => !newIds.has(f.id)).sort(compareFindings),
-  ];
+  const newIds = new Set(failed ? [] : (input.news?.newFindings ?? []).map((f) => f.id));
+  const sorted = failed
+    ? []
+    : [
+      ...input.findings.filter((f) => newIds.has(f.id)).sort(compareFindings),
+      ...input.findings.filter((f) => !newIds.has(f.id)).sort(compareFindings),
+    ];
   const tags = input.imageTags.slice(0, MAX_TAGS_LISTED);
   const tagsOmitted = input.imageTags.length - tags.length;
-  // Findings we know exist: the counts may exceed what could be read.
-  const knownFindings = Math.max(sorted.length, input.decision.totalFindings);
+  // Findings we know exist: the counts may exceed what could be read. A FAILED scan's are none known.
+  const knownFindings = failed ? 0 : Math.max(sorted.length, input.decision.totalFindings);
   const subject = buildSubject(input);
+  const highestSeverity = failed ? 'UNKNOWN' : input.decision.highestSeverity;
   const attributes: Record<string, MessageAttribute> = {
     repository: { DataType: 'String', StringValue: input.repositoryName },
-    highestSeverity: { DataType: 'String', StringValue: input.decision.highestSeverity },
+    highestSeverity: { DataType: 'String', StringValue: highestSeverity },
     scanStatus: { DataType: 'String', StringValue: input.scanStatus || 'UNKNOWN' },
     ...(input.owner !== undefined ? { owner: { DataType: 'String' as const, StringValue: input.owner ?? UNOWNED } } : {}),
     ...(input.inUse ? { inUse: { DataType: 'String' as const, StringValue: input.inUse.status } } : {}),
@@ -354,7 +432,8 @@ export function buildReportMessage(input: ReportMessageInput, options: ReportMes
     const omitted = knownFindings - findings.length;
     const news = input.news;
     const newListed = findings.filter((f) => newIds.has(f.id));
-    const withNews: Record<string, MessageAttribute> = news
+    // A FAILED scan's news (newly-failed) counts no findings: it gets no `newFindings` attribute, rather than a 0.
+    const withNews: Record<string, MessageAttribute> = news && !failed
       ? {
         ...attributes,
         newFindings: { DataType: 'Number', StringValue: String(news.newFindings.length) },
@@ -374,13 +453,14 @@ export function buildReportMessage(input: ReportMessageInput, options: ReportMes
       statusDescription: input.statusDescription,
       accountId: input.accountId,
       region: input.region,
-      highestSeverity: input.decision.highestSeverity,
-      severityCounts: input.counts,
+      highestSeverity,
+      severityCounts: failed ? null : input.counts,
       thresholds: input.thresholds,
-      evaluations: input.decision.evaluations,
-      totalFindings: knownFindings,
+      evaluations: failed ? null : input.decision.evaluations,
+      totalFindings: failed ? null : knownFindings,
       findings,
-      findingsOmitted: omitted,
+      findingsOmitted: failed ? null : omitted,
+      ...(failed ? { failure: { reason: failureReason(input.statusDescription) } } : {}),
       findingsUnavailableReason: input.findingsUnavailableReason,
       scanCompletedAt: input.scanCompletedAt?.toISOString(),
       vulnerabilitySourceUpdatedAt: input.vulnerabilitySourceUpdatedAt?.toISOString(),
@@ -390,7 +470,7 @@ export function buildReportMessage(input: ReportMessageInput, options: ReportMes
           reportOn: news.reportOn,
           news: news.reason,
           newFindings: newListed,
-          newFindingsCount: news.newFindings.length,
+          newFindingsCount: failed ? null : news.newFindings.length,
           previousReportAt: news.previousReportAt?.toISOString(),
         }
         : {}),

@@ -294,9 +294,10 @@ describe.each(CASES)('%s', (_label, make) => {
     expect(content.title).not.toMatch(/\n/);
   });
 
-  test('the description ends with the link to the console', () => {
+  test('the description ends with the link to the console: to the findings, or to the scan when it FAILED', () => {
     const lines = content.description.split('\n');
-    expect(lines[lines.length - 1]).toBe(`<${document.consoleUrl}|All findings in the ECR console>`);
+    const label = document.scanStatus === 'FAILED' ? 'The scan in the ECR console' : 'All findings in the ECR console';
+    expect(lines[lines.length - 1]).toBe(`<${document.consoleUrl}|${label}>`);
   });
 
   test('every line opens and closes its code spans and bold', () => {
@@ -308,7 +309,7 @@ describe.each(CASES)('%s', (_label, make) => {
   });
 
   test('every link is one this module made: an http(s) URL and a fixed label', () => {
-    const labels = ['All findings in the ECR console', 'advisory', 'scan results in the ECR console', 'scan in the ECR console'];
+    const labels = ['All findings in the ECR console', 'The scan in the ECR console', 'advisory', 'scan results in the ECR console', 'scan in the ECR console'];
     for (const text of [content.title, content.description, ...content.nextSteps, ...content.keywords, metadata.summary]) {
       for (const [, target, label] of text.matchAll(/<([^>]*)\|([^>]*)>/g)) {
         expect(target).toMatch(/^https:\/\/(nvd\.nist\.gov|[a-z0-9-]+\.console\.(aws\.amazon\.com|amazonaws\.cn)|security-tracker\.(debian|example)\.org)\//);
@@ -426,15 +427,38 @@ describe('a FAILED scan', () => {
   const document = failedDocument();
   const { content, metadata } = buildChatNotification(document);
 
-  test('gives the failure and its description, not zero counts', () => {
+  test('gives the failure, its reason and what it means, not zero counts', () => {
     expect(content.title).toBe(':warning: ECR scan FAILED for `batch-worker:2026.11.26`');
     expect(content.description.split('\n')).toEqual([
       '*First failure reported* since the last complete scan of this image.',
-      `*Scan FAILED*: ${UNSUPPORTED}`,
+      `*The scan FAILED:* ${UNSUPPORTED}`,
+      'No findings are known for this image until a scan completes; the rescan schedule tries again.',
       '*Image:* `batch-worker`, tag `2026.11.26`, digest `sha256:0c2d4e6f8a1b`',
-      `<${document.consoleUrl}|All findings in the ECR console>`,
+      `<${document.consoleUrl}|The scan in the ECR console>`,
     ]);
-    expect(content.description).not.toMatch(/threshold|Severity/);
+    expect(content.description).not.toMatch(/threshold|Severity|CRITICAL|HIGH|findings in the|Top findings/);
+  });
+
+  test('no description from ECR: "no reason given", in the description and the context', () => {
+    const { content: bare, metadata: bareMetadata } = buildChatNotification(fromEvent(failedEvent));
+    expect(bare.description.split('\n')[0]).toBe('*The scan FAILED:* no reason given');
+    expect(bareMetadata.additionalContext.failureReason).toBe('no reason given');
+    expect(schemaErrors(buildChatNotification(fromEvent(failedEvent)))).toEqual([]);
+  });
+
+  test('counts its event carried and findings passed in are not shown: a failed scan has none', () => {
+    const withCounts = makeDocument({ scanStatus: 'FAILED', counts: { CRITICAL: 2, HIGH: 3 }, findings: FINDINGS, statusDescription: UNSUPPORTED, owner: 'team-payments' });
+    const { content: shown, metadata: context } = buildChatNotification(withCounts);
+    expect(shown.description.split('\n')).toEqual([
+      `*The scan FAILED:* ${UNSUPPORTED}`,
+      'No findings are known for this image until a scan completes; the rescan schedule tries again.',
+      '*Owner:* `team-payments`',
+      '*Image:* `team/payments-api`, tags `v1.4.2`, `latest`, digest `sha256:7f5b2640fe6f`',
+      `<${CONSOLE}|The scan in the ECR console>`,
+    ]);
+    expect(shown.keywords).toEqual(['team/payments-api', 'FAILED', 'team-payments']);
+    expect(context.additionalContext).not.toHaveProperty('totalFindings');
+    expect(context.additionalContext.highestSeverity).toBe('UNKNOWN');
   });
 
   test('next steps: the console, then fixing the cause', () => {
@@ -451,6 +475,21 @@ describe('a FAILED scan', () => {
       'arn:aws:ecr:eu-west-1:123456789012:repository/batch-worker',
       `123456789012.dkr.ecr.eu-west-1.amazonaws.com/batch-worker@${OTHER_DIGEST}`,
     ]);
+  });
+
+  test('the context gives the failure\'s reason, highest severity UNKNOWN, and no total or new count (not 0)', () => {
+    expect(metadata.additionalContext).toEqual({
+      repositoryName: 'batch-worker',
+      imageDigest: OTHER_DIGEST,
+      imageTag: '2026.11.26',
+      accountId: ACCOUNT,
+      region: 'eu-west-1',
+      scanStatus: 'FAILED',
+      highestSeverity: 'UNKNOWN',
+      failureReason: UNSUPPORTED,
+      consoleUrl: document.consoleUrl,
+      news: 'newly-failed',
+    });
   });
 });
 
@@ -626,7 +665,11 @@ describe('markdown and mentions from ECR data are neutralised', () => {
   test('a FAILED scan\'s description and the unreadable-findings reason are prose, neutralised', () => {
     const { description } = buildChatNotification(injectionFailedDocument()).content;
     const neutral = '\u2217bold\u2217 \uff3fit\uff3f \u223cgone\u223c \u2039!channel\u203a \u2039\uff20U012AB3CD\u203a \uff3bclick\uff3d(https://evil.example/x) \u02cbtick\u02cb \uff20here \uff03general \u203a quoted \uff03 heading';
-    expect(description.split('\n').slice(0, 2)).toEqual([`*Scan FAILED*: ${neutral}`, `*Findings could not be listed:* ${neutral}`]);
+    expect(description.split('\n').slice(0, 3)).toEqual([
+      `*The scan FAILED:* ${neutral}`,
+      'No findings are known for this image until a scan completes; the rescan schedule tries again.',
+      `*Scan details could not be read:* ${neutral}`,
+    ]);
   });
 
   test('zero-width and bidirectional controls go, so they cannot hide a mention or reverse a name', () => {

@@ -5,6 +5,7 @@ import {
   MessageAttribute,
   ReportMessage,
   ReportMessageInput,
+  ReportInUse,
   ReportMessageOptions,
   SNS_MAX_PUBLISH_BYTES,
   buildReportMessage,
@@ -197,8 +198,13 @@ describe('subject', () => {
 
   test('a FAILED scan says so', () => {
     const { subject } = build({ scanStatus: 'FAILED', counts: {} });
-    expect(subject).toMatch(/FAILED/);
-    expect(subject).toContain(`${REPOSITORY}:v1.4.2`);
+    expect(subject).toBe(`ECR scan: scan FAILED in ${REPOSITORY}:v1.4.2`);
+  });
+
+  test('a FAILED scan names no count, even when its event carried counts and its news named findings', () => {
+    const news = { reportOn: 'NEW_FINDINGS' as const, reason: 'newly-failed' as const, newFindings: [{ id: 'CVE-2026-1001', severity: 'HIGH' }] };
+    const { subject } = build({ scanStatus: 'FAILED', counts: { CRITICAL: 2, HIGH: 3 }, news });
+    expect(subject).toBe(`ECR scan: scan FAILED in ${REPOSITORY}:v1.4.2`);
   });
 
   test('all six breached with huge counts: the subject still starts with the worst level', () => {
@@ -293,12 +299,6 @@ describe('text body', () => {
     expect(second).toBe(first + 1);
   });
 
-  test('a FAILED scan gives the status description', () => {
-    const { text } = build({ scanStatus: 'FAILED', counts: {}, statusDescription: 'UnsupportedImageError: The operating system and/or package manager are not supported.' });
-    expect(text.split('\n')[0]).toContain('FAILED');
-    expect(text).toContain('UnsupportedImageError: The operating system and/or package manager are not supported.');
-    expect(text).toMatch(/Scan status: FAILED/);
-  });
 
   test('scan completion and vulnerability data times are given in ISO 8601', () => {
     const message = build({
@@ -340,6 +340,61 @@ describe('text body', () => {
     const tagsLine = message.text.split('\n').find((l) => l.startsWith('Tags:')) ?? '';
     expect(tagsLine).toContain('t49');
     expect(tagsLine).not.toContain('more');
+  });
+});
+
+describe('a FAILED scan: the failure and its reason, no counts', () => {
+  const UNSUPPORTED = 'UnsupportedImageError: The operating system and/or package manager are not supported.';
+  const IN_USE: ReportInUse = { status: 'running', places: [{ kind: 'lambda', name: 'resize-images' }], placesOmitted: 0, summary: 'Running in: Lambda resize-images' };
+  const failed = (overrides: Overrides = {}) => build({ scanStatus: 'FAILED', counts: {}, ...overrides });
+  /** A severity row of the table ("CRITICAL 0 1"), or a count against a threshold in the lead ("0 HIGH (threshold 1)"). */
+  const COUNT_ROW = /^(CRITICAL|HIGH|MEDIUM|LOW|INFORMATIONAL|UNDEFINED)\s+\d/m;
+
+  test('the whole text, with the reason, what it means, the image, the owner and where it runs', () => {
+    const { text } = failed({ statusDescription: UNSUPPORTED, owner: 'team-payments', inUse: IN_USE });
+    expect(text.split('\n')).toEqual([
+      `The scan FAILED: ${UNSUPPORTED}`,
+      '',
+      'No findings are known for this image until a scan completes: this report has no severity counts, which does not mean it has no vulnerabilities.',
+      'The rescan schedule tries again (ECR allows one scan per image per 24 hours).',
+      '',
+      `Repository:  ${REPOSITORY}`,
+      'Tags:        v1.4.2, latest',
+      `Digest:      ${DIGEST}`,
+      `Account:     ${ACCOUNT} (us-east-1)`,
+      'Scan status: FAILED',
+      'Owner:       team-payments',
+      'In use:      Running in: Lambda resize-images',
+      '',
+      `The scan in the ECR console: ${consoleUrl('us-east-1', ACCOUNT, REPOSITORY, DIGEST)}`,
+      '',
+      'Sent by cdk-ecr-scan-reporter.',
+    ]);
+  });
+
+  test.each<[string, Overrides, string]>([
+    ['ECR\'s description', { statusDescription: UNSUPPORTED }, UNSUPPORTED],
+    ['no description', {}, 'no reason given'],
+    ['an empty description', { statusDescription: '  ' }, 'no reason given'],
+    ['counts in the event (another producer\'s)', { statusDescription: 'Unable to retrieve the image layers.', counts: { CRITICAL: 2, HIGH: 0, LOW: 4 } }, 'Unable to retrieve the image layers.'],
+    ['findings passed in', { findings: manyFindings(3, { urlLength: 20 }), counts: { CRITICAL: 3 } }, 'no reason given'],
+  ])('%s: the reason leads, and no severity table, count or finding appears', (_label, overrides, reason) => {
+    const { text, findingsListed, findingsOmitted } = failed(overrides);
+    expect(text.split('\n')[0]).toBe(`The scan FAILED: ${reason}`);
+    expect(text).not.toMatch(COUNT_ROW);
+    expect(text).not.toMatch(/CRITICAL 0|HIGH 0|[Tt]hreshold|Severity\s+Count|Top findings|CVE-/);
+    expect(text).toContain('No findings are known for this image until a scan completes');
+    expect([findingsListed, findingsOmitted]).toEqual([0, 0]);
+  });
+
+  test('the same thresholds on a COMPLETE scan without findings do show the zero rows, so the check above can fail', () => {
+    expect(build({ counts: {}, thresholds: { CRITICAL: 0, HIGH: 1 } }).text).toMatch(COUNT_ROW);
+  });
+
+  test('findings that could not be read: said as scan details, not as findings', () => {
+    const { text } = failed({ findingsUnavailableReason: 'ScanNotFoundException: no scan found' });
+    expect(text).toContain('\nScan details could not be read: ScanNotFoundException: no scan found\n');
+    expect(text).not.toContain('Findings could not be listed');
   });
 });
 
@@ -392,6 +447,7 @@ describe('JSON form and SNS message', () => {
       scanCompletedAt: '2026-11-26T02:36:41.000Z',
       consoleUrl: consoleUrl('us-east-1', '123456789012', 'team/payments-api', completeEvent.detail['image-digest']),
     });
+    expect(doc).not.toHaveProperty('failure');
     expect(doc.findings.map((f) => f.id)).toEqual(['CVE-2024-3094', 'CVE-2023-4863', 'CVE-2023-44487', 'CVE-2022-40897']);
     expect(message.findingsListed).toBe(4);
     expect(message.findingsOmitted).toBe(24);
@@ -420,14 +476,66 @@ describe('JSON form and SNS message', () => {
     });
   });
 
-  test('a real FAILED event: reason scan-failed, highest NONE, status FAILED', () => {
+  /** Every number in a JSON value, by path: the counts a subscriber would read. */
+  function numbers(value: unknown, path = ''): string[] {
+    if (typeof value === 'number') return [path];
+    if (value === null || typeof value !== 'object') return [];
+    return Object.entries(value).flatMap(([key, inner]) => numbers(inner, path ? `${path}.${key}` : key));
+  }
+
+  test('a real FAILED event: reason scan-failed, status FAILED, the failure with its reason, no counts (null, not zero)', () => {
     const message = buildReportMessage(fromEvent(failedEvent), { maxFindings: 20 });
-    expect(message.document).toMatchObject({ reason: 'scan-failed', scanStatus: 'FAILED', highestSeverity: 'NONE', totalFindings: 0, region: 'eu-west-1' });
-    expect(message.attributes.scanStatus.StringValue).toBe('FAILED');
-    expect(message.attributes.highestSeverity.StringValue).toBe('NONE');
-    expect(message.attributes.repository.StringValue).toBe('batch-worker');
-    expect(message.subject).toContain('FAILED');
-    expect(message.subject).toContain('batch-worker:2026.11.26');
+    expect(message.document).toMatchObject({
+      reason: 'scan-failed',
+      scanStatus: 'FAILED',
+      region: 'eu-west-1',
+      highestSeverity: 'UNKNOWN',
+      severityCounts: null,
+      evaluations: null,
+      totalFindings: null,
+      findings: [],
+      findingsOmitted: null,
+      failure: { reason: 'no reason given' },
+      thresholds: { CRITICAL: 1, HIGH: 1 },
+    });
+    // What a subscriber receives: the only numbers are the format version, the tags left out and the thresholds.
+    const received = JSON.parse(JSON.parse(message.snsMessage).default);
+    expect(numbers(received).sort()).toEqual(['imageTagsOmitted', 'thresholds.CRITICAL', 'thresholds.HIGH', 'version']);
+    expect(received).toMatchObject({ severityCounts: null, evaluations: null, totalFindings: null, findingsOmitted: null });
+    expect(message.attributes).toEqual({
+      repository: { DataType: 'String', StringValue: 'batch-worker' },
+      highestSeverity: { DataType: 'String', StringValue: 'UNKNOWN' },
+      scanStatus: { DataType: 'String', StringValue: 'FAILED' },
+    });
+    expect(message.subject).toBe('ECR scan: scan FAILED in batch-worker:2026.11.26');
+  });
+
+  test('a FAILED event with ECR\'s description and the ledger\'s news: the reason in failure, no new-findings count anywhere', () => {
+    const description = 'UnsupportedImageError: The operating system and/or package manager are not supported.';
+    const news = { reportOn: 'NEW_FINDINGS' as const, reason: 'newly-failed' as const, newFindings: [], previousReportAt: new Date('2026-11-24T03:04:11.000Z') };
+    const message = buildReportMessage(fromEvent(failedEvent, { statusDescription: description, news, owner: null }), { maxFindings: 20 });
+    expect(message.document).toMatchObject({
+      statusDescription: description,
+      failure: { reason: description },
+      news: 'newly-failed',
+      newFindings: [],
+      newFindingsCount: null,
+      owner: null,
+    });
+    expect(numbers(JSON.parse(JSON.parse(message.snsMessage).default)).sort()).toEqual(['imageTagsOmitted', 'thresholds.CRITICAL', 'thresholds.HIGH', 'version']);
+    // No `newFindings` 0 for filter policies on a count: nothing is known to be new, or not.
+    expect(message.attributes).toEqual({
+      repository: { DataType: 'String', StringValue: 'batch-worker' },
+      highestSeverity: { DataType: 'String', StringValue: 'UNKNOWN' },
+      scanStatus: { DataType: 'String', StringValue: 'FAILED' },
+      owner: { DataType: 'String', StringValue: 'UNOWNED' },
+    });
+  });
+
+  test('a COMPLETE report has no failure, and numbers where a FAILED one has null', () => {
+    const message = buildReportMessage(fromEvent(completeEvent, { findings }), { maxFindings: 20 });
+    expect(message.document.failure).toBeUndefined();
+    expect(numbers(message.document)).toEqual(expect.arrayContaining(['severityCounts.CRITICAL', 'evaluations.0.count', 'totalFindings', 'findingsOmitted']));
   });
 
   test('a real untagged event without counts: "(untagged)" and digest in the subject', () => {

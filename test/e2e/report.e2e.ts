@@ -163,8 +163,32 @@ test('a FAILED scan is reported by default', async () => {
   const notifications = await receiveNotifications(fixture().sqs, deployment.infrastructure.subscriberQueueUrl);
   expect(notifications.map((n) => n.Subject)).toEqual(['ECR scan: scan FAILED in shop/api:2026.11.20']);
   const document = JSON.parse(notifications[0].Message);
-  expect(document).toMatchObject({ scanStatus: 'FAILED', statusDescription: 'Unable to retrieve the image layers.' });
+  // A failed scan has no counts, which is not zero counts: null, and the failure with ECR's reason instead.
+  expect(document).toMatchObject({
+    scanStatus: 'FAILED',
+    statusDescription: 'Unable to retrieve the image layers.',
+    failure: { reason: 'Unable to retrieve the image layers.' },
+    highestSeverity: 'UNKNOWN',
+    severityCounts: null,
+    evaluations: null,
+    totalFindings: null,
+    findingsOmitted: null,
+    newFindingsCount: null,
+    findings: [],
+  });
   expect(notifications[0].MessageAttributes?.scanStatus).toEqual({ Type: 'String', Value: 'FAILED' });
+  expect(notifications[0].MessageAttributes?.highestSeverity).toEqual({ Type: 'String', Value: 'UNKNOWN' });
+  expect(notifications[0].MessageAttributes).not.toHaveProperty('newFindings');
+
+  // The email form: the failure and its reason first, the image, and no severity rows such as "CRITICAL 0 1".
+  const publishes = (await fixture().emulator.requests()).filter((r) => r.service === 'sns' && r.operation === 'Publish');
+  expect(publishes).toHaveLength(1);
+  const email = JSON.parse(publishes[0].params.Message).email as string;
+  expect(email.split('\n')[0]).toBe('The scan FAILED: Unable to retrieve the image layers.');
+  expect(email).toContain('No findings are known for this image until a scan completes');
+  expect(email).toContain(`Digest:      ${failed.imageDigest}`);
+  expect(email).not.toMatch(/^(CRITICAL|HIGH|MEDIUM|LOW)\s+\d/m);
+  expect(email).not.toContain('Threshold');
 });
 
 test('with notifyOnScanFailure false, a FAILED scan is delivered and recorded in the ledger, and nothing is published for it', async () => {

@@ -211,7 +211,7 @@ describe('report handler', () => {
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 0);
   });
 
-  test('a FAILED scan publishes when NOTIFY_ON_SCAN_FAILURE=true, with no counts and image-tags []', async () => {
+  test('a FAILED scan publishes when NOTIFY_ON_SCAN_FAILURE=true: the failure and its reason, no counts, image-tags []', async () => {
     ecrMock.on(DescribeImageScanFindingsCommand).resolves({
       registryId: '123456789012',
       repositoryName: REPOSITORY,
@@ -227,23 +227,34 @@ describe('report handler', () => {
     expect(result).toMatchObject({ published: true, reason: 'scan-failed' });
     const input = published()[0];
     expect(input.Subject).toBe(`ECR scan: scan FAILED in ${REPOSITORY}@${DIGESTS.report.slice(0, 19)}`);
+    // Neither NONE nor a new-findings count of 0: a failed scan has no counts.
     expect(input.MessageAttributes).toEqual({
       repository: { DataType: 'String', StringValue: REPOSITORY },
-      highestSeverity: { DataType: 'String', StringValue: 'NONE' },
+      highestSeverity: { DataType: 'String', StringValue: 'UNKNOWN' },
       scanStatus: { DataType: 'String', StringValue: 'FAILED' },
       owner: { DataType: 'String', StringValue: 'UNOWNED' },
       inUse: { DataType: 'String', StringValue: 'unknown' },
-      newFindings: { DataType: 'Number', StringValue: '0' },
     });
     const document = documentOf(input);
     expect(document).toMatchObject({
       reason: 'scan-failed',
       scanStatus: 'FAILED',
       imageTags: [],
-      severityCounts: {},
+      highestSeverity: 'UNKNOWN',
+      severityCounts: null,
+      evaluations: null,
+      totalFindings: null,
+      findingsOmitted: null,
+      newFindingsCount: null,
       findings: [],
       statusDescription: 'UnsupportedImageError: The operating system and/or package manager are not supported.',
+      failure: { reason: 'UnsupportedImageError: The operating system and/or package manager are not supported.' },
+      news: 'newly-failed',
     });
+    const email = JSON.parse(input.Message as string).email as string;
+    expect(email.split('\n')[0]).toBe('The scan FAILED: UnsupportedImageError: The operating system and/or package manager are not supported.');
+    expect(email).not.toMatch(/^(CRITICAL|HIGH)\s+\d/m);
+    expect(logs.lines().find((l) => l.message === 'Report published')).toMatchObject({ reason: 'scan-failed', highestSeverity: 'UNKNOWN', findingsListed: 0 });
   });
 
   test('a FAILED scan publishes nothing when NOTIFY_ON_SCAN_FAILURE=false', async () => {
