@@ -8,7 +8,8 @@ import { ArnFormat, Duration, Stack, Tokenization, aws_events as events, aws_eve
 import { Construct } from 'constructs';
 import { asyncFailureHandling, handlerFunctionOptions } from './handler-function';
 import { LedgerTable } from './ledger';
-import { eventTargetOptions, repositoryArns } from './rescan-pipeline';
+import { ALL_REPOSITORIES, grantOnRepositories } from './repository-grants';
+import { eventTargetOptions } from './rescan-pipeline';
 import { ENV } from '../decisions/settings';
 import { DiscoverFunction } from '../lambda/discover-function';
 
@@ -55,7 +56,9 @@ export class InUseDiscovery {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [arn('ecs', 'task', '*/*')] }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:GetFunction'], resources: [arn('lambda', 'function', '*', ArnFormat.COLON_RESOURCE_NAME)] }));
     // Tags of task definitions resolve to digests: DescribeImages is read-only and, unlike BatchGetImage, is no pull.
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeImages'], resources: [repositoryArns(scope)] }));
+    // On every repository, whatever repositoryPattern says: the walk resolves each running image of
+    // this registry, selected or not (discovery.ts applies no pattern).
+    grantOnRepositories(fn, ['ecr:DescribeImages'], [ALL_REPOSITORIES]);
     options.ledger.grant(fn, DISCOVERY_LEDGER_ACTIONS);
     // An account too large for one invocation continues in another, as dispatch does.
     new iam.Policy(scope, 'DiscoverContinuationPolicy', {

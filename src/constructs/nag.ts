@@ -1,10 +1,12 @@
 /**
  * Why the reporter's resources are as they are, recorded for cdk-nag on the resources
  * concerned: v3 reads CDK's acknowledged-rules metadata, v2 the `cdk_nag` metadata. IAM5 is
- * acknowledged per finding, so any other wildcard still fails.
+ * acknowledged per finding, so any other wildcard still fails; the repository findings are
+ * the ARNs each function was granted (repository-grants.ts), narrowed or not.
  */
 import { CfnResource, Stack, Token, Validations, aws_lambda as lambda, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { ALL_REPOSITORIES, grantedRepositoryNames } from './repository-grants';
 
 export interface AcknowledgedResources {
   readonly dispatchFunction: lambda.Function;
@@ -18,23 +20,44 @@ export function acknowledgeNagRules(scope: Construct, r: AcknowledgedResources):
   const stack = Stack.of(scope);
   const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
   const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-  const repositories = `Resource::arn:<AWS::Partition>:ecr:${region}:${account}:repository/*`;
-  const reason =
-    'ECR actions are scoped to this account and region\'s repository ARNs (repository/*) because the patterns select repositories that may be created after deployment; ' +
-    'ecr:GetRegistryScanningConfiguration is a registry-level action that supports no resource ARN. No action is a wildcard.';
+  const arn = (service: string, resource: string) => `Resource::arn:<AWS::Partition>:${service}:${region}:${account}:${resource}`;
+  const registryLevel = 'ecr:GetRegistryScanningConfiguration is a registry-level action that supports no resource ARN (Resource::*).';
+  const noWildcardAction = 'No action is a wildcard.';
   const policyOf = (fn: lambda.Function) => fn.role!.node.findChild('DefaultPolicy');
-  acknowledge(policyOf(r.dispatchFunction), 'AwsSolutions-IAM5', reason, [repositories, 'Resource::*']);
-  acknowledge(policyOf(r.rescanFunction), 'AwsSolutions-IAM5', reason, [repositories, 'Resource::*']);
-  acknowledge(policyOf(r.reportFunction), 'AwsSolutions-IAM5', reason, [repositories]);
+  /** The function's repository findings, exactly as granted (repository-grants.ts), and the sentence that says why. */
+  const repositories = (fn: lambda.Function, whyAll: string) => {
+    const names = grantedRepositoryNames(fn);
+    const prefixes = names.filter((n) => n !== ALL_REPOSITORIES).map((n) => `repository/${n}`);
+    const reasons = [
+      ...(prefixes.length > 0
+        ? [`ECR actions are on the repositories whose names start with the literal prefixes of repositoryPattern (${prefixes.join(', ')}): the trailing wildcard covers repositories created under those prefixes after deployment.`]
+        : []),
+      ...(names.includes(ALL_REPOSITORIES) ? [`ECR actions are on every repository of this account and region (repository/*) because ${whyAll}.`] : []),
+    ];
+    return { findings: names.map((n) => arn('ecr', `repository/${n}`)), reason: reasons.join(' ') };
+  };
+  const selected =
+    'repositoryPattern is absent (every repository is selected), a token, or has no literal prefix IAM can name (each alternative anchored with ^ and followed by literal text); ' +
+    'the wildcard covers repositories created after deployment, which the pattern selects too';
+
+  const dispatch = repositories(r.dispatchFunction, 'ecr:DescribeRepositories lists the whole registry, and dispatch applies repositoryPattern and excludePattern to the names listed');
+  acknowledge(policyOf(r.dispatchFunction), 'AwsSolutions-IAM5', `${dispatch.reason} ${registryLevel} ${noWildcardAction}`, [...dispatch.findings, 'Resource::*']);
+  const rescan = repositories(r.rescanFunction, selected);
+  acknowledge(policyOf(r.rescanFunction), 'AwsSolutions-IAM5', `${rescan.reason} ${registryLevel} ${noWildcardAction}`, [...rescan.findings, 'Resource::*']);
+  const report = repositories(r.reportFunction, selected);
+  acknowledge(policyOf(r.reportFunction), 'AwsSolutions-IAM5', `${report.reason} ${noWildcardAction}`, report.findings);
   if (r.discoverFunction) {
-    const arn = (service: string, resource: string) => `Resource::arn:<AWS::Partition>:${service}:${region}:${account}:${resource}`;
+    const discover = repositories(
+      r.discoverFunction,
+      'running images may come from any repository of this registry, selected or not, and ecr:DescribeImages resolves their tags to digests (read-only: it does not count as a pull)',
+    );
     acknowledge(
       policyOf(r.discoverFunction),
       'AwsSolutions-IAM5',
       'The in-use discovery reads every ECS cluster, service and task and every Lambda function of this account and region, because images run in workloads created after deployment. ' +
         'ecs:ListClusters, ecs:DescribeTaskDefinition and lambda:ListFunctions support no resource ARN; ecs:ListServices and ecs:ListTasks are limited by the ecs:cluster condition to this account and region. ' +
-        'All of them are read-only (ecr:DescribeImages resolves task definitions\' tags without counting as a pull). No action is a wildcard.',
-      [repositories, 'Resource::*', arn('ecs', 'service/*/*'), arn('ecs', 'task/*/*'), arn('lambda', 'function:*')],
+        `${discover.reason} All of these actions are read-only. ${noWildcardAction}`,
+      [...discover.findings, 'Resource::*', arn('ecs', 'service/*/*'), arn('ecs', 'task/*/*'), arn('lambda', 'function:*')],
     );
   }
   acknowledge(

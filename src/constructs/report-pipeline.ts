@@ -9,7 +9,6 @@ import {
   Tokenization,
   aws_events as events,
   aws_events_targets as targets,
-  aws_iam as iam,
   aws_logs as logs,
   aws_sns as sns,
   aws_sqs as sqs,
@@ -17,7 +16,8 @@ import {
 import { Construct } from 'constructs';
 import { asyncFailureHandling, handlerFunctionOptions } from './handler-function';
 import { LEDGER_ACTIONS, LedgerTable } from './ledger';
-import { eventTargetOptions, repositoryArns } from './rescan-pipeline';
+import { grantOnRepositories, selectedRepositoryNames } from './repository-grants';
+import { eventTargetOptions } from './rescan-pipeline';
 import { DEFAULTS, ENV } from '../decisions/settings';
 import { ReportFunction } from '../lambda/report-function';
 
@@ -66,8 +66,10 @@ export class ReportPipeline {
       ...asyncFailureHandling(options.eventDeadLetterQueue),
     });
     // DescribeImages reads the image's last pull for the report (read-only, unlike BatchGetImage, no pull itself).
+    // Only selected repositories: the rule delivers every repository's scans, and the function skips
+    // those the patterns do not select before any ECR call.
     const actions = ['ecr:DescribeImageScanFindings', 'ecr:DescribeImages', ...(options.readsOwnerTags ? ['ecr:ListTagsForResource'] : [])];
-    this.reportFunction.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [repositoryArns(scope)] }));
+    grantOnRepositories(this.reportFunction, actions, selectedRepositoryNames(options.filterEnvironment[ENV.REPOSITORY_PATTERN]));
     options.topic.grantPublish(this.reportFunction);
     options.ledger.grant(this.reportFunction, LEDGER_ACTIONS.report);
 

@@ -5,9 +5,7 @@
  * aws-solutions-constructs' helpers do) so their logical IDs are those of earlier versions.
  */
 import {
-  ArnFormat,
   Duration,
-  Stack,
   Tokenization,
   aws_events as events,
   aws_events_targets as targets,
@@ -19,6 +17,7 @@ import {
 import { Construct } from 'constructs';
 import { asyncFailureHandling, handlerFunctionOptions } from './handler-function';
 import { LEDGER_ACTIONS, LedgerTable } from './ledger';
+import { ALL_REPOSITORIES, grantOnRepositories, selectedRepositoryNames } from './repository-grants';
 import { DEFAULTS, ENV } from '../decisions/settings';
 import { DispatchFunction } from '../lambda/dispatch-function';
 import { RescanFunction } from '../lambda/rescan-function';
@@ -42,11 +41,6 @@ export interface RescanPipelineOptions {
   readonly eventDeadLetterQueue: sqs.IQueue;
   /** The registry-level statement both functions need (ecr:GetRegistryScanningConfiguration). */
   readonly scanningConfiguration: iam.PolicyStatement;
-}
-
-/** This account's and region's repository ARNs: the patterns may select repositories created after deployment. */
-export function repositoryArns(scope: Construct): string {
-  return Stack.of(scope).formatArn({ service: 'ecr', resource: 'repository', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
 }
 
 export class RescanPipeline {
@@ -108,10 +102,10 @@ export class RescanPipeline {
       }),
     });
 
-    // Permissions: ECR actions on this account's and region's repositories only.
-    const repositories = repositoryArns(scope);
+    // Permissions: ECR actions on this account's and region's repositories only (repository-grants.ts).
     this.dispatchFunction.addToRolePolicy(options.scanningConfiguration);
-    this.dispatchFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeRepositories'], resources: [repositories] }));
+    // The listing is of the whole registry: dispatch applies the patterns to the names it lists.
+    grantOnRepositories(this.dispatchFunction, ['ecr:DescribeRepositories'], [ALL_REPOSITORIES]);
     this.rescanQueue.grantSendMessages(this.dispatchFunction);
     // The accepted risks' match records: read once per cycle, a first check written for a new entry.
     if (Object.keys(options.risksEnvironment).length > 0) options.ledger.grant(this.dispatchFunction, ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem']);
@@ -124,8 +118,11 @@ export class RescanPipeline {
     });
 
     this.rescanFunction.addToRolePolicy(options.scanningConfiguration);
-    this.rescanFunction.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['ecr:DescribeImages', 'ecr:DescribeImageScanFindings', 'ecr:StartImageScan'], resources: [repositories] }),
+    // Only selected repositories are walked: the function skips a queued name the patterns do not select before any call.
+    grantOnRepositories(
+      this.rescanFunction,
+      ['ecr:DescribeImages', 'ecr:DescribeImageScanFindings', 'ecr:StartImageScan'],
+      selectedRepositoryNames(options.filterEnvironment[ENV.REPOSITORY_PATTERN]),
     );
     options.ledger.grant(this.rescanFunction, LEDGER_ACTIONS.rescan);
     // A repository too large for one invocation continues in a message the function queues itself.
