@@ -103,6 +103,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   // The command-line tool: a committed shim that loads the esbuild bundle (see below).
   bin: { 'ecr-scan-reporter': 'bin/ecr-scan-reporter' },
+
+  // What ships is package.json's `files` allowlist (below), so no .npmignore.
+  npmignoreEnabled: false,
 });
 
 // No task that rewrites snapshots: updating one is a deliberate, reviewed act
@@ -126,23 +129,29 @@ project.eslint?.addOverride({
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 
+// The npm package is an allowlist (package.json `files`), not a denylist: a stray file in the
+// clone never ships. test/package.test.ts packs it and compares the list, file by file.
 // Handler sources are shipped bundled in assets/; their compiled copies would require
-// packages consumers do not install, so they stay out of the npm package.
-// The command-line tool ships the same way, as one bundle in assets/cli/.
-for (const pattern of [
-  '/example/',
-  '/local/',
-  '/.emulator/',
-  '/cdk.json',
-  '/cdk.out/',
-  '/.ci/',
-  '/lib/aws/',
-  '/lib/cli/',
-  '/lib/lambda/*.lambda.*',
-  '/lib/lambda/logger.*',
-]) {
-  project.addPackageIgnore(pattern);
-}
+// packages consumers do not install, so they stay out of the package (lib/aws, lib/cli,
+// lib/lambda/*.lambda.* and the logger they use). The command-line tool ships the same way,
+// as one bundle in assets/cli/, started by bin/ecr-scan-reporter. npm adds package.json,
+// README.md and LICENSE by itself.
+project.package.addField('files', [
+  'lib/**/*.js',
+  'lib/**/*.d.ts',
+  '!lib/aws/',
+  '!lib/cli/',
+  '!lib/lambda/*.lambda.*',
+  '!lib/lambda/logger.*',
+  'assets/**/index.js',
+  '.jsii',
+  // rosetta's strict translations of the README examples (post-compile), for Construct Hub.
+  '.jsii.tabl.json',
+  'API.md',
+  // The README's chapters, which it links.
+  'docs/*.md',
+  'bin/ecr-scan-reporter',
+]);
 
 // The example app (`npx cdk synth`): bundles the handlers first so a fresh clone works.
 project.addTask('synth:example', {
@@ -197,7 +206,6 @@ project.addTask('bench', {
   ],
 });
 project.gitignore.exclude('/.bench/');
-project.addPackageIgnore('/.bench/');
 
 // --- Python and Java packages, consumers, rosetta (issue 4) ---
 // README examples: `jsii-rosetta extract --strict` compiles every TypeScript example of the
@@ -215,7 +223,23 @@ project.addTask('test:consumers', {
   steps: [{ exec: 'bash test/consumers/run.sh', receiveArgs: true }],
 });
 project.gitignore.exclude('/test/consumers/java/target/');
-// Caches default to ~/.cache; a cache put in the tree must never reach the npm package.
-project.addPackageIgnore('/.cache/');
+
+// `npx projen package:js` (and :python, :java) work on their own from a fresh clone: without an
+// assembly or the bundles they first bundle, compile and post-compile, as the build does. In
+// `npx projen build` both exist by the time `package` runs, so nothing is built twice.
+const buildIfMissing = project.addTask('compile:if-missing', {
+  description: 'Bundle, compile and post-compile when .jsii or assets/ is missing (a fresh clone), before the package:* tasks',
+  condition: 'node -e "const fs = require(\'fs\'); process.exit(fs.existsSync(\'.jsii\') && fs.existsSync(\'assets/lambda\') ? 1 : 0)"',
+  steps: [{ spawn: project.preCompileTask.name }, { spawn: project.compileTask.name }, { spawn: project.postCompileTask.name }],
+});
+for (const name of ['package:js', 'package:python', 'package:java']) {
+  const task = project.tasks.tryFind(name);
+  const index = task?.steps.findIndex((step) => step.execArgs?.[0] === 'jsii-pacmak') ?? -1;
+  if (!task || index < 0) throw new Error(`projen's ${name} task no longer runs jsii-pacmak: update .projenrc.ts`);
+  // pacmak would otherwise write a .npmignore into the clone; `files` already decides what ships.
+  const step = task.steps[index];
+  task.updateStep(index, { ...step, execArgs: [...step.execArgs!, '--no-npmignore'] });
+  task.prependSpawn(buildIfMissing);
+}
 
 project.synth();

@@ -26,7 +26,9 @@ import { UNOWNED, ownerProblem } from '../decisions/owners';
 import { DEFAULTS, ENV } from '../decisions/settings';
 
 /**
- * Per-severity thresholds. A report is due when any evaluated level's count of
+ * The finding counts per severity at which a scan is worth a report.
+ *
+ * A report is due when any evaluated level's count of
  * findings is at least its threshold. A level is evaluated when it has a
  * threshold: critical and high always do (1 unless set), the others only when set.
  * A threshold of 0 reports every completed scan.
@@ -90,8 +92,9 @@ export enum ReportOn {
  */
 export interface RepositoryOwner {
   /**
-   * A JavaScript regular expression tested against each repository name, unanchored as
-   * `repositoryPattern` is: `^team-a/` for a prefix.
+   * The repositories this rule names the owner of: a JavaScript regular expression tested against each repository name.
+   *
+   * It is not anchored, as `repositoryPattern` is not: `^team-a/` for a prefix.
    */
   readonly repositoryPattern: string;
   /**
@@ -120,27 +123,32 @@ export interface AcceptedRisk {
    */
   readonly expires: string;
   /**
-   * A JavaScript regular expression: the risk is accepted only in repositories whose name matches it.
+   * The repositories the risk is accepted in: a JavaScript regular expression tested against each repository name.
    * @default - every selected repository
    */
   readonly repositoryPattern?: string;
 }
 
 /**
- * Properties of an `EcrScanReporter`.
+ * Properties of an `EcrScanReporter`: what it rescans and reports, when, and where the reports go.
+ *
+ * Every property is optional: `new EcrScanReporter(this, 'ScanReporter')` rescans each image of
+ * every repository once its last scan is 7 days old, and reports new critical and high findings
+ * to a new encrypted topic.
  */
 export interface EcrScanReporterProps {
   /**
-   * A JavaScript regular expression tested against each repository name; only
-   * matching repositories are rescanned and reported. It is not anchored: use
-   * `^team-a/` for a prefix, `^app$` for one name.
+   * The repositories to rescan and report on: a JavaScript regular expression tested against
+   * each repository name.
+   *
+   * It is not anchored: use `^team-a/` for a prefix, `^app$` for one name.
    * @default - every repository of the registry
    */
   readonly repositoryPattern?: string;
 
   /**
-   * A JavaScript regular expression; repositories whose name matches it are left
-   * out, even if they match `repositoryPattern`.
+   * The repositories to leave out, even if they match `repositoryPattern`: a JavaScript
+   * regular expression tested against each repository name.
    * @default - no repository is excluded
    */
   readonly excludePattern?: string;
@@ -224,23 +232,24 @@ export interface EcrScanReporterProps {
   readonly repositoryOwners?: RepositoryOwner[];
 
   /**
-   * Findings accepted as risks: while an entry holds, its findings count neither towards the
-   * thresholds nor as new, and reports say how many were left out and until when.
+   * Findings accepted as risks, which count neither towards the thresholds nor as new while
+   * their entry holds.
    *
-   * From its expiry on it ignores nothing, and the synth warns about it. Entries that match no
-   * finding for a whole rescan cycle are logged and counted (`AcceptedRisksUnmatched`).
+   * Reports say how many findings were left out and until when. From its expiry on an entry
+   * ignores nothing, and the synth warns about it. Entries that match no finding for a whole
+   * rescan cycle are logged and counted (`AcceptedRisksUnmatched`).
    * Amazon Inspector's SUPPRESSED findings are left out the same way.
    * @default - no accepted risk
    */
   readonly acceptedRisks?: AcceptedRisk[];
 
   /**
-   * Whether HTTPS subscribers of the topic get the chat form of each report, the custom
-   * notification that Amazon Q Developer in chat applications (AWS Chatbot) renders in Slack
-   * and Teams, instead of the JSON document.
+   * Whether HTTPS subscribers of the topic get each report in the chat form that Amazon Q
+   * Developer in chat applications (AWS Chatbot) renders in Slack and Teams.
    *
-   * Off by default because the form replaces the JSON document for every HTTPS subscriber;
-   * Amazon Q Developer drops other messages silently, so turn it on for a chat channel.
+   * That form is a custom notification, sent instead of the JSON document. Off by default
+   * because it replaces the JSON document for every HTTPS subscriber; Amazon Q Developer drops
+   * other messages silently, so turn it on for a chat channel.
    * @default false
    */
   readonly chatNotifications?: boolean;
@@ -332,9 +341,10 @@ export interface EcrScanReporterProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * The topic every alarm of the construct notifies when it goes into ALARM
-   * (not when it returns to OK: add OK actions to `alarms` yourself if you
-   * want them). CloudWatch must be able to publish to it: a topic encrypted
+   * The topic every alarm of the construct notifies when it goes into ALARM.
+   *
+   * Not when it returns to OK: add OK actions to `alarms` yourself if you
+   * want them. Needs the alarms (`createAlarms` true). CloudWatch must be able to publish to it: a topic encrypted
    * with the AWS managed key `alias/aws/sns` cannot be used (CloudWatch is not
    * allowed to use that key); encrypt it with a customer managed key whose key
    * policy lets `cloudwatch.amazonaws.com` use `kms:Decrypt` and
@@ -346,10 +356,24 @@ export interface EcrScanReporterProps {
   readonly alarmTopic?: sns.ITopic;
 
   /**
-   * Whether to create a CloudWatch dashboard with the handlers' metrics (repositories
-   * dispatched, images evaluated, scans started, scans skipped by reason, quota hits,
-   * reports), the queues' depths and age, the functions' invocations, errors,
-   * throttles and duration, and the alarms. Its name is generated by CloudFormation.
+   * Whether to create the construct's ten CloudWatch alarms, one property each and all of them
+   * in `alarms`.
+   *
+   * With `false` there is no alarm: the alarm properties are undefined, `alarms` is empty, the
+   * dashboard shows no alarm states, and `alarmTopic` must be left out. For apps that watch
+   * the functions and queues with their own monitoring.
+   * @default true
+   */
+  readonly createAlarms?: boolean;
+
+  /**
+   * Whether to create a CloudWatch dashboard of the reporter's metrics, queues, functions,
+   * ledger and alarms.
+   *
+   * It graphs the handlers' metrics (repositories dispatched, images evaluated, scans started,
+   * scans skipped by reason, quota hits, reports), the queues' depths and age, the functions'
+   * invocations, errors, throttles and duration, and shows the alarms' states (with
+   * `createAlarms`). Its name is generated by CloudFormation.
    * @default false
    */
   readonly createDashboard?: boolean;
@@ -358,6 +382,8 @@ export interface EcrScanReporterProps {
 /**
  * Keeps the images of an Amazon ECR registry rescanned and reports scans whose
  * findings reach your thresholds to an SNS topic, once, when they bring something new.
+ *
+ * How it works, in four parts:
  *
  * - On `schedule`, a dispatch function lists the registry's repositories, keeps
  *   those the patterns select, and queues one message per repository.
@@ -369,8 +395,8 @@ export interface EcrScanReporterProps {
  *   function records it in the ledger, compares the severity counts with
  *   `thresholds`, and publishes a report to `topic` when `reportOn` calls for one.
  * - Alarms watch the dead-letter queues, the functions' errors and throttling,
- *   the ledger, and ECR's registry scan quota; they notify `alarmTopic` when given. A
- *   dashboard is added with `createDashboard`.
+ *   the ledger, and ECR's registry scan quota; they notify `alarmTopic` when given
+ *   (`createAlarms: false` leaves them out). A dashboard is added with `createDashboard`.
  */
 export class EcrScanReporter extends Construct {
   /** The topic reports are published to. */
@@ -382,69 +408,108 @@ export class EcrScanReporter extends Construct {
   public readonly ledgerTable: dynamodb.Table;
   /** The queue of repositories waiting to be walked by the rescan function. */
   public readonly rescanQueue: sqs.Queue;
-  /** Rescan messages that failed `maxReceiveCount` times. */
+  /** The queue of rescan messages that failed `maxReceiveCount` times. */
   public readonly rescanDeadLetterQueue: sqs.Queue;
-  /** Schedule and scan events that the dispatch or report function could not process after retries. */
+  /** The queue of schedule and scan events that the dispatch or report function could not process after retries. */
   public readonly eventDeadLetterQueue: sqs.Queue;
-  /** Lists and filters the repositories, and fills `rescanQueue`. */
+  /** The function that lists and filters the repositories and fills `rescanQueue`. */
   public readonly dispatchFunction: lambda.Function;
-  /** Walks one repository's images and starts the due scans. */
+  /** The function that walks one repository's images and starts the due scans. */
   public readonly rescanFunction: lambda.Function;
-  /** Records scan events in the ledger and turns the ones due into reports on `topic`. */
+  /** The function that records scan events in the ledger and turns the ones due into reports on `topic`. */
   public readonly reportFunction: lambda.Function;
   /** The rule that runs the dispatch function on `schedule`. */
   public readonly scheduleRule: events.Rule;
   /** The rule that sends `ECR Image Scan` events (COMPLETE and FAILED) to the report function. */
   public readonly scanEventRule: events.Rule;
-  /** Finds where images run, on `schedule` (absent when `inUseDiscovery` is false). */
+  /** The function that finds where images run, on `schedule` (undefined when `inUseDiscovery` is false). */
   public readonly discoverFunction?: lambda.Function;
 
   /**
-   * In ALARM while `rescanDeadLetterQueue` holds a message (maximum of
-   * `ApproximateNumberOfMessagesVisible` at least 1 over 5 minutes): a repository
-   * failed `maxReceiveCount` walks in a row and its images were not rescanned.
+   * The alarm that fires while `rescanDeadLetterQueue` holds a message: a repository failed
+   * `maxReceiveCount` walks in a row and its images were not rescanned.
+   *
+   * Maximum of `ApproximateNumberOfMessagesVisible` at least 1 over 5 minutes. Undefined when
+   * `createAlarms` is false.
    */
-  public readonly rescanDeadLetterQueueAlarm: cloudwatch.Alarm;
+  public readonly rescanDeadLetterQueueAlarm?: cloudwatch.Alarm;
   /**
-   * In ALARM while `eventDeadLetterQueue` holds a message (maximum of
-   * `ApproximateNumberOfMessagesVisible` at least 1 over 5 minutes): a scheduled
-   * run or a scan event was given up after retries.
+   * The alarm that fires while `eventDeadLetterQueue` holds a message: a scheduled run or a
+   * scan event was given up after retries.
+   *
+   * Maximum of `ApproximateNumberOfMessagesVisible` at least 1 over 5 minutes. Undefined when
+   * `createAlarms` is false.
    */
-  public readonly eventDeadLetterQueueAlarm: cloudwatch.Alarm;
-  /** The dispatch function failed (Lambda `Errors`, sum at least 1 over 5 minutes). */
-  public readonly dispatchErrorsAlarm: cloudwatch.Alarm;
-  /** The rescan function failed (Lambda `Errors`, sum at least 1 over 5 minutes). */
-  public readonly rescanErrorsAlarm: cloudwatch.Alarm;
-  /** The report function failed (Lambda `Errors`, sum at least 1 over 5 minutes). */
-  public readonly reportErrorsAlarm: cloudwatch.Alarm;
-  /** The dispatch function was throttled (Lambda `Throttles` at least 1 in each of 3 periods of 5 minutes). */
-  public readonly dispatchThrottlesAlarm: cloudwatch.Alarm;
-  /** The rescan function was throttled (Lambda `Throttles` at least 1 in each of 3 periods of 5 minutes). */
-  public readonly rescanThrottlesAlarm: cloudwatch.Alarm;
-  /** The report function was throttled (Lambda `Throttles` at least 1 in each of 3 periods of 5 minutes). */
-  public readonly reportThrottlesAlarm: cloudwatch.Alarm;
+  public readonly eventDeadLetterQueueAlarm?: cloudwatch.Alarm;
   /**
-   * ECR refused `StartImageScan` for a registry quota, such as the 100,000 basic
-   * scans per 24 hours (the handlers' `QuotaHits` metric, sum at least 1 over 5
-   * minutes). Not the once-per-image-per-24-hours rule, which is expected and not
-   * counted there. The metric is per account and region, shared by every reporter.
+   * The alarm that fires when the dispatch function fails (Lambda `Errors`, sum at least 1 over 5 minutes).
+   *
+   * Undefined when `createAlarms` is false.
    */
-  public readonly scanQuotaAlarm: cloudwatch.Alarm;
+  public readonly dispatchErrorsAlarm?: cloudwatch.Alarm;
   /**
-   * In ALARM when reads or writes of `ledgerTable` fail after the SDK's retries.
+   * The alarm that fires when the rescan function fails (Lambda `Errors`, sum at least 1 over 5 minutes).
+   *
+   * Undefined when `createAlarms` is false.
+   */
+  public readonly rescanErrorsAlarm?: cloudwatch.Alarm;
+  /**
+   * The alarm that fires when the report function fails (Lambda `Errors`, sum at least 1 over 5 minutes).
+   *
+   * Undefined when `createAlarms` is false.
+   */
+  public readonly reportErrorsAlarm?: cloudwatch.Alarm;
+  /**
+   * The alarm that fires when the dispatch function is throttled (Lambda `Throttles` at least 1 in each of 3 periods of 5 minutes).
+   *
+   * Undefined when `createAlarms` is false.
+   */
+  public readonly dispatchThrottlesAlarm?: cloudwatch.Alarm;
+  /**
+   * The alarm that fires when the rescan function is throttled (Lambda `Throttles` at least 1 in each of 3 periods of 5 minutes).
+   *
+   * Undefined when `createAlarms` is false.
+   */
+  public readonly rescanThrottlesAlarm?: cloudwatch.Alarm;
+  /**
+   * The alarm that fires when the report function is throttled (Lambda `Throttles` at least 1 in each of 3 periods of 5 minutes).
+   *
+   * Undefined when `createAlarms` is false.
+   */
+  public readonly reportThrottlesAlarm?: cloudwatch.Alarm;
+  /**
+   * The alarm that fires when ECR refuses `StartImageScan` for a registry quota, such as the
+   * 100,000 basic scans per 24 hours.
+   *
+   * The handlers' `QuotaHits` metric, sum at least 1 over 5 minutes. Not the
+   * once-per-image-per-24-hours rule, which is expected and not counted there. The metric is
+   * per account and region, shared by every reporter. Undefined when `createAlarms` is false.
+   */
+  public readonly scanQuotaAlarm?: cloudwatch.Alarm;
+  /**
+   * The alarm that fires when reads or writes of `ledgerTable` fail after the SDK's retries.
    *
    * The handlers' `LedgerReadFailures` plus `LedgerWriteFailures`, sum at least 1 over 5
    * minutes. Nothing is lost meanwhile: the rescan reads from ECR, and reports go out as if new.
+   * Undefined when `createAlarms` is false.
    */
-  public readonly ledgerAlarm: cloudwatch.Alarm;
+  public readonly ledgerAlarm?: cloudwatch.Alarm;
   /**
-   * Every alarm above, for adding actions or a composite alarm. Each notifies
-   * `alarmTopic` on ALARM when it is given.
+   * Every alarm of the reporter, for adding actions or a composite alarm.
+   *
+   * Each notifies `alarmTopic` on ALARM when it is given. Empty when `createAlarms` is false.
    */
   public readonly alarms: cloudwatch.Alarm[];
-  /** The CloudWatch dashboard, when `createDashboard` is true. */
+  /** The CloudWatch dashboard (undefined unless `createDashboard` is true). */
   public readonly dashboard?: cloudwatch.Dashboard;
 
+  /**
+   * Creates the reporter's topic, queues, functions, rules, ledger table and alarms in `scope`.
+   *
+   * @param scope The construct the reporter is made in, usually a stack.
+   * @param id The reporter's id, unique within `scope`.
+   * @param props The reporter's properties, every one optional.
+   */
   constructor(scope: Construct, id: string, props: EcrScanReporterProps = {}) {
     super(scope, id);
     validateProps(props);
@@ -564,18 +629,18 @@ export class EcrScanReporter extends Construct {
       ledgerTable: this.ledgerTable,
       maxReceiveCount,
     };
-    const alarms = createAlarms(this, monitored, props.alarmTopic);
-    this.rescanDeadLetterQueueAlarm = alarms.rescanDeadLetterQueueAlarm;
-    this.eventDeadLetterQueueAlarm = alarms.eventDeadLetterQueueAlarm;
-    this.dispatchErrorsAlarm = alarms.dispatchErrorsAlarm;
-    this.rescanErrorsAlarm = alarms.rescanErrorsAlarm;
-    this.reportErrorsAlarm = alarms.reportErrorsAlarm;
-    this.dispatchThrottlesAlarm = alarms.dispatchThrottlesAlarm;
-    this.rescanThrottlesAlarm = alarms.rescanThrottlesAlarm;
-    this.reportThrottlesAlarm = alarms.reportThrottlesAlarm;
-    this.scanQuotaAlarm = alarms.scanQuotaAlarm;
-    this.ledgerAlarm = alarms.ledgerAlarm;
-    this.alarms = Object.values(alarms);
+    const alarms = (props.createAlarms ?? true) ? createAlarms(this, monitored, props.alarmTopic) : undefined;
+    this.rescanDeadLetterQueueAlarm = alarms?.rescanDeadLetterQueueAlarm;
+    this.eventDeadLetterQueueAlarm = alarms?.eventDeadLetterQueueAlarm;
+    this.dispatchErrorsAlarm = alarms?.dispatchErrorsAlarm;
+    this.rescanErrorsAlarm = alarms?.rescanErrorsAlarm;
+    this.reportErrorsAlarm = alarms?.reportErrorsAlarm;
+    this.dispatchThrottlesAlarm = alarms?.dispatchThrottlesAlarm;
+    this.rescanThrottlesAlarm = alarms?.rescanThrottlesAlarm;
+    this.reportThrottlesAlarm = alarms?.reportThrottlesAlarm;
+    this.scanQuotaAlarm = alarms?.scanQuotaAlarm;
+    this.ledgerAlarm = alarms?.ledgerAlarm;
+    this.alarms = alarms ? Object.values(alarms) : [];
     if (props.createDashboard ?? false) {
       this.dashboard = createDashboard(this, monitored, this.alarms);
     }
@@ -594,8 +659,8 @@ export class EcrScanReporter extends Construct {
    *
    * The owner comes from `ownerTagKey` or `repositoryOwners`. Subscriptions added without a
    * filter (such as `emailSubscriptions`) still receive every report.
-   * @param owner the owner's name, as `ownerTagKey`'s tag value or a `repositoryOwners` rule gives it
-   * @param subscription the subscription, for example `new subscriptions.EmailSubscription('team-a@example.com')`
+   * @param owner The owner's name, as `ownerTagKey`'s tag value or a `repositoryOwners` rule gives it.
+   * @param subscription The subscription, for example `new subscriptions.EmailSubscription('team-a@example.com')`.
    */
   public addOwnerSubscription(owner: string, subscription: sns.ITopicSubscription): void {
     const problem = ownerProblem('addOwnerSubscription\'s owner', owner);
@@ -605,7 +670,8 @@ export class EcrScanReporter extends Construct {
 
   /**
    * Subscribes `subscription` to the reports of repositories that nobody owns (their `owner` attribute is `UNOWNED`).
-   * @param subscription the subscription, for example the platform team's email
+   *
+   * @param subscription The subscription, for example the platform team's email.
    */
   public addUnownedSubscription(subscription: sns.ITopicSubscription): void {
     this.topic.addSubscription(new OwnerFilteredSubscription(subscription, UNOWNED));

@@ -9,33 +9,38 @@ import { Duration } from 'aws-cdk-lib';
  */
 export class ImageScope {
   /**
-   * Every image of the selected repositories, whether it runs or not.
+   * A scope of every image of the selected repositories, whether it runs or not.
    */
   public static all(): ImageScope {
     return new ImageScope('all');
   }
 
   /**
-   * Images that run: seen by the last in-use discovery in an ECS task or service, or a Lambda
-   * function of package type Image, or counted in use by Amazon Inspector.
+   * A scope of the images that run, as the last in-use discovery or Amazon Inspector saw them.
+   *
+   * An image runs when the discovery saw it in an ECS task or service, or a Lambda function of
+   * package type Image, or when Amazon Inspector counts it in use. Needs `inUseDiscovery`.
    */
   public static inUse(): ImageScope {
     return new ImageScope('in-use');
   }
 
   /**
-   * Images that ECR last recorded pulling within `duration` (a push counts as a pull), at least 1 day.
+   * A scope of the images that ECR last recorded pulling within `duration`, at least 1 day.
    *
-   * ECR refreshes `lastRecordedPullTime` about once a day and ignores Amazon Inspector's pulls.
-   * @param duration how recent the last pull must be, in whole days, for example `Duration.days(90)`
+   * A push counts as a pull. ECR refreshes `lastRecordedPullTime` about once a day and ignores
+   * Amazon Inspector's pulls.
+   * @param duration How recent the last pull must be, in whole days, for example `Duration.days(90)`.
    */
   public static pulledWithin(duration: Duration): ImageScope {
     return new ImageScope('pulled-within', duration);
   }
 
   /**
-   * Images that run, or that ECR last recorded pulling within `duration` (a push counts as a pull).
-   * @param duration how recent the last pull must be, in whole days, for example `Duration.days(30)`
+   * A scope of the images that run, or that ECR last recorded pulling within `duration`.
+   *
+   * What runs is as in `inUse()`, and the pulls as in `pulledWithin()`: a push counts as a pull.
+   * @param duration How recent the last pull must be, in whole days, for example `Duration.days(30)`.
    */
   public static inUseOrPulledWithin(duration: Duration): ImageScope {
     return new ImageScope('in-use-or-pulled-within', duration);
@@ -47,7 +52,7 @@ export class ImageScope {
   public readonly kind: string;
 
   /**
-   * How recent a pull must be, for the pull-based kinds.
+   * How recent a pull must be, for the pull-based kinds (undefined for the others).
    */
   public readonly pulledWithinDuration?: Duration;
 

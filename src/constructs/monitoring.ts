@@ -165,7 +165,11 @@ export function createAlarms(scope: Construct, r: MonitoredResources, alarmTopic
   };
 }
 
-/** The optional dashboard: the handlers' counts, the queues and the functions, and the alarms' states. */
+/**
+ * The optional dashboard: the handlers' counts, the queues and the functions, and the alarms'
+ * states. Without alarms (`createAlarms: false`) the alarm status widget is left out rather
+ * than shown as an empty box.
+ */
 export function createDashboard(scope: Construct, r: MonitoredResources, alarms: cloudwatch.IAlarm[]): cloudwatch.Dashboard {
   const hourly = Duration.hours(1);
   const fiveMinutes = Duration.minutes(5);
@@ -220,7 +224,7 @@ export function createDashboard(scope: Construct, r: MonitoredResources, alarms:
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({ title: 'Reports withheld, by reason', width: 8, height: 6, stacked: true, left: [byReason(METRIC.REPORTS_WITHHELD)] }),
     counts('Refusals, retries and rejected inputs', [METRIC.QUOTA_HITS, METRIC.AWS_RETRIES, METRIC.INPUTS_REJECTED]),
-    new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 8, height: 6, alarms }),
+    ...(alarms.length > 0 ? [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 8, height: 6, alarms })] : []),
   );
   dashboard.addWidgets(
     counts('In use (discovery)', [METRIC.IN_USE_DIGESTS, METRIC.WORKLOADS_READ]),

@@ -95,6 +95,12 @@ function alarmTopic(props: EcrScanReporterProps): string[] {
     : [];
 }
 
+function createAlarms(props: EcrScanReporterProps): string[] {
+  return props.createAlarms === false && props.alarmTopic !== undefined
+    ? ['alarmTopic is given but createAlarms is false, so there is no alarm to notify it; leave out alarmTopic, or set createAlarms to true (the default)']
+    : [];
+}
+
 /** Values a jsii enum prop may take; anything else is named, with the choices. */
 function oneOf(name: string, value: string | undefined, allowed: ReadonlySet<string> | readonly string[], example: string): string[] {
   if (value === undefined || Token.isUnresolved(value)) return [];
@@ -215,6 +221,7 @@ export const PROP_RULES: ReadonlyArray<{ readonly prop: string; readonly check: 
         : [],
   },
   { prop: 'alarmTopic', check: alarmTopic },
+  { prop: 'createAlarms', check: createAlarms },
   { prop: 'ledgerRemovalPolicy', check: (p) => oneOf('ledgerRemovalPolicy', p.ledgerRemovalPolicy, REMOVAL_POLICIES, 'RemovalPolicy.RETAIN') },
   { prop: 'rescanScope', check: (p) => imageScope('rescanScope', p.rescanScope, p.inUseDiscovery ?? true) },
   { prop: 'reportScope', check: (p) => imageScope('reportScope', p.reportScope, p.inUseDiscovery ?? true) },

@@ -158,6 +158,11 @@ describe('errors: one message per problem, quoting the value and naming the fix'
       (s) => ({ alarmTopic: new sns.Topic(s, 'Ops', { masterKey: kms.Alias.fromAliasName(s, 'Managed', 'alias/aws/sns') }) }),
       /alarmTopic is encrypted with the AWS managed key alias\/aws\/sns, which CloudWatch alarms are not allowed to use.*encrypt the topic with a customer managed key whose key policy lets cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey\*/,
     ],
+    [
+      'alarmTopic is given with createAlarms false',
+      (s) => ({ createAlarms: false, alarmTopic: new sns.Topic(s, 'Ops') }),
+      'alarmTopic is given but createAlarms is false, so there is no alarm to notify it; leave out alarmTopic, or set createAlarms to true (the default)',
+    ],
 
     // Accepted risks: an id ECR or Inspector reports, a reason, a real date; each entry once.
     ...([
@@ -300,6 +305,8 @@ describe('accepted at the limits', () => {
     ['every report, a ledger deleted with the stack and a customer key', (s) => ({ reportOn: ReportOn.EVERY_SCAN, ledgerRemovalPolicy: RemovalPolicy.DESTROY, ledgerEncryptionKey: new kms.Key(s, 'L', { enableKeyRotation: true }) })],
     ['a pattern with a class of upper-case letters, escapes and a named group', { repositoryPattern: '^(?<team>[A-Za-z]+)/\\w+\\S*$' }],
     ['a pattern with slashes inside a name', { repositoryPattern: '/team-a/' }],
+    ['no alarms and no alarm topic', { createAlarms: false }],
+    ['no alarms with a dashboard', { createAlarms: false, createDashboard: true }],
     [
       'an alarm topic with a customer managed key',
       (s) => {

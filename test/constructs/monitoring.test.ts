@@ -17,8 +17,15 @@ function logicalId(stack: Stack, construct: IConstruct): string {
   return stack.getLogicalId(construct.node.defaultChild as any);
 }
 
+/** An alarm property's alarm, which is undefined only with `createAlarms: false`. */
+function made(alarm: cloudwatch.Alarm | undefined): cloudwatch.Alarm {
+  if (!alarm) throw new Error('the alarm property is undefined, as if createAlarms were false');
+  return alarm;
+}
+
 /** The alarm resource behind one of the construct's alarm properties. */
-function alarmResource(stack: Stack, template: Template, alarm: cloudwatch.Alarm): Record<string, any> {
+function alarmResource(stack: Stack, template: Template, property: cloudwatch.Alarm | undefined): Record<string, any> {
+  const alarm = made(property);
   const resources = template.findResources('AWS::CloudWatch::Alarm') as Resources;
   const resource = resources[logicalId(stack, alarm)];
   if (!resource) throw new Error(`no alarm resource for ${alarm.node.path}`);
@@ -86,7 +93,7 @@ describe('EcrScanReporter alarms', () => {
 
   test('there are exactly these alarms, and `alarms` lists each of them once', () => {
     const ids = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).sort();
-    expect(ids).toEqual(ALARM_NAMES.map((n) => logicalId(stack, reporter[n])).sort());
+    expect(ids).toEqual(ALARM_NAMES.map((n) => logicalId(stack, made(reporter[n]))).sort());
     expect(reporter.alarms).toEqual(ALARM_NAMES.map((n) => reporter[n]));
   });
 
@@ -155,6 +162,48 @@ describe('EcrScanReporter alarms', () => {
     const alarmTopic = new sns.Topic(s, 'Ops', { masterKey: key });
     new EcrScanReporter(s, 'ScanReporter', { alarmTopic });
     Template.fromStack(s).resourceCountIs('AWS::CloudWatch::Alarm', ALARM_NAMES.length);
+  });
+});
+
+describe('createAlarms', () => {
+  const byDefault = synth();
+  const off = synth({ createAlarms: false });
+
+  test('false makes no alarm: no AWS::CloudWatch::Alarm, `alarms` empty, every alarm property undefined', () => {
+    off.template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    expect(off.reporter.alarms).toEqual([]);
+    expect(Object.fromEntries(ALARM_NAMES.map((n) => [n, off.reporter[n]]))).toEqual(Object.fromEntries(ALARM_NAMES.map((n) => [n, undefined])));
+  });
+
+  test('false leaves every other resource as the default makes it', () => {
+    const withoutAlarms = (resources: Resources) => Object.fromEntries(Object.entries(resources).filter(([, r]) => r.Type !== 'AWS::CloudWatch::Alarm'));
+    const defaultResources = byDefault.template.toJSON().Resources as Resources;
+    expect(Object.keys(defaultResources).length - Object.keys(withoutAlarms(defaultResources)).length).toBe(ALARM_NAMES.length);
+    expect(off.template.toJSON().Resources).toEqual(withoutAlarms(defaultResources));
+  });
+
+  test('true is the default: the same template, with every alarm', () => {
+    const on = synth({ createAlarms: true });
+    expect(on.template.toJSON()).toEqual(byDefault.template.toJSON());
+    on.template.resourceCountIs('AWS::CloudWatch::Alarm', ALARM_NAMES.length);
+    expect(on.reporter.alarms).toHaveLength(ALARM_NAMES.length);
+  });
+
+  test('false with createDashboard still makes the dashboard, with every widget but the alarms\' states', () => {
+    const dashboardOf = (props: EcrScanReporterProps) => {
+      const { template } = synth(props);
+      const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard') as Resources);
+      return parseDashboardBody(dashboard.Properties.DashboardBody);
+    };
+    const withAlarms = dashboardOf({ createDashboard: true });
+    const withoutAlarms = dashboardOf({ createDashboard: true, createAlarms: false });
+    const titles = (body: any): string[] => body.widgets.map((w: any) => w.properties.title ?? w.type);
+    expect(withAlarms.widgets.filter((w: any) => w.type === 'alarm')).toHaveLength(1);
+    expect(withoutAlarms.widgets.filter((w: any) => w.type === 'alarm')).toEqual([]);
+    expect(titles(withoutAlarms)).toEqual(titles(withAlarms).filter((t) => t !== 'Alarms'));
+    // Every graph is still there, metric for metric.
+    const graphs = (body: any) => body.widgets.filter((w: any) => w.type === 'metric').map((w: any) => w.properties.metrics);
+    expect(graphs(withoutAlarms)).toEqual(graphs(withAlarms));
   });
 });
 
