@@ -1,11 +1,12 @@
 /**
  * The command line of `ecr-scan-reporter`: parsed with Node's `util.parseArgs`,
  * then checked, so that every mistake is a {@link UsageError} (exit code 2) whose
- * message quotes what was given and says how to fix it. No AWS call and no
- * environment read happens here.
+ * message quotes what was given and says how to fix it, and every doubtful value
+ * (a pattern in upper case, say) a warning. The help texts live here too, one for
+ * the program and one per command. No AWS call and no environment read happens here.
  */
 import { parseArgs } from 'util';
-import { RepositoryFilter } from '../decisions/repository-filter';
+import { RepositoryFilter, patternWarnings } from '../decisions/repository-filter';
 import { DEFAULTS } from '../decisions/settings';
 
 export const PROGRAM = 'ecr-scan-reporter';
@@ -15,6 +16,11 @@ export type Command = 'plan' | 'scan';
 /** A mistake on the command line: the message is printed on stderr and the exit code is 2. */
 export class UsageError extends Error {
   public readonly name = 'UsageError';
+
+  /** `command`: the command the line names, whose help the hint points to. */
+  constructor(message: string, public readonly command?: Command) {
+    super(message);
+  }
 }
 
 /** Bounds of the numeric flags, shared by the parser and the usage text. */
@@ -35,6 +41,10 @@ export interface RunOptions {
   readonly concurrency: number;
   /** One JSON document on stdout instead of the table. */
   readonly json: boolean;
+  /** Print only the rows whose action is scan; the summary still counts every image. */
+  readonly onlyDue: boolean;
+  /** Print no rows, only the summary (with --json, a document without `images`). */
+  readonly summaryOnly: boolean;
   /** Print the walk's info and debug logs on stderr too. */
   readonly verbose: boolean;
   /** --region; absent: the SDK resolves it (AWS_REGION, the profile), with AWS_DEFAULT_REGION as a fallback. */
@@ -44,9 +54,11 @@ export interface RunOptions {
 }
 
 export type ParsedArgs =
-  | { readonly kind: 'help' }
+  /** `command` absent: the program's help; present: that command's. */
+  | { readonly kind: 'help'; readonly command?: Command }
   | { readonly kind: 'version' }
-  | { readonly kind: 'run'; readonly options: RunOptions };
+  /** `warnings`: sentences for stderr about values that are valid but probably wrong (see patternWarnings). */
+  | { readonly kind: 'run'; readonly options: RunOptions; readonly warnings: readonly string[] };
 
 const OPTIONS = {
   'repository-pattern': { type: 'string' },
@@ -56,59 +68,155 @@ const OPTIONS = {
   'region': { type: 'string' },
   'profile': { type: 'string' },
   'json': { type: 'boolean' },
+  'only-due': { type: 'boolean' },
+  'summary-only': { type: 'boolean' },
   'verbose': { type: 'boolean' },
   'help': { type: 'boolean', short: 'h' },
   'version': { type: 'boolean' },
 } as const;
 
-/** What `--help` prints, on stdout. */
-export const USAGE = `Usage: ${PROGRAM} <plan|scan> [options]
+const COMMANDS = `Commands:
+  plan    List every image digest with its last scan and what scan would do. Read-only.
+  scan    Start the due scans (StartImageScan) and list what ECR started or refused.
+  help    Print a command's help: help plan, help scan.`;
+
+const EXIT_STATUS = `Exit status: 0 done (ECR refusals such as quotas are reported, not failures),
+1 AWS or configuration error (credentials, region, permissions),
+2 invalid command line.`;
+
+const PERMISSIONS = `AWS access: the standard SDK configuration applies (profiles, SSO, environment
+variables, AWS_ENDPOINT_URL). plan needs ecr:GetRegistryScanningConfiguration,
+ecr:DescribeRepositories, ecr:DescribeImages and ecr:DescribeImageScanFindings;
+scan also ecr:StartImageScan.`;
+
+/** What `--help` (and `help`) prints, on stdout: the commands, and where each one's options are. */
+export const USAGE = `Usage: ${PROGRAM} <command> [options]
 
 Rescans the images of an Amazon ECR registry whose basic scan is missing, failed
 or older than the expiry, with the same rule as the EcrScanReporter construct.
 
-Commands:
-  plan    List every image digest with its last scan and what scan would do. Read-only.
-  scan    Start the due scans (StartImageScan) and list what ECR started or refused.
+${COMMANDS}
+
+Run '${PROGRAM} <command> --help' for a command's options and examples.
 
 Options:
+  -h, --help                Print this help and exit.
+  --version                 Print the version and exit.
+
+${PERMISSIONS}
+
+${EXIT_STATUS}
+`;
+
+/** The options both commands take, in their help. */
+const COMMAND_OPTIONS = `Options:
   --repository-pattern RE   Only repositories whose name matches RE, a JavaScript
                             regular expression, unanchored (use ^...$ for the whole
                             name). Default: every repository.
-  --exclude-pattern RE      Leave out repositories whose name matches RE.
+  --exclude-pattern RE      Leave out repositories whose name matches RE. A value
+                            starting with - is written --exclude-pattern=-RE.
   --scan-expiry-days N      A completed scan older than N days is due again
                             (${LIMITS.scanExpiryDays.min}-${LIMITS.scanExpiryDays.max}; default ${DEFAULTS.scanExpiryDays}).
   --concurrency N           ECR requests in flight per repository
                             (${LIMITS.concurrency.min}-${LIMITS.concurrency.max}; default ${DEFAULTS.imageConcurrency}). Repositories are walked one at a time.
+  --only-due                Print only the rows whose action is scan; the summary
+                            still counts every image.
+  --summary-only            Print only the summary, no rows (with --json, the
+                            document has no "images").
   --json                    Print one JSON document on stdout instead of the table.
   --region REGION           AWS region. Default: AWS_REGION, AWS_DEFAULT_REGION, or
                             the profile's region.
   --profile NAME            Named profile of ~/.aws/config. Default: AWS_PROFILE, or
                             the default credential chain.
   --verbose                 Also print info and debug logs on stderr.
-  -h, --help                Print this help and exit.
-  --version                 Print the version and exit.
+  -h, --help                Print this help and exit.`;
 
-Output: the table or JSON document goes to stdout; warnings, errors and progress
+const OUTPUT = `Output: the table or JSON document goes to stdout; warnings, errors and progress
 go to stderr. Progress appears on long runs only: on a terminal one line is
 rewritten in place every 2 seconds and erased at the end; otherwise (a pipe, a CI
-log) a plain line is written at most every 10 seconds.
-Table columns: FINDINGS are the last scan's counts by severity, "-" when none;
-LAST SCAN is the completion time in UTC; OUTCOME (scan) is ECR's answer:
-started, recently-scanned, quota-exceeded, unsupported-image or image-gone.
+log) a plain line is written at most every 10 seconds. Closing stdout early
+(| head) stops the walk, with exit status 0.`;
 
-AWS access: the standard SDK configuration applies (profiles, SSO, environment
-variables, AWS_ENDPOINT_URL). plan needs ecr:GetRegistryScanningConfiguration,
-ecr:DescribeRepositories, ecr:DescribeImages and ecr:DescribeImageScanFindings;
-scan also ecr:StartImageScan.
+const COLUMNS = `Table columns, aligned for the whole output: LAST SCAN is the completion time
+in UTC; CRITICAL, HIGH, MEDIUM and LOW are the last scan's finding counts, OTHER
+the rest (INFORMATIONAL, UNDEFINED), "-" for none, and from 10,000 on shortened
+(12k); TAGS comes last, whole. A rare value longer than its column (a status of
+enhanced scanning, the reason complete-without-timestamp) is cut with "…";
+--json carries every value whole.`;
 
-Exit status: 0 done (ECR refusals such as quotas are reported, not failures),
-1 AWS or configuration error (credentials, region, permissions),
-2 invalid command line.
-`;
+/** What `<command> --help` and `help <command>` print, on stdout. */
+export const COMMAND_USAGE: Readonly<Record<Command, string>> = {
+  plan: `Usage: ${PROGRAM} plan [options]
 
-/** A short hint appended to usage errors. */
-export const USAGE_HINT = `run '${PROGRAM} --help' for usage`;
+Lists every image digest of the selected repositories with its last scan and what
+scan would do: the action (scan or skip) and its reason. Read-only: it never calls
+StartImageScan, so it is safe to run against any registry.
+
+${COMMAND_OPTIONS}
+
+Examples:
+  ${PROGRAM} plan --repository-pattern '^team-a/'
+      What team-a's repositories would get rescanned, and why.
+  ${PROGRAM} plan --only-due --scan-expiry-days 14 --profile prod
+      Only the images due under a 14-day expiry, with the profile prod.
+  ${PROGRAM} plan --summary-only '--exclude-pattern=-sandbox$'
+      The counts alone, leaving out repositories whose name ends in -sandbox.
+  ${PROGRAM} plan --json --only-due | jq -r '.images[].imageDigest'
+      The due digests, for a script.
+
+${OUTPUT}
+
+${COLUMNS}
+Reasons: never-scanned, expired, complete-without-timestamp, failed, limit-exceeded
+(scan); fresh, in-progress, unsupported-image, enhanced-scanning, not-scannable,
+unknown-status (skip).
+
+AWS access: plan needs ecr:GetRegistryScanningConfiguration,
+ecr:DescribeRepositories, ecr:DescribeImages and ecr:DescribeImageScanFindings.
+
+${EXIT_STATUS}
+`,
+  scan: `Usage: ${PROGRAM} scan [options]
+
+Starts the due scans (StartImageScan, once per image digest) of the selected
+repositories and lists every image with what ECR answered. ECR allows one scan
+per image per 24 hours; a refusal is reported in the OUTCOME column, not a failure.
+
+${COMMAND_OPTIONS}
+
+Examples:
+  ${PROGRAM} plan --repository-pattern '^team-a/' && \\
+    ${PROGRAM} scan --repository-pattern '^team-a/' --only-due
+      Look first, then start team-a's due scans, showing only those rows.
+  ${PROGRAM} scan --summary-only --region eu-west-1
+      Start every due scan of the registry in eu-west-1; print the counts alone.
+  ${PROGRAM} scan --json > scans.json
+      Keep ECR's answer for every image, for a script or a later look.
+
+${OUTPUT}
+
+${COLUMNS}
+OUTCOME is ECR's answer: started, recently-scanned (scanned in the last 24 hours),
+quota-exceeded (a registry quota), unsupported-image or image-gone (deleted or
+archived since it was listed); "-" for a skipped image.
+
+AWS access: scan needs ecr:GetRegistryScanningConfiguration,
+ecr:DescribeRepositories, ecr:DescribeImages, ecr:DescribeImageScanFindings and
+ecr:StartImageScan.
+
+${EXIT_STATUS}
+`,
+};
+
+/** A short hint appended to usage errors: the help of the command given, if any. */
+export function usageHint(command?: Command): string {
+  return `run '${PROGRAM}${command ? ` ${command}` : ''} --help' for usage`;
+}
+
+/** The command a command line names, if any: for the hint of a usage error, even one parseArgs raised. */
+export function commandIn(argv: readonly string[]): Command | undefined {
+  return argv.find((arg): arg is Command => arg === 'plan' || arg === 'scan');
+}
 
 /** Parses argv (without node and the script); throws UsageError. */
 export function parseCliArgs(argv: readonly string[]): ParsedArgs {
@@ -116,27 +224,35 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
   try {
     parsed = parseWith(argv);
   } catch (error) {
-    throw new UsageError(describeParseError(error));
+    throw new UsageError(describeParseError(error), commandIn(argv));
   }
   const { values, positionals } = parsed;
-  if (values.help) return { kind: 'help' };
+  if (positionals[0] === 'help') {
+    const [, topic, ...extra] = positionals;
+    if (topic === undefined) return { kind: 'help' };
+    const command = knownCommand(topic);
+    if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])} after help ${command}`, command);
+    return { kind: 'help', command };
+  }
+  const [given, ...extra] = positionals;
+  if (values.help) return given === undefined ? { kind: 'help' } : { kind: 'help', command: knownCommand(given) };
   if (values.version) return { kind: 'version' };
 
-  const [command, ...extra] = positionals;
-  if (command === undefined) {
+  if (given === undefined) {
     throw new UsageError('missing command: give plan (read-only) or scan (starts the due scans)');
   }
-  if (command !== 'plan' && command !== 'scan') {
-    throw new UsageError(`unknown command ${JSON.stringify(command)}: give plan (read-only) or scan (starts the due scans)`);
-  }
+  const command = knownCommand(given);
   if (extra.length > 0) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])} after the command ${command}; options start with --`);
+    throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])} after the command ${command}; options start with --`, command);
   }
 
   const problems: string[] = [];
+  const warnings: string[] = [];
   const pattern = (flag: string, value: string | undefined): string | undefined => {
-    const problem = value === undefined ? undefined : RepositoryFilter.problem(flag, value);
+    if (value === undefined) return value;
+    const problem = RepositoryFilter.problem(flag, value);
     if (problem !== undefined) problems.push(problem);
+    else warnings.push(...patternWarnings(flag, value).map((w) => w.message));
     return value;
   };
   const text = (flag: string, value: string | undefined, example: string): string | undefined => {
@@ -166,12 +282,23 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     ),
     concurrency: integer('--concurrency', values.concurrency, DEFAULTS.imageConcurrency, LIMITS.concurrency, ''),
     json: values.json ?? false,
+    onlyDue: values['only-due'] ?? false,
+    summaryOnly: values['summary-only'] ?? false,
     verbose: values.verbose ?? false,
     region: text('--region', values.region, 'us-east-1'),
     profile: text('--profile', values.profile, 'dev'),
   };
-  if (problems.length > 0) throw new UsageError(problems.join('; '));
-  return { kind: 'run', options };
+  if (options.onlyDue && options.summaryOnly) {
+    problems.push('--only-due and --summary-only do not go together: --only-due chooses which rows to print, --summary-only prints none; give one');
+  }
+  if (problems.length > 0) throw new UsageError(problems.join('; '), command);
+  return { kind: 'run', options, warnings };
+}
+
+/** `plan` or `scan`; anything else is a usage error. */
+function knownCommand(given: string): Command {
+  if (given === 'plan' || given === 'scan') return given;
+  throw new UsageError(`unknown command ${JSON.stringify(given)}: give plan (read-only) or scan (starts the due scans)`);
 }
 
 function parseWith(argv: readonly string[]) {

@@ -11,6 +11,12 @@ import { createEcrClient } from '../aws/clients';
 // command: keep stderr for what the run has to say. Set the variable to "false" to see it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// A reader that leaves before the help or the version is read (`--help | head -1`): nothing
+// is left to say, so no stack trace. A run watches stdout itself and stops its walk (run.ts).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 void main(process.argv.slice(2), {
   createEcrClient,
   stdout: process.stdout,

@@ -1,7 +1,20 @@
 /**
  * How `ecr-scan-reporter` writes its results: a table for people, or one JSON
  * document for programs. Both are streamed, one image at a time, so memory stays
- * flat on huge registries. Plain functions: no AWS client, no I/O.
+ * flat on huge registries. Plain functions and classes: no AWS client, no I/O.
+ *
+ * Which rows are written: every image (the default), only those whose action is scan
+ * (`--only-due`), or none (`--summary-only`). The summary always counts every image.
+ *
+ * ## The table
+ *
+ * Every column has a width fixed before the first row (the repository column's is the
+ * longest selected name, known before the walk), so every row's columns start where the
+ * header's do, for the whole output, without holding the registry in memory. TAGS comes
+ * last and is never padded. The widths fit every value of basic scanning; a rarer, longer
+ * value (a status of enhanced scanning or one ECR adds later, the reason
+ * complete-without-timestamp) is cut to its column with "…", and a finding count of 10,000
+ * or more is shortened (12k). The JSON document carries every value whole.
  *
  * ## The JSON document (`--json`)
  *
@@ -13,10 +26,13 @@
  *  "lastScanCompletedAt":"2026-11-01T04:00:00.000Z","severityCounts":{"CRITICAL":1,"HIGH":6},"action":"scan","reason":"expired"}
  * ],
  * "summary":{"command":"plan","registryScanType":"BASIC","scanExpiryDays":7,"repositoriesListed":20,
- *  "repositoriesSelected":12,"repositoriesGone":0,"imagesEvaluated":108,"toScan":48,"skipped":{"never-scanned":0,…}}}
+ *  "repositoriesSelected":12,"repositoriesGone":0,"imagesEvaluated":108,"toScan":48,
+ *  "skipped":{"fresh":57,"in-progress":2,"unsupported-image":1,"enhanced-scanning":0,"not-scannable":0,"unknown-status":0}}}
  * ```
  *
- * `images[]`, one entry per image digest (a digest with many tags appears once):
+ * `images[]`, one entry per image digest (a digest with many tags appears once). With `--only-due`,
+ * only the entries whose action is scan. With `--summary-only` the document has no `images` at all
+ * (`{"summary":{…}}`), so that an empty list never reads as an empty registry.
  * - `repositoryName` (string)
  * - `imageDigest` (string, `sha256:…` in full)
  * - `imageTags` (string[]; `[]` for an untagged image)
@@ -32,25 +48,44 @@
  *   scanned in the last 24 hours), quota-exceeded (a registry quota), unsupported-image, image-gone (deleted or
  *   archived since it was listed); null when the image was skipped
  *
- * `summary`:
+ * `summary`, counting every image whichever rows were written:
  * - `command` ("plan" | "scan"), `registryScanType` ("BASIC" | "ENHANCED"), `scanExpiryDays` (number)
  * - `repositoriesListed`: repositories in the registry; `repositoriesSelected`: those the patterns select;
  *   `repositoriesGone`: selected ones deleted before their walk (skipped)
  * - `imagesEvaluated` = `toScan` + the sum of `skipped`
  * - `toScan`: images the decision calls due
- * - `skipped`: images skipped, by reason; every skip reason is present, zeros included
+ * - `skipped`: images skipped, by reason: exactly the skip reasons ({@link SKIP_REASONS}: fresh, in-progress,
+ *   unsupported-image, enhanced-scanning, not-scannable, unknown-status), zeros included. The reasons of action
+ *   scan are not there (those images are `toScan`), nor StartImageScan's refusals (answers to due images, below)
  * - scan only: `scansStarted` + `recentlyScanned` + `quotaExceeded` + `refused` = `toScan`, where `refused` counts
  *   the unsupported-image and image-gone answers
  *
  * When the run fails after the document has begun (an AWS error in some repository), the document is still closed,
  * with the summary so far and a top-level `"error":{"name":"…","message":"…"}`, and the exit code is 1. A failure
- * before any image is read (credentials, region, the repository listing) writes nothing to stdout.
+ * before any image is read (credentials, region, the repository listing) writes nothing to stdout. When stdout's
+ * reader goes away (`| head`), the run stops with exit code 0 and writes nothing more: nobody is left to read it.
  */
 import type { Command } from './args';
 import type { StartScanOutcome } from '../aws/ecr';
 import type { ImageEvaluation } from '../aws/rescan-repository';
-import { RESCAN_REASONS, RegistryScanType, RescanReason } from '../decisions/rescan';
-import { severityRank } from '../decisions/severity';
+import { RegistryScanType, RescanReason } from '../decisions/rescan';
+
+/**
+ * The reasons a run of this tool can count as skips: those decideRescan returns with action
+ * skip (test/cli/format.test.ts checks the list against it). The walk's own skip, out-of-scope,
+ * needs a rescanScope, which the tool does not take; StartImageScan's refusals are answers to
+ * due images, counted in `toScan` and `refused`.
+ */
+export const SKIP_REASONS = [
+  'fresh',
+  'in-progress',
+  'unsupported-image',
+  'enhanced-scanning',
+  'not-scannable',
+  'unknown-status',
+] as const satisfies readonly RescanReason[];
+
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** One image as the JSON document carries it. */
 export interface ImageRow {
@@ -75,7 +110,7 @@ export interface Summary {
   repositoriesGone: number;
   imagesEvaluated: number;
   toScan: number;
-  readonly skipped: Record<RescanReason, number>;
+  readonly skipped: Record<SkipReason, number>;
   scansStarted: number;
   recentlyScanned: number;
   quotaExceeded: number;
@@ -83,7 +118,7 @@ export interface Summary {
 }
 
 export function emptySummary(command: Command, registryScanType: RegistryScanType, scanExpiryDays: number): Summary {
-  const skipped = Object.fromEntries(RESCAN_REASONS.map((reason) => [reason, 0])) as Record<RescanReason, number>;
+  const skipped = Object.fromEntries(SKIP_REASONS.map((reason) => [reason, 0])) as Record<SkipReason, number>;
   return {
     command,
     registryScanType,
@@ -105,7 +140,9 @@ export function emptySummary(command: Command, registryScanType: RegistryScanTyp
 export function addToSummary(summary: Summary, row: ImageRow): void {
   summary.imagesEvaluated++;
   if (row.action === 'skip') {
-    summary.skipped[row.reason]++;
+    // Never outside SKIP_REASONS here; were one to come, it is counted under its own name, so the sum still holds.
+    const skipped: Record<string, number> = summary.skipped;
+    skipped[row.reason] = (skipped[row.reason] ?? 0) + 1;
     return;
   }
   summary.toScan++;
@@ -153,20 +190,53 @@ export function summaryJson(summary: Summary): Record<string, unknown> {
   return summary.command === 'scan' ? { ...common, scansStarted, recentlyScanned, quotaExceeded, refused } : common;
 }
 
-/** The streamed JSON document, in three parts: {@link begin}, one {@link image} per row, {@link end}. */
-export const jsonDocument = {
-  begin: (): string => '{"images":[',
-  image: (row: ImageRow, first: boolean): string => `${first ? '\n' : ',\n'}${JSON.stringify(row)}`,
-  end: (summary: Summary, error?: { name: string; message: string }): string =>
-    `\n],\n"summary":${JSON.stringify(summaryJson(summary))}${error ? `,\n"error":${JSON.stringify(error)}` : ''}}\n`,
-};
+/** Which rows a run writes: every image, the due ones (`--only-due`), or none (`--summary-only`). */
+export type RowSelection = 'all' | 'due' | 'none';
 
-/** "CRITICAL 2, HIGH 5", most severe first, zeros left out; "-" when there is none. */
-export function formatSeverityCounts(counts: Record<string, number>): string {
-  const entries = Object.entries(counts)
-    .filter(([, n]) => n > 0)
-    .sort(([a], [b]) => severityRank(a) - severityRank(b) || a.localeCompare(b));
-  return entries.length === 0 ? '-' : entries.map(([severity, n]) => `${severity} ${n}`).join(', ');
+export function rowSelection(options: { readonly onlyDue: boolean; readonly summaryOnly: boolean }): RowSelection {
+  if (options.summaryOnly) return 'none';
+  return options.onlyDue ? 'due' : 'all';
+}
+
+function selects(selection: RowSelection, row: ImageRow): boolean {
+  return selection === 'all' || (selection === 'due' && row.action === 'scan');
+}
+
+/** The error a failed run's output ends with. */
+export interface RunFailure {
+  readonly name: string;
+  readonly message: string;
+}
+
+/**
+ * What a run writes on stdout, in three parts: {@link Printer.begin} once, {@link Printer.row}
+ * for each image (an empty string for a row not selected), {@link Printer.end} once, with the summary.
+ */
+export interface Printer {
+  begin(): string;
+  row(row: ImageRow): string;
+  end(summary: Summary, failure?: RunFailure): string;
+}
+
+/** The JSON document (`--json`), streamed. */
+export class JsonDocument implements Printer {
+  private written = 0;
+
+  constructor(private readonly selection: RowSelection) {}
+
+  public begin(): string {
+    return this.selection === 'none' ? '{' : '{"images":[';
+  }
+
+  public row(row: ImageRow): string {
+    if (!selects(this.selection, row)) return '';
+    return `${this.written++ === 0 ? '\n' : ',\n'}${JSON.stringify(row)}`;
+  }
+
+  public end(summary: Summary, failure?: RunFailure): string {
+    const rest = `"summary":${JSON.stringify(summaryJson(summary))}${failure ? `,\n"error":${JSON.stringify(failure)}` : ''}}\n`;
+    return this.selection === 'none' ? rest : `\n],\n${rest}`;
+  }
 }
 
 /** "sha256:4bd77cffb0da8c…" → "4bd77cffb0da": 12 hex digits, as `docker images` shows an id. */
@@ -189,57 +259,123 @@ export function countOf(n: number, noun: string): string {
   return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
 
+/** The widest finding count: "9,999", then "999k"; even Number.MAX_SAFE_INTEGER is "9P". */
+export const COUNT_WIDTH = 5;
+
+/** A finding count in at most {@link COUNT_WIDTH} characters: "-" for none, "1,203", then "12k", "3M", …, rounded down. */
+export function formatFindingCount(n: number): string {
+  if (!(n > 0)) return '-';
+  if (n < 10_000) return formatCount(n);
+  const units = ['k', 'M', 'G', 'T', 'P'];
+  let unit = 0;
+  let value = n / 1000;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  // Down, so that "12k" never claims more findings than there are.
+  return `${Math.floor(value)}${units[unit]}`;
+}
+
+/** The severities with a column each; the rest (INFORMATIONAL, UNDEFINED, any ECR adds) are added up under OTHER. */
+const SEVERITY_COLUMNS = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
+
+function otherFindings(counts: Record<string, number>): number {
+  return Object.entries(counts)
+    .filter(([severity, n]) => !(SEVERITY_COLUMNS as readonly string[]).includes(severity) && n > 0)
+    .reduce((sum, [, n]) => sum + n, 0);
+}
+
+/** Fits a value to its column: padded, or cut with "…" when longer (the module's comment says which values can be). */
+export function fitCell(value: string, width: number): string {
+  return value.length <= width ? value.padEnd(width) : `${value.slice(0, width - 1)}…`;
+}
+
 interface Column {
   readonly header: string;
   readonly value: (row: ImageRow) => string;
-  /** Width before any row is seen; the columns grow to fit wider values as they come. */
-  readonly width?: number;
+  /** The width of every cell of the column: the longest value it is meant to hold. */
+  readonly width: number;
 }
 
-const PLAN_COLUMNS: readonly Column[] = [
-  { header: 'REPOSITORY', value: (r) => r.repositoryName },
+const BEFORE_OUTCOME: readonly Column[] = [
   { header: 'DIGEST', value: (r) => shortDigest(r.imageDigest), width: 12 },
+  // The longest status of basic scanning; those of enhanced scanning (SCAN_ELIGIBILITY_EXPIRED, …) are cut.
   { header: 'STATUS', value: (r) => r.status ?? '-', width: 'UNSUPPORTED_IMAGE'.length },
   { header: 'LAST SCAN', value: (r) => formatScanTime(r.lastScanCompletedAt), width: '2026-11-14 08:00Z'.length },
-  { header: 'ACTION', value: (r) => r.action },
+  { header: 'ACTION', value: (r) => r.action, width: 'ACTION'.length },
+  // Every reason but complete-without-timestamp (an ECR anomaly, COMPLETE with no time), which is cut.
   { header: 'REASON', value: (r) => r.reason, width: 'unsupported-image'.length },
 ];
-const OUTCOME_COLUMN: Column = { header: 'OUTCOME', value: (r) => r.outcome ?? '-', width: 'unsupported-image'.length };
-const END_COLUMNS: readonly Column[] = [
-  { header: 'FINDINGS', value: (r) => formatSeverityCounts(r.severityCounts), width: 'CRITICAL 1, HIGH 10'.length },
-  { header: 'TAGS', value: (r) => (r.imageTags.length > 0 ? r.imageTags.join(',') : '-') },
+// The longest StartScanOutcome.
+const OUTCOME: Column = { header: 'OUTCOME', value: (r) => r.outcome ?? '-', width: 'unsupported-image'.length };
+const FINDINGS: readonly Column[] = [
+  ...SEVERITY_COLUMNS.map((severity) => ({
+    header: severity,
+    value: (r: ImageRow) => formatFindingCount(r.severityCounts[severity] ?? 0),
+    width: Math.max(severity.length, COUNT_WIDTH),
+  })),
+  { header: 'OTHER', value: (r) => formatFindingCount(otherFindings(r.severityCounts)), width: COUNT_WIDTH },
 ];
 
 /**
- * A table written row by row: every column but the last (TAGS, unbounded) is
- * padded to the widest value seen so far, starting from a width that fits the
- * usual values, so rows stay aligned without holding the registry in memory (a
- * rare wider value shifts its row and widens the column from there on). The
- * repository column starts at the longest selected name, known before the walk;
- * the two columns of unbounded width, FINDINGS and TAGS, come last.
+ * The table's header and rows, each column at a width fixed before the first row, so that every
+ * row lines up with the header whatever comes later; TAGS, last, is written whole.
  */
 export class StreamingTable {
   private readonly columns: readonly Column[];
-  private readonly widths: number[];
 
   constructor(command: Command, repositoryNames: readonly string[]) {
-    this.columns = [...PLAN_COLUMNS, ...(command === 'scan' ? [OUTCOME_COLUMN] : []), ...END_COLUMNS];
-    const longestName = repositoryNames.reduce((max, name) => Math.max(max, name.length), 0);
-    this.widths = this.columns.map((c, i) => Math.max(c.header.length, c.width ?? 0, i === 0 ? longestName : 0));
+    const longestName = repositoryNames.reduce((max, name) => Math.max(max, name.length), 'REPOSITORY'.length);
+    this.columns = [
+      { header: 'REPOSITORY', value: (r) => r.repositoryName, width: longestName },
+      ...BEFORE_OUTCOME,
+      ...(command === 'scan' ? [OUTCOME] : []),
+      ...FINDINGS,
+    ];
   }
 
   public header(): string {
-    return this.line(this.columns.map((c) => c.header));
+    return this.line(
+      this.columns.map((c) => c.header),
+      'TAGS',
+    );
   }
 
   public row(row: ImageRow): string {
-    return this.line(this.columns.map((c) => c.value(row)));
+    return this.line(
+      this.columns.map((c) => c.value(row)),
+      row.imageTags.length > 0 ? row.imageTags.join(',') : '-',
+    );
   }
 
-  private line(cells: string[]): string {
-    cells.forEach((cell, i) => (this.widths[i] = Math.max(this.widths[i], cell.length)));
-    const padded = cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(this.widths[i])));
-    return `${padded.join('  ').trimEnd()}\n`;
+  private line(cells: string[], tags: string): string {
+    return `${cells.map((cell, i) => fitCell(cell, this.columns[i].width)).join('  ')}  ${tags}\n`;
+  }
+}
+
+/** The table (the default output), streamed: the header, the selected rows, a blank line and the summary; only the summary for `none`. */
+export class TableOutput implements Printer {
+  private readonly table: StreamingTable;
+
+  constructor(
+    command: Command,
+    repositoryNames: readonly string[],
+    private readonly selection: RowSelection,
+  ) {
+    this.table = new StreamingTable(command, repositoryNames);
+  }
+
+  public begin(): string {
+    return this.selection === 'none' ? '' : this.table.header();
+  }
+
+  public row(row: ImageRow): string {
+    return selects(this.selection, row) ? this.table.row(row) : '';
+  }
+
+  public end(summary: Summary, failure?: RunFailure): string {
+    return `${this.selection === 'none' ? '' : '\n'}${formatSummary(summary, failure !== undefined)}`;
   }
 }
 
@@ -247,14 +383,13 @@ function days(n: number): string {
   return `${n} day${n === 1 ? '' : 's'}`;
 }
 
-/** The summary below the table; `incomplete` when the run failed part way (the error follows on stderr). */
+/** The summary (below the table, after a blank line); `incomplete` when the run failed part way (the error follows on stderr). */
 export function formatSummary(summary: Summary, incomplete = false): string {
   const skipped = Object.values(summary.skipped).reduce((a, b) => a + b, 0);
   const reasons = Object.entries(summary.skipped)
     .filter(([, n]) => n > 0)
     .map(([reason, n]) => `${reason} ${formatCount(n)}`);
   const lines = [
-    '',
     `${incomplete ? 'Summary so far, the run failed' : 'Summary'} (${summary.command}; registry scan type ${summary.registryScanType}; scan expiry ${days(summary.scanExpiryDays)})`,
     `  repositories  ${formatCount(summary.repositoriesListed)} listed, ${formatCount(summary.repositoriesSelected)} selected` +
       (summary.repositoriesGone > 0 ? `, ${formatCount(summary.repositoriesGone)} deleted since listed (skipped)` : ''),

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'fs';
 import { dirname, join } from 'path';
-import { PROGRAM, USAGE, USAGE_HINT, UsageError, parseCliArgs } from './args';
+import { COMMAND_USAGE, PROGRAM, USAGE, UsageError, parseCliArgs, usageHint } from './args';
 import { describeFailure } from './failures';
 import { CliDeps, run } from './run';
 
@@ -23,17 +23,18 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
     const parsed = parseCliArgs(argv);
     switch (parsed.kind) {
       case 'help':
-        deps.stdout.write(USAGE);
+        deps.stdout.write(parsed.command ? COMMAND_USAGE[parsed.command] : USAGE);
         return 0;
       case 'version':
         deps.stdout.write(`${deps.version?.() ?? 'unknown'}\n`);
         return 0;
       default:
+        for (const warning of parsed.warnings) deps.stderr.write(`${PROGRAM}: warning: ${warning}\n`);
         return await run(parsed.options, deps);
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      deps.stderr.write(`${PROGRAM}: ${error.message}\n${PROGRAM}: ${USAGE_HINT}\n`);
+      deps.stderr.write(`${PROGRAM}: ${error.message}\n${PROGRAM}: ${usageHint(error.command)}\n`);
       return 2;
     }
     deps.stderr.write(`${PROGRAM}: ${describeFailure(error, { regionSource: 'the configuration' }).message}\n`);

@@ -2,14 +2,15 @@
  * One `plan` or `scan` run: checks the AWS configuration up front (region,
  * credentials), reads the registry's scan type, lists and filters the
  * repositories, then walks them one at a time with rescanRepository (dryRun for
- * plan), streaming one row per image digest and a summary. Everything outside
+ * plan), streaming one row per image digest (or the due ones, or none) and a
+ * summary, and stops early, quietly, when stdout's reader goes away. Everything outside
  * (the ECR client, stdout, stderr, the environment, the time, the progress clock)
  * is injected, so a test can drive it whole.
  */
 import type { ECRClient, ECRClientConfig } from '@aws-sdk/client-ecr';
 import { PROGRAM, RunOptions } from './args';
 import { CliFailure, FailureContext, describeFailure, invalidRegionMessage, isRegionName } from './failures';
-import { StreamingTable, Summary, addToSummary, countOf, emptySummary, formatCount, formatSummary, jsonDocument, toImageRow } from './format';
+import { JsonDocument, Printer, Summary, TableOutput, addToSummary, countOf, emptySummary, formatCount, rowSelection, toImageRow } from './format';
 import { Output, Progress } from './progress';
 import { errorMessage, errorName, getRegistryScanType, repositoryNamePages } from '../aws/ecr';
 import { ImageEvaluation, Log, rescanRepository } from '../aws/rescan-repository';
@@ -18,6 +19,8 @@ import { RepositoryFilter } from '../decisions/repository-filter';
 /** stdout: also watched for a closed pipe (`| head`) and for back-pressure; process.stdout fits. */
 export interface StdoutStream extends Output {
   readonly writableNeedDrain?: boolean;
+  /** Set by the write that failed, at once; its 'error' event comes a tick later. */
+  readonly errored?: Error | null;
   on?(event: 'error', listener: (error: Error) => void): unknown;
   once?(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
   removeListener?(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
@@ -39,9 +42,6 @@ export interface CliDeps {
   /** The package version for --version, when known. */
   version?(): string | undefined;
 }
-
-/** Thrown from inside the walk when stdout's reader has gone (`| head`): the run stops quietly. */
-class OutputClosed extends Error {}
 
 /** Where the region comes from. The SDK reads --region (passed as config), AWS_REGION and the profile; the AWS CLI's AWS_DEFAULT_REGION is added here. */
 export function chooseRegion(
@@ -91,13 +91,18 @@ async function drained(stdout: StdoutStream): Promise<void> {
 export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
   const filter = new RepositoryFilter(options.repositoryPattern, options.excludePattern);
   const progress = new Progress(deps.stderr, () => deps.clock(), deps.progressIntervalMs);
+  // When stdout's reader goes away (`| head`), writing fails with EPIPE: the run then starts no
+  // more ECR work (the walk's shouldStop), writes nothing more and ends with exit code 0.
   let stdoutClosed = false;
   deps.stdout.on?.('error', (error) => {
-    if ((error as { code?: unknown }).code !== 'EPIPE') throw error;
+    if (!isClosedPipe(error)) throw error;
     stdoutClosed = true;
   });
+  // The failed write marks the stream at once, while its 'error' event waits for a tick that a
+  // walk answered from memory (DescribeImages summaries) may not give for a whole page.
+  const outputClosed = (): boolean => (stdoutClosed ||= isClosedPipe(deps.stdout.errored));
   const out = (text: string): void => {
-    if (stdoutClosed) return;
+    if (text === '' || outputClosed()) return;
     progress.clear();
     deps.stdout.write(text);
   };
@@ -111,7 +116,8 @@ export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
   let context: FailureContext = { regionSource: regionChoice.source, profile: options.profile, endpointUrl: deps.env.AWS_ENDPOINT_URL };
   const ecr = deps.createEcrClient({ region: regionChoice.region, profile: options.profile });
   let summary: Summary | undefined;
-  let documentBegun = false;
+  /** Set once the output has begun: from then on a failure still ends it, with the summary so far. */
+  let printer: Printer | undefined;
 
   try {
     // The configuration first, so its problems are told as such rather than as a failed request.
@@ -137,9 +143,10 @@ export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
       note(`no repository selected (${formatCount(totals.repositoriesListed)} listed)${options.repositoryPattern || options.excludePattern ? '; check --repository-pattern and --exclude-pattern' : ''}`);
     }
 
-    const table = new StreamingTable(options.command, selected);
-    out(options.json ? jsonDocument.begin() : table.header());
-    documentBegun = true;
+    const selection = rowSelection(options);
+    const output = options.json ? new JsonDocument(selection) : new TableOutput(options.command, selected, selection);
+    printer = output;
+    out(output.begin());
 
     if (registryScanType === 'ENHANCED') {
       note(
@@ -155,11 +162,9 @@ export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
     const now = deps.now();
     let position = 0;
     const onImage = (evaluation: ImageEvaluation): void => {
-      if (stdoutClosed) throw new OutputClosed();
       const row = toImageRow(evaluation, options.command);
-      const first = totals.imagesEvaluated === 0;
       addToSummary(totals, row);
-      out(options.json ? jsonDocument.image(row, first) : table.row(row));
+      out(output.row(row));
       progress.update(
         () =>
           `${PROGRAM}: repository ${formatCount(position)}/${formatCount(walk.length)}, ` +
@@ -168,6 +173,7 @@ export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
       );
     };
     for (const repositoryName of walk) {
+      if (outputClosed()) return 0;
       position++;
       context = { ...context, during: `walking the repository ${repositoryName}` };
       try {
@@ -179,6 +185,7 @@ export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
           dryRun: options.command === 'plan',
           log,
           onImage,
+          shouldStop: outputClosed,
         });
       } catch (error) {
         if (errorName(error) !== 'RepositoryNotFoundException') throw error;
@@ -188,14 +195,11 @@ export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
       await drained(deps.stdout);
     }
 
-    out(options.json ? jsonDocument.end(totals) : formatSummary(totals));
+    out(output.end(totals));
     return 0;
   } catch (error) {
-    if (error instanceof OutputClosed) return 0;
     const report = describeFailure(error, context);
-    if (documentBegun && summary) {
-      out(options.json ? jsonDocument.end(summary, { name: errorName(error), message: errorMessage(error) }) : formatSummary(summary, true));
-    }
+    if (printer && summary) out(printer.end(summary, { name: errorName(error), message: errorMessage(error) }));
     const repository = /^walking the repository (.+)$/.exec(context.during ?? '')?.[1];
     const skipHint = repository !== undefined && REPOSITORY_SPECIFIC.has(errorName(error)) ? excludeHint(repository, options.excludePattern) : '';
     note(`${report.message}${skipHint}`);
@@ -204,6 +208,11 @@ export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
     progress.clear();
     ecr.destroy();
   }
+}
+
+/** True for EPIPE: stdout's reader has gone. */
+function isClosedPipe(error: unknown): boolean {
+  return (error as { code?: unknown } | null | undefined)?.code === 'EPIPE';
 }
 
 /** Errors that a repository's own settings cause (its repository policy, its KMS key): the rest of the registry may be fine. */

@@ -11,7 +11,7 @@ import type { ImageScope } from './image-scope';
 import { acceptedRiskProblems, expiredEntries } from '../decisions/accepted-risks';
 import { ownerProblem } from '../decisions/owners';
 import { REPORT_ON_MODES } from '../decisions/report-on';
-import { RepositoryFilter } from '../decisions/repository-filter';
+import { RepositoryFilter, patternWarnings } from '../decisions/repository-filter';
 import { MAX_PULLED_WITHIN_DAYS, MIN_PULLED_WITHIN_DAYS } from '../decisions/scope';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -239,19 +239,6 @@ export function validateProps(props: EcrScanReporterProps): void {
   }
 }
 
-/**
- * The characters of a pattern that must appear as they are in a matching name:
- * escapes (\\W, \\p{Lu}, \\u0041), character classes ([A-Z]) and group names
- * ((?<Name>...), \\k<Name>) removed.
- */
-function literalText(value: string): string {
-  return value
-    .replace(/\\[pPk][{<][^}>]*[}>]/g, '')
-    .replace(/\\./g, '')
-    .replace(/\[[^\]]*\]/g, '')
-    .replace(/\(\?<[^>]*>/g, '(');
-}
-
 /** Soft problems: annotations a user can acknowledge, not errors. */
 export function warnAboutProps(scope: Construct, props: EcrScanReporterProps): void {
   for (const [name, value] of [
@@ -259,17 +246,9 @@ export function warnAboutProps(scope: Construct, props: EcrScanReporterProps): v
     ['excludePattern', props.excludePattern],
   ] as const) {
     if (value === undefined || Token.isUnresolved(value)) continue;
-    // A name never starts with '/', so '/^app$/' never matches; '/team-a/' alone may, inside a name.
-    if (/^\/(\^.*|.*\$)\/[dgimsuyv]*$|^\/.+\/[dgimsuyv]+$/.test(value)) {
-      Annotations.of(scope).addWarningV2(
-        `ecr-scan-reporter:${name}Slashes`,
-        `${name} ${JSON.stringify(value)} looks like a JavaScript regular expression literal; it is used as the pattern's source, so the slashes must appear in the repository name. Give the source without slashes or flags, for example "^team-a/"`,
-      );
-    } else if (/[A-Z]/.test(literalText(value))) {
-      Annotations.of(scope).addWarningV2(
-        `ecr-scan-reporter:${name}Uppercase`,
-        `${name} ${JSON.stringify(value)} has upper-case letters, but ECR repository names are lower case, so those parts of the pattern never match; write them in lower case`,
-      );
+    // The same rule as the command-line tool's warnings (../decisions/repository-filter.ts).
+    for (const warning of patternWarnings(name, value)) {
+      Annotations.of(scope).addWarningV2(`ecr-scan-reporter:${name}${warning.kind}`, warning.message);
     }
   }
   const risks = props.acceptedRisks;

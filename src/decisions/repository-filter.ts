@@ -1,4 +1,59 @@
 /**
+ * Which repositories the reporter covers, and what is wrong or doubtful in the two patterns
+ * that say so. Shared by the construct (errors at synth, annotations) and the command-line
+ * tool (usage errors, warnings on stderr), so both say the same:
+ * - {@link RepositoryFilter.problem}: a pattern that cannot work (empty, or not a regular
+ *   expression) is an error.
+ * - {@link patternWarnings}: a pattern that compiles but probably does not mean what was meant
+ *   is a warning: a regular-expression literal (`/^team-a/`, whose slashes would then have to
+ *   appear in the name) or upper-case letters (ECR repository names are lower case).
+ */
+
+/** One warning about a pattern; `kind` is the suffix of the construct's warning id (`ecr-scan-reporter:repositoryPatternSlashes`). */
+export interface PatternWarning {
+  readonly kind: 'Slashes' | 'Uppercase';
+  readonly message: string;
+}
+
+/**
+ * The pattern's letters that must appear in a name as written: escapes (`\d`, `\S`,
+ * `\p{Lu}`), character classes (`[A-Z]`) and group names (`(?<Team>…)`) left out.
+ */
+function literalText(pattern: string): string {
+  return pattern
+    .replace(/\\[pPk][{<][^}>]*[}>]/g, '')
+    .replace(/\\./g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\(\?<[^>]*>/g, '(');
+}
+
+/**
+ * Warnings about a pattern that compiles but likely selects nothing it was meant to; `name`
+ * is how the caller names the setting (`repositoryPattern`, `--exclude-pattern`). At most one:
+ * a regular-expression literal is told first, as its letters are not the point.
+ */
+export function patternWarnings(name: string, pattern: string): PatternWarning[] {
+  // A name never starts with '/', so '/^app$/' never matches; '/team-a/' alone may, inside a name.
+  if (/^\/(\^.*|.*\$)\/[dgimsuyv]*$|^\/.+\/[dgimsuyv]+$/.test(pattern)) {
+    return [
+      {
+        kind: 'Slashes',
+        message: `${name} ${JSON.stringify(pattern)} looks like a JavaScript regular expression literal; it is used as the pattern's source, so the slashes must appear in the repository name. Give the source without slashes or flags, for example "^team-a/"`,
+      },
+    ];
+  }
+  if (/[A-Z]/.test(literalText(pattern))) {
+    return [
+      {
+        kind: 'Uppercase',
+        message: `${name} ${JSON.stringify(pattern)} has upper-case letters, but ECR repository names are lower case, so those parts of the pattern never match; write them in lower case`,
+      },
+    ];
+  }
+  return [];
+}
+
+/**
  * Which repositories the reporter covers: those whose name matches
  * `repositoryPattern` (every repository when absent) and does not match
  * `excludePattern`. Patterns are JavaScript regular expressions tested against

@@ -1,4 +1,4 @@
-import { LIMITS, USAGE, UsageError, closestOption, parseCliArgs } from '../../src/cli/args';
+import { COMMAND_USAGE, LIMITS, USAGE, UsageError, closestOption, commandIn, parseCliArgs, usageHint } from '../../src/cli/args';
 import { DEFAULTS } from '../../src/decisions/settings';
 
 function usageError(argv: string[]): string {
@@ -22,10 +22,13 @@ describe('parseCliArgs', () => {
         scanExpiryDays: DEFAULTS.scanExpiryDays,
         concurrency: DEFAULTS.imageConcurrency,
         json: false,
+        onlyDue: false,
+        summaryOnly: false,
         verbose: false,
         region: undefined,
         profile: undefined,
       },
+      warnings: [],
     });
     expect(DEFAULTS.scanExpiryDays).toBe(7);
     expect(DEFAULTS.imageConcurrency).toBe(5);
@@ -42,6 +45,7 @@ describe('parseCliArgs', () => {
         '14',
         '--concurrency=50',
         '--json',
+        '--only-due',
         '--verbose',
         '--region',
         'eu-west-1',
@@ -56,11 +60,15 @@ describe('parseCliArgs', () => {
         scanExpiryDays: 14,
         concurrency: 50,
         json: true,
+        onlyDue: true,
+        summaryOnly: false,
         verbose: true,
         region: 'eu-west-1',
         profile: 'prod',
       },
+      warnings: [],
     });
+    expect(parseCliArgs(['plan', '--summary-only'])).toMatchObject({ options: { onlyDue: false, summaryOnly: true } });
   });
 
   test('options may come before the command', () => {
@@ -73,12 +81,20 @@ describe('parseCliArgs', () => {
     expect(LIMITS).toEqual({ scanExpiryDays: { min: 1, max: 3650 }, concurrency: { min: 1, max: 50 } });
   });
 
-  test.each([['--help'], ['-h'], ['plan', '--help'], ['scan', '-h'], ['--help', '--version']])(
-    '%j asks for help',
-    (...argv) => {
-      expect(parseCliArgs(argv)).toEqual({ kind: 'help' });
-    },
-  );
+  test.each([['--help'], ['-h'], ['help'], ['--help', '--version'], ['--json', '--help']])('%j asks for the program\'s help', (...argv) => {
+    expect(parseCliArgs(argv)).toEqual({ kind: 'help' });
+  });
+
+  test.each<[string[], string]>([
+    [['plan', '--help'], 'plan'],
+    [['scan', '-h'], 'scan'],
+    [['--help', 'scan'], 'scan'],
+    [['plan', '--json', '--bogus-free', '-h'].filter((a) => a !== '--bogus-free'), 'plan'],
+    [['help', 'plan'], 'plan'],
+    [['help', 'scan', '--json'], 'scan'],
+  ])('%j asks for the help of %s', (argv, command) => {
+    expect(parseCliArgs(argv)).toEqual({ kind: 'help', command });
+  });
 
   test('--version', () => {
     expect(parseCliArgs(['--version'])).toEqual({ kind: 'version' });
@@ -116,6 +132,13 @@ describe('parseCliArgs', () => {
     [['plan', '--concurrency', ' 5'], '--concurrency must be a whole number from 1 to 50 (given " 5")'],
     [['plan', '--concurrency', 'five'], '--concurrency must be a whole number from 1 to 50 (given "five")'],
     [['plan', '--repository-pattern='], '--repository-pattern must not be empty; omit it to select every repository (given "")'],
+    [['help', 'deploy'], 'unknown command "deploy": give plan (read-only) or scan (starts the due scans)'],
+    [['deploy', '--help'], 'unknown command "deploy": give plan (read-only) or scan (starts the due scans)'],
+    [['help', 'plan', 'scan'], 'unexpected argument "scan" after help plan'],
+    [
+      ['plan', '--only-due', '--summary-only'],
+      '--only-due and --summary-only do not go together: --only-due chooses which rows to print, --summary-only prints none; give one',
+    ],
   ])('%j is a usage error: %s', (argv, message) => {
     expect(usageError(argv)).toBe(message);
   });
@@ -149,22 +172,62 @@ describe('closestOption', () => {
   });
 });
 
-describe('USAGE', () => {
-  test('names both commands, every flag, the defaults and the exit codes', () => {
+describe('pattern warnings', () => {
+  test('a pattern that compiles but looks wrong is run, with the construct\'s warning naming the flag', () => {
+    const parsed = parseCliArgs(['plan', '--repository-pattern', '/^team-a/', '--exclude-pattern', 'Sandbox']);
+    expect(parsed).toMatchObject({ kind: 'run', options: { repositoryPattern: '/^team-a/', excludePattern: 'Sandbox' } });
+    expect(parsed.kind === 'run' && parsed.warnings).toEqual([
+      '--repository-pattern "/^team-a/" looks like a JavaScript regular expression literal; it is used as the pattern\'s source, ' +
+        'so the slashes must appear in the repository name. Give the source without slashes or flags, for example "^team-a/"',
+      '--exclude-pattern "Sandbox" has upper-case letters, but ECR repository names are lower case, so those parts of the pattern never match; ' +
+        'write them in lower case',
+    ]);
+  });
+
+  test('no warning for a plain lower-case pattern, nor for an invalid one (the error is enough)', () => {
+    expect(parseCliArgs(['plan', '--repository-pattern', '^team-a/[A-Z]?', '--exclude-pattern', '\\Dx'])).toMatchObject({ warnings: [] });
+    expect(usageError(['plan', '--repository-pattern', '/^Team(/'])).toMatch(/^--repository-pattern is not a valid JavaScript regular expression/);
+  });
+});
+
+describe('usage errors name the command whose help to read', () => {
+  test.each<[string[], string | undefined]>([
+    [['plan', '--concurrency', '0'], 'plan'],
+    [['scan', '--bogus'], 'scan'],
+    [['--bogus', 'scan'], 'scan'],
+    [['plan', 'extra'], 'plan'],
+    [['deploy'], undefined],
+    [['--bogus'], undefined],
+  ])('%j -> %s', (argv, command) => {
+    let error: unknown;
+    try {
+      parseCliArgs(argv);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).command).toBe(command);
+  });
+
+  test('usageHint and commandIn', () => {
+    expect(usageHint()).toBe("run 'ecr-scan-reporter --help' for usage");
+    expect(usageHint('scan')).toBe("run 'ecr-scan-reporter scan --help' for usage");
+    expect(commandIn(['--json', 'scan', 'plan'])).toBe('scan');
+    expect(commandIn(['--region', 'x'])).toBeUndefined();
+  });
+});
+
+/** Lines of a help text longer than an 88-column terminal. */
+const tooLong = (text: string) => text.split('\n').filter((line) => line.length > 88);
+
+describe('USAGE (the program\'s help)', () => {
+  test('lists the commands, says where their options are, and fits 88 columns', () => {
     for (const text of [
-      'Usage: ecr-scan-reporter <plan|scan> [options]',
+      'Usage: ecr-scan-reporter <command> [options]',
       '  plan ',
       '  scan ',
-      '--repository-pattern RE',
-      '--exclude-pattern RE',
-      '--scan-expiry-days N',
-      '(1-3650; default 7)',
-      '--concurrency N',
-      '(1-50; default 5)',
-      '--json',
-      '--region REGION',
-      '--profile NAME',
-      '--verbose',
+      '  help ',
+      "Run 'ecr-scan-reporter <command> --help' for a command's options and examples.",
       '-h, --help',
       '--version',
       'ecr:StartImageScan',
@@ -172,7 +235,56 @@ describe('USAGE', () => {
     ]) {
       expect(USAGE).toContain(text);
     }
-    // Fits an 88-column terminal.
-    expect(Math.max(...USAGE.split('\n').map((line) => line.length))).toBeLessThanOrEqual(88);
+    expect(tooLong(USAGE)).toEqual([]);
+  });
+});
+
+describe.each(['plan', 'scan'] as const)('COMMAND_USAGE.%s', (command) => {
+  const text = COMMAND_USAGE[command];
+
+  test('names the command, every option, the defaults and the exit codes; fits 88 columns', () => {
+    for (const part of [
+      `Usage: ecr-scan-reporter ${command} [options]`,
+      '--repository-pattern RE',
+      '--exclude-pattern RE',
+      '--scan-expiry-days N',
+      '(1-3650; default 7)',
+      '--concurrency N',
+      '(1-50; default 5)',
+      '--only-due',
+      '--summary-only',
+      '--json',
+      '--region REGION',
+      '--profile NAME',
+      '--verbose',
+      '-h, --help',
+      'ecr:DescribeImageScanFindings',
+      '2 invalid command line',
+    ]) {
+      expect(text).toContain(part);
+    }
+    expect(text.includes('ecr:StartImageScan')).toBe(command === 'scan');
+    expect(tooLong(text)).toEqual([]);
+  });
+
+  test('has 2 to 4 examples, each a command line of this tool that parses', () => {
+    const examples = text.split('\nExamples:\n')[1].split('\n\n')[0];
+    const commands = examples
+      .replace(/ \\\n\s+/g, ' ')
+      .split('\n')
+      .filter((line) => line.startsWith('  ecr-scan-reporter '));
+    expect(commands.length).toBeGreaterThanOrEqual(2);
+    expect(commands.length).toBeLessThanOrEqual(4);
+    let parsed = 0;
+    for (const line of commands) {
+      for (const invocation of line.split(/ && | \| | > /).filter((part) => part.trim().startsWith('ecr-scan-reporter '))) {
+        const argv = [...invocation.trim().matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]).slice(1);
+        expect(parseCliArgs(argv)).toMatchObject({ kind: 'run' });
+        parsed++;
+      }
+    }
+    // Every invocation shown was parsed, the continued ones too.
+    expect(parsed).toBe(examples.split('ecr-scan-reporter ').length - 1);
+    expect(examples).toContain(`ecr-scan-reporter ${command} `);
   });
 });

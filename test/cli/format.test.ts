@@ -1,19 +1,25 @@
+import { ScanStatus } from '@aws-sdk/client-ecr';
 import type { ImageEvaluation } from '../../src/aws/rescan-repository';
 import {
+  COUNT_WIDTH,
   ImageRow,
+  JsonDocument,
+  SKIP_REASONS,
   StreamingTable,
+  TableOutput,
   addToSummary,
   emptySummary,
+  fitCell,
   formatCount,
+  formatFindingCount,
   formatScanTime,
-  formatSeverityCounts,
   formatSummary,
-  jsonDocument,
+  rowSelection,
   shortDigest,
   summaryJson,
   toImageRow,
 } from '../../src/cli/format';
-import { RESCAN_REASONS } from '../../src/decisions/rescan';
+import { ImageScanState, RegistryScanType, decideRescan } from '../../src/decisions/rescan';
 
 const DIGEST = 'sha256:4bd77cffb0da8cbda839ed5caaf5d418f19addc5941776e87261e000d6f96e93';
 
@@ -92,7 +98,7 @@ describe('summary', () => {
       repositoriesGone: 0,
       imagesEvaluated: 9,
       toScan: 6,
-      skipped: Object.fromEntries(RESCAN_REASONS.map((r) => [r, r === 'fresh' ? 2 : r === 'unknown-status' ? 1 : 0])),
+      skipped: { 'fresh': 2, 'in-progress': 0, 'unsupported-image': 0, 'enhanced-scanning': 0, 'not-scannable': 0, 'unknown-status': 1 },
       scansStarted: 2,
       recentlyScanned: 1,
       quotaExceeded: 1,
@@ -106,7 +112,38 @@ describe('summary', () => {
     const json = summaryJson(summary);
     expect(json).toMatchObject({ command: 'plan', registryScanType: 'ENHANCED', scanExpiryDays: 30, imagesEvaluated: 1, toScan: 1 });
     for (const key of ['scansStarted', 'recentlyScanned', 'quotaExceeded', 'refused']) expect(json).not.toHaveProperty(key);
-    expect(Object.keys(json.skipped as object)).toEqual([...RESCAN_REASONS]);
+    expect(Object.keys(json.skipped as object)).toEqual([...SKIP_REASONS]);
+  });
+
+  test('skipped lists exactly the reasons the rescan decision gives with action skip, over every status and both scan types', () => {
+    const now = new Date('2026-11-15T12:00:00Z');
+    const states: ImageScanState[] = [
+      {},
+      { status: 'COMPLETE', completedAt: new Date('2026-11-15T00:00:00Z') },
+      { status: 'COMPLETE', completedAt: new Date('2026-01-01T00:00:00Z') },
+      { status: 'COMPLETE' },
+      ...Object.values(ScanStatus).map((status) => ({ status })),
+      { status: 'A_STATUS_ECR_ADDS_LATER' },
+    ];
+    const skipReasons = new Set<string>();
+    const scanReasons = new Set<string>();
+    for (const registryScanType of ['BASIC', 'ENHANCED'] as RegistryScanType[]) {
+      for (const state of states) {
+        const decision = decideRescan(state, { now, scanExpiryMs: 7 * 86_400_000, registryScanType });
+        (decision.action === 'skip' ? skipReasons : scanReasons).add(decision.reason);
+      }
+    }
+    expect([...skipReasons].sort()).toEqual([...SKIP_REASONS].sort());
+    // The reasons of action scan are counted in toScan, never listed as skips.
+    expect(SKIP_REASONS.filter((r) => scanReasons.has(r))).toEqual([]);
+    expect(scanReasons.size).toBe(5);
+  });
+
+  test('a skip reason outside the list (none can come today) is still counted, under its name, so the counts add up', () => {
+    const summary = emptySummary('plan', 'BASIC', 7);
+    addToSummary(summary, row({ action: 'skip', reason: 'out-of-scope' }));
+    expect(summary.skipped).toMatchObject({ 'out-of-scope': 1 });
+    expect(Object.values(summary.skipped).reduce((a, b) => a + b, 0)).toBe(summary.imagesEvaluated);
   });
 
   test('formatSummary: plan lists non-zero skip reasons; scan adds the scans line; large counts are grouped', () => {
@@ -116,7 +153,6 @@ describe('summary', () => {
     plan.skipped['in-progress'] = 1;
     expect(formatSummary(plan)).toBe(
       [
-        '',
         'Summary (plan; registry scan type BASIC; scan expiry 1 day)',
         '  repositories  1,200 listed, 12 selected',
         '  images        4,210 evaluated: 4,200 to scan, 10 skipped',
@@ -129,7 +165,6 @@ describe('summary', () => {
     Object.assign(scan, { scansStarted: 4, recentlyScanned: 3, quotaExceeded: 2, refused: 1 });
     expect(formatSummary(scan, true)).toBe(
       [
-        '',
         'Summary so far, the run failed (scan; registry scan type BASIC; scan expiry 7 days)',
         '  repositories  3 listed, 3 selected, 1 deleted since listed (skipped)',
         '  images        0 evaluated: 0 to scan, 0 skipped',
@@ -140,37 +175,80 @@ describe('summary', () => {
   });
 });
 
-describe('jsonDocument', () => {
+describe('JsonDocument', () => {
   test('begin + rows + end is one JSON document, one image per line', () => {
     const summary = emptySummary('plan', 'BASIC', 7);
-    const text =
-      jsonDocument.begin() + jsonDocument.image(row(), true) + jsonDocument.image(row({ imageTags: [] }), false) + jsonDocument.end(summary);
-    const doc = JSON.parse(text);
-    expect(doc.images).toHaveLength(2);
-    expect(doc.images[1].imageTags).toEqual([]);
-    expect(doc.summary).toEqual(summaryJson(summary));
-    expect(doc).not.toHaveProperty('error');
+    const doc = new JsonDocument('all');
+    const text = doc.begin() + doc.row(row()) + doc.row(row({ imageTags: [] })) + doc.end(summary);
+    const parsed = JSON.parse(text);
+    expect(parsed.images).toHaveLength(2);
+    expect(parsed.images[1].imageTags).toEqual([]);
+    expect(parsed.summary).toEqual(summaryJson(summary));
+    expect(parsed).not.toHaveProperty('error');
     expect(text.split('\n')).toHaveLength(6);
     expect(text.endsWith('}\n')).toBe(true);
   });
 
   test('no images, and a failed run: still one document, with the error', () => {
-    const doc = JSON.parse(jsonDocument.begin() + jsonDocument.end(emptySummary('scan', 'BASIC', 7), { name: 'AccessDeniedException', message: 'no' }));
-    expect(doc.images).toEqual([]);
-    expect(doc.error).toEqual({ name: 'AccessDeniedException', message: 'no' });
-    expect(doc.summary.scansStarted).toBe(0);
+    const doc = new JsonDocument('all');
+    const parsed = JSON.parse(doc.begin() + doc.end(emptySummary('scan', 'BASIC', 7), { name: 'AccessDeniedException', message: 'no' }));
+    expect(parsed.images).toEqual([]);
+    expect(parsed.error).toEqual({ name: 'AccessDeniedException', message: 'no' });
+    expect(parsed.summary.scansStarted).toBe(0);
+  });
+
+  test("'due' writes only the rows whose action is scan; the first one written opens the list", () => {
+    const doc = new JsonDocument('due');
+    const parts = [doc.begin(), doc.row(row({ action: 'skip', reason: 'fresh' })), doc.row(row({ imageTags: ['a'] })), doc.row(row({ imageTags: ['b'] }))];
+    expect(parts[1]).toBe('');
+    const parsed = JSON.parse(parts.join('') + doc.end(emptySummary('plan', 'BASIC', 7)));
+    expect(parsed.images.map((i: ImageRow) => i.imageTags)).toEqual([['a'], ['b']]);
+  });
+
+  test("'none' (--summary-only): a document with the summary and no images key, also when the run failed", () => {
+    const doc = new JsonDocument('none');
+    const summary = emptySummary('plan', 'BASIC', 7);
+    const text = doc.begin() + doc.row(row()) + doc.row(row({ action: 'skip', reason: 'fresh' })) + doc.end(summary);
+    expect(text).toBe(`{"summary":${JSON.stringify(summaryJson(summary))}}\n`);
+    const failed = JSON.parse(doc.begin() + doc.end(summary, { name: 'ThrottlingException', message: 'Rate exceeded' }));
+    expect(Object.keys(failed)).toEqual(['summary', 'error']);
+  });
+});
+
+describe('rowSelection', () => {
+  test.each([
+    [{ onlyDue: false, summaryOnly: false }, 'all'],
+    [{ onlyDue: true, summaryOnly: false }, 'due'],
+    [{ onlyDue: false, summaryOnly: true }, 'none'],
+  ])('%j -> %s', (options, selection) => {
+    expect(rowSelection(options)).toBe(selection);
   });
 });
 
 describe('cells', () => {
   test.each([
-    [{}, '-'],
-    [{ LOW: 0 }, '-'],
-    [{ HIGH: 5, CRITICAL: 2 }, 'CRITICAL 2, HIGH 5'],
-    [{ UNDEFINED: 1, INFORMATIONAL: 2, LOW: 3, MEDIUM: 4, HIGH: 0, CRITICAL: 6 }, 'CRITICAL 6, MEDIUM 4, LOW 3, INFORMATIONAL 2, UNDEFINED 1'],
-    [{ ZETA: 1, NEW_LEVEL: 2, HIGH: 1 }, 'HIGH 1, NEW_LEVEL 2, ZETA 1'],
-  ])('formatSeverityCounts(%j) = %s', (counts, text) => {
-    expect(formatSeverityCounts(counts)).toBe(text);
+    [0, '-'],
+    [1, '1'],
+    [999, '999'],
+    [1_203, '1,203'],
+    [9_999, '9,999'],
+    [10_000, '10k'],
+    [12_345, '12k'],
+    [999_999, '999k'],
+    [1_000_000, '1M'],
+    [3_456_789, '3M'],
+    [2_000_000_000, '2G'],
+    [Number.MAX_SAFE_INTEGER, '9P'],
+  ])('formatFindingCount(%d) = %s, never wider than the count columns', (n, text) => {
+    expect(formatFindingCount(n)).toBe(text);
+    expect(text.length).toBeLessThanOrEqual(COUNT_WIDTH);
+  });
+
+  test('fitCell pads a short value and cuts a long one to the width, with …', () => {
+    expect(fitCell('COMPLETE', 10)).toBe('COMPLETE  ');
+    expect(fitCell('UNSUPPORTED_IMAGE', 17)).toBe('UNSUPPORTED_IMAGE');
+    expect(fitCell('SCAN_ELIGIBILITY_EXPIRED', 17)).toBe('SCAN_ELIGIBILITY…');
+    expect(fitCell('complete-without-timestamp', 17)).toBe('complete-without…');
   });
 
   test('shortDigest, formatScanTime, formatCount', () => {
@@ -182,34 +260,78 @@ describe('cells', () => {
   });
 });
 
+/** Where each column of a table line starts: runs of text separated by two spaces or more (no cell holds two spaces). */
+function columnStarts(line: string): number[] {
+  return [...line.matchAll(/\S+(?: \S+)*/g)].map((m) => m.index);
+}
+
 describe('StreamingTable', () => {
-  test('plan: the repository column fits the longest selected name; rows align under the header; untagged is -', () => {
+  test('plan: the repository column fits the longest selected name; one column per severity, OTHER the rest; untagged is -', () => {
     const table = new StreamingTable('plan', ['a', 'team-a/long-service-name']);
     const lines = [
       table.header(),
-      table.row(row()),
+      table.row(row({ severityCounts: { HIGH: 5, CRITICAL: 2, INFORMATIONAL: 3, UNDEFINED: 1, NEW_LEVEL: 2 } })),
       table.row(row({ repositoryName: 'a', imageTags: [], status: null, lastScanCompletedAt: null, severityCounts: {}, action: 'skip', reason: 'fresh' })),
     ];
     expect(lines.join('')).toBe(
       [
-        'REPOSITORY                DIGEST        STATUS             LAST SCAN          ACTION  REASON             FINDINGS             TAGS',
-        'team-a/api                4bd77cffb0da  COMPLETE           2026-11-01 04:00Z  scan    expired            CRITICAL 2, HIGH 5   v1,latest',
-        'a                         4bd77cffb0da  -                  -                  skip    fresh              -                    -',
+        'REPOSITORY                DIGEST        STATUS             LAST SCAN          ACTION  REASON             CRITICAL  HIGH   MEDIUM  LOW    OTHER  TAGS',
+        'team-a/api                4bd77cffb0da  COMPLETE           2026-11-01 04:00Z  scan    expired            2         5      -       -      6      v1,latest',
+        'a                         4bd77cffb0da  -                  -                  skip    fresh              -         -      -       -      -      -',
         '',
       ].join('\n'),
     );
   });
 
-  test('scan has the OUTCOME column; a wider value widens its column from then on; the last column is never padded', () => {
+  test('scan has the OUTCOME column; long and huge values keep every column where the header has it; TAGS is written whole', () => {
     const table = new StreamingTable('scan', ['r']);
-    expect(table.header()).toBe(
-      'REPOSITORY  DIGEST        STATUS             LAST SCAN          ACTION  REASON             OUTCOME            FINDINGS             TAGS\n',
+    const header = table.header();
+    expect(header).toBe(
+      'REPOSITORY  DIGEST        STATUS             LAST SCAN          ACTION  REASON             OUTCOME            CRITICAL  HIGH   MEDIUM  LOW    OTHER  TAGS\n',
     );
-    const wide = table.row(row({ repositoryName: 'r', status: 'SCAN_ELIGIBILITY_EXPIRED', outcome: null, imageTags: ['a'] }));
-    const next = table.row(row({ repositoryName: 'r', status: 'COMPLETE', outcome: 'started', imageTags: ['b'] }));
-    expect(wide).toContain('SCAN_ELIGIBILITY_EXPIRED  2026-11-01');
-    expect(next).toContain('COMPLETE                  2026-11-01');
-    expect(next.indexOf('2026-11-01')).toBe(wide.indexOf('2026-11-01'));
-    expect(next).toMatch(/ started {12}CRITICAL 2, HIGH 5 {3}b\n$/);
+    const rows = [
+      row({ repositoryName: 'r', status: 'SCAN_ELIGIBILITY_EXPIRED', action: 'skip', reason: 'not-scannable', outcome: null, imageTags: ['a'] }),
+      row({ repositoryName: 'r', status: 'COMPLETE', lastScanCompletedAt: null, reason: 'complete-without-timestamp', outcome: 'unsupported-image' }),
+      row({
+        repositoryName: 'r',
+        outcome: 'recently-scanned',
+        severityCounts: { CRITICAL: 9_999, HIGH: 12_345, MEDIUM: 7_654_321, LOW: 1, UNDEFINED: 40_000, INFORMATIONAL: 1 },
+        imageTags: Array.from({ length: 30 }, (_, i) => `release-${i}`),
+      }),
+      row({ repositoryName: 'r', outcome: 'started', severityCounts: {}, imageTags: [] }),
+    ].map((r) => table.row(r));
+    for (const line of rows) expect(columnStarts(line)).toEqual(columnStarts(header));
+    expect(rows[0]).toContain('  SCAN_ELIGIBILITY…  ');
+    expect(rows[1]).toContain('  complete-without…  unsupported-image  ');
+    expect(rows[2]).toContain('  9,999     12k    7M      1      40k    release-0,release-1,');
+    expect(rows[2].endsWith(',release-29\n')).toBe(true);
+  });
+});
+
+describe('TableOutput', () => {
+  const summary = () => Object.assign(emptySummary('plan', 'BASIC', 7), { imagesEvaluated: 2, toScan: 1 });
+
+  test("'all': the header, every row, a blank line, the summary", () => {
+    const output = new TableOutput('plan', ['team-a/api'], 'all');
+    const text = output.begin() + output.row(row()) + output.row(row({ action: 'skip', reason: 'fresh' })) + output.end(summary());
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^REPOSITORY /);
+    expect(lines.slice(1, 3).map((l) => l.includes(' scan ') ? 'scan' : 'skip')).toEqual(['scan', 'skip']);
+    expect(lines.slice(3)).toEqual(['', ...formatSummary(summary()).split('\n')]);
+  });
+
+  test("'due': the skipped rows are left out, the summary is the same", () => {
+    const output = new TableOutput('plan', ['team-a/api'], 'due');
+    expect(output.row(row({ action: 'skip', reason: 'fresh' }))).toBe('');
+    expect(output.row(row())).toContain(' scan    expired ');
+    expect(output.begin()).toMatch(/^REPOSITORY /);
+    expect(output.end(summary())).toBe(`\n${formatSummary(summary())}`);
+  });
+
+  test("'none': the summary alone, no header, no blank line; a failed run says so", () => {
+    const output = new TableOutput('scan', ['team-a/api'], 'none');
+    expect(output.begin() + output.row(row()) + output.row(row({ action: 'skip', reason: 'fresh' }))).toBe('');
+    expect(output.end(summary())).toBe(formatSummary(summary()));
+    expect(output.end(summary(), { name: 'ThrottlingException', message: 'Rate exceeded' })).toMatch(/^Summary so far, the run failed \(plan;/);
   });
 });

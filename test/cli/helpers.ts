@@ -59,6 +59,8 @@ interface Registry {
 }
 
 export interface RegistryOptions {
+  /** The fixture under test/fixtures/cli to serve. @default registry.json */
+  readonly fixture?: string;
   readonly scanType?: 'BASIC' | 'ENHANCED';
   /** Repositories listed but deleted before their walk: DescribeImages answers RepositoryNotFoundException. */
   readonly gone?: readonly string[];
@@ -70,7 +72,7 @@ export interface RegistryOptions {
  * worker's image index (unsupported) and the web canary (the registry's quota).
  */
 export function mockRegistry(ecrMock: EcrMock, options: RegistryOptions = {}): Registry {
-  const registry = loadSdkFixture<Registry>('registry.json', 'cli');
+  const registry = loadSdkFixture<Registry>(options.fixture ?? 'registry.json', 'cli');
   ecrMock
     .on(GetRegistryScanningConfigurationCommand)
     .resolves(loadSdkFixture(`get-registry-scanning-configuration-${(options.scanType ?? 'BASIC').toLowerCase()}.json`));
@@ -162,4 +164,33 @@ export async function runCli(argv: string[], options: HarnessOptions = {}) {
   };
   const code = await main(argv, deps);
   return { code, stdout: stdout.text(), stderr: stderr.text(), events, configs };
+}
+
+/**
+ * Serves a large basic-scanning registry made up on the fly: `repositories` maps each name to
+ * its number of images, listed 1,000 per DescribeImages page. With `scanned`, every image's
+ * DescribeImages entry carries a completed scan, as ECR gives it, so the walk needs no other
+ * request; without, no image was ever scanned, so each one costs a DescribeImageScanFindings.
+ */
+export function mockLargeRegistry(ecrMock: EcrMock, repositories: Record<string, number>, scanned = false): void {
+  ecrMock.on(GetRegistryScanningConfigurationCommand).resolves(loadSdkFixture('get-registry-scanning-configuration-basic.json'));
+  ecrMock.on(DescribeRepositoriesCommand).resolves({ repositories: Object.keys(repositories).map((repositoryName) => ({ repositoryName })) });
+  ecrMock.on(DescribeImagesCommand).callsFake(async (input: DescribeImagesCommandInput) => {
+    const name = input.repositoryName as string;
+    const start = input.nextToken ? Number(input.nextToken) : 0;
+    const end = Math.min(start + 1000, repositories[name]);
+    const imageDetails = Array.from({ length: end - start }, (_, i) => ({
+      repositoryName: name,
+      imageDigest: digest(`${name}#${start + i}`),
+      imageTags: [`v${start + i}`],
+      ...(scanned
+        ? {
+          imageScanStatus: { status: 'COMPLETE' },
+          imageScanFindingsSummary: { imageScanCompletedAt: new Date('2026-11-14T00:00:00Z'), findingSeverityCounts: { HIGH: 2 } },
+        }
+        : {}),
+    }));
+    return { imageDetails, ...(end < repositories[name] ? { nextToken: String(end) } : {}) };
+  });
+  ecrMock.on(DescribeImageScanFindingsCommand).rejects(new ScanNotFoundException({ message: 'Image scan does not exist for the image', $metadata: sdkMetadata }));
 }

@@ -3,8 +3,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
-import { NOW, captureStream, runCli } from './helpers';
-import { USAGE } from '../../src/cli/args';
+import { NOW, captureStream, mockRegistry, runCli } from './helpers';
+import { COMMAND_USAGE, USAGE } from '../../src/cli/args';
 import { main, packageVersion } from '../../src/cli/main';
 
 const ecrMock = mockClient(ECRClient);
@@ -14,10 +14,24 @@ beforeEach(() => {
 });
 
 describe('main', () => {
-  test.each([['--help'], ['-h'], ['scan', '--help']])('%s prints the usage on stdout and exits 0, with no AWS client made', async (...argv) => {
+  test.each([['--help'], ['-h'], ['help']])('%s prints the program\'s help on stdout and exits 0, with no AWS client made', async (...argv) => {
     const { code, stdout, stderr, configs } = await runCli(argv);
     expect(code).toBe(0);
     expect(stdout).toBe(USAGE);
+    expect(stderr).toBe('');
+    expect(configs).toEqual([]);
+  });
+
+  test.each<[string[], 'plan' | 'scan']>([
+    [['plan', '--help'], 'plan'],
+    [['help', 'plan'], 'plan'],
+    [['scan', '-h'], 'scan'],
+    [['help', 'scan'], 'scan'],
+  ])('%j prints the help of %s on stdout, exit 0, no AWS client made', async (argv, command) => {
+    const { code, stdout, stderr, configs } = await runCli(argv);
+    expect(code).toBe(0);
+    expect(stdout).toBe(COMMAND_USAGE[command]);
+    expect(stdout).toContain('\nExamples:\n');
     expect(stderr).toBe('');
     expect(configs).toEqual([]);
   });
@@ -49,15 +63,44 @@ describe('main', () => {
     [['plan', '--concurrency', '0'], '--concurrency must be a whole number from 1 to 50 (given "0")'],
     [['scan', '--repository-pattern', '('], '--repository-pattern is not a valid JavaScript regular expression'],
     [['deploy'], 'unknown command "deploy"'],
+    [['help', 'deploy'], 'unknown command "deploy"'],
   ])('a usage error %j: the message and a hint on stderr, exit 2, nothing else done', async (argv, message) => {
     const { code, stdout, stderr, configs } = await runCli(argv);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr.startsWith(`ecr-scan-reporter: ${message}`)).toBe(true);
-    expect(stderr.endsWith("\necr-scan-reporter: run 'ecr-scan-reporter --help' for usage\n")).toBe(true);
+    // The hint points to the help of the command given, when there is one.
+    const command = argv.find((a) => a === 'plan' || a === 'scan');
+    expect(stderr.endsWith(`\necr-scan-reporter: run 'ecr-scan-reporter${command ? ` ${command}` : ''} --help' for usage\n`)).toBe(true);
     expect(stderr).not.toContain('    at ');
     expect(configs).toEqual([]);
     expect(ecrMock.calls()).toHaveLength(0);
+  });
+
+  test('a doubtful pattern: the warning on stderr before the run, which goes on; stdout unchanged', async () => {
+    mockRegistry(ecrMock);
+    const warned = await runCli(['plan', '--repository-pattern', '^team-A/', '--summary-only']);
+    const plain = await runCli(['plan', '--repository-pattern', '^team-X', '--summary-only']);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toBe(
+      'ecr-scan-reporter: warning: --repository-pattern "^team-A/" has upper-case letters, but ECR repository names are lower case, ' +
+        'so those parts of the pattern never match; write them in lower case\n' +
+        'ecr-scan-reporter: no repository selected (5 listed); check --repository-pattern and --exclude-pattern\n',
+    );
+    expect(warned.events[0]).toMatch(/^err:ecr-scan-reporter: warning: /);
+    expect(warned.stdout).toContain('  repositories  5 listed, 0 selected\n');
+    expect(plain.stderr).toMatch(/^ecr-scan-reporter: warning: --repository-pattern "\^team-X" has upper-case letters/);
+  });
+
+  test('a regular-expression literal for --exclude-pattern is warned about too', async () => {
+    mockRegistry(ecrMock);
+    const { code, stderr } = await runCli(['plan', '--repository-pattern=^team-b/', '--exclude-pattern=/-sandbox$/', '--summary-only']);
+    expect(code).toBe(0);
+    expect(stderr).toBe(
+      'ecr-scan-reporter: warning: --exclude-pattern "/-sandbox$/" looks like a JavaScript regular expression literal; ' +
+        "it is used as the pattern's source, so the slashes must appear in the repository name. " +
+        'Give the source without slashes or flags, for example "^team-a/"\n',
+    );
   });
 
   test('never throws: a failure outside the run (here, making the client) is reported, exit 1', async () => {

@@ -19,12 +19,13 @@ import {
 } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { D, NOW, REGISTRY_QUOTA_MESSAGE, mockRegistry, runCli } from './helpers';
+import { D, NOW, REGISTRY_QUOTA_MESSAGE, digest, mockLargeRegistry, mockRegistry, runCli } from './helpers';
 import { createEcrClient } from '../../src/aws/clients';
+import { KEYS_PER_BATCH_GET } from '../../src/aws/ledger';
 import * as rescan from '../../src/aws/rescan-repository';
+import { SKIP_REASONS } from '../../src/cli/format';
 import { main } from '../../src/cli/main';
 import { chooseRegion, excludeHint, stderrLog } from '../../src/cli/run';
-import { RESCAN_REASONS } from '../../src/decisions/rescan';
 import { PER_IMAGE_QUOTA_MESSAGE, serviceError } from '../aws/helpers';
 
 const ecrMock = mockClient(ECRClient);
@@ -32,7 +33,8 @@ const ecrMock = mockClient(ECRClient);
 /** Selects the three team repositories of the fixture registry (of five listed). */
 const TEAMS = ['--repository-pattern', '^team-', '--exclude-pattern', 'legacy'];
 const ROW_KEYS = ['repositoryName', 'imageDigest', 'imageTags', 'status', 'lastScanCompletedAt', 'severityCounts', 'action', 'reason'];
-const skippedWith = (counts: Record<string, number>) => Object.fromEntries(RESCAN_REASONS.map((r) => [r, counts[r] ?? 0]));
+/** summary.skipped: every skip reason, zeros included, and nothing else. */
+const skippedWith = (counts: Record<string, number>) => Object.fromEntries(SKIP_REASONS.map((r) => [r, counts[r] ?? 0]));
 /** The digests StartImageScan was called for, sorted (within a page, requests run concurrently). */
 const startedDigests = () => ecrMock.commandCalls(StartImageScanCommand).map((c) => c.args[0].input.imageId?.imageDigest).sort();
 const sorted = (...digests: string[]) => [...digests].sort();
@@ -54,16 +56,16 @@ describe('plan', () => {
 
     expect(stdout).toBe(
       [
-        'REPOSITORY     DIGEST        STATUS             LAST SCAN          ACTION  REASON             FINDINGS             TAGS',
-        'team-a/api     e4dbfe368633  -                  -                  scan    never-scanned      -                    v2.0.0,latest,stable',
-        'team-a/api     0fce2ae3032d  COMPLETE           2026-11-01 04:00Z  scan    expired            CRITICAL 2, HIGH 5   -',
-        'team-a/api     10856c3ed444  COMPLETE           2026-11-14 08:00Z  skip    fresh              MEDIUM 3, LOW 1      v1.9.0',
-        'team-a/api     84d6dc1e64ce  FAILED             -                  scan    failed             -                    build-42',
-        'team-a/worker  50f78b480f46  COMPLETE           2026-10-20 06:00Z  scan    expired            -                    v1',
-        'team-a/worker  f360f576f504  IN_PROGRESS        -                  skip    in-progress        -                    v2',
-        'team-a/worker  74d2dbf6afc8  -                  -                  scan    never-scanned      -                    multi-arch',
-        'team-b/web     3fab4a9a5272  UNSUPPORTED_IMAGE  -                  skip    unsupported-image  -                    prod',
-        'team-b/web     4deb08bd73b5  COMPLETE           2026-11-02 19:00Z  scan    expired            HIGH 1               canary',
+        'REPOSITORY     DIGEST        STATUS             LAST SCAN          ACTION  REASON             CRITICAL  HIGH   MEDIUM  LOW    OTHER  TAGS',
+        'team-a/api     e4dbfe368633  -                  -                  scan    never-scanned      -         -      -       -      -      v2.0.0,latest,stable',
+        'team-a/api     0fce2ae3032d  COMPLETE           2026-11-01 04:00Z  scan    expired            2         5      -       -      -      -',
+        'team-a/api     10856c3ed444  COMPLETE           2026-11-14 08:00Z  skip    fresh              -         -      3       1      -      v1.9.0',
+        'team-a/api     84d6dc1e64ce  FAILED             -                  scan    failed             -         -      -       -      -      build-42',
+        'team-a/worker  50f78b480f46  COMPLETE           2026-10-20 06:00Z  scan    expired            -         -      -       -      -      v1',
+        'team-a/worker  f360f576f504  IN_PROGRESS        -                  skip    in-progress        -         -      -       -      -      v2',
+        'team-a/worker  74d2dbf6afc8  -                  -                  scan    never-scanned      -         -      -       -      -      multi-arch',
+        'team-b/web     3fab4a9a5272  UNSUPPORTED_IMAGE  -                  skip    unsupported-image  -         -      -       -      -      prod',
+        'team-b/web     4deb08bd73b5  COMPLETE           2026-11-02 19:00Z  scan    expired            -         1      -       -      -      canary',
         '',
         'Summary (plan; registry scan type BASIC; scan expiry 7 days)',
         '  repositories  5 listed, 3 selected',
@@ -175,16 +177,16 @@ describe('scan', () => {
     expect(code).toBe(0);
     expect(stdout).toBe(
       [
-        'REPOSITORY     DIGEST        STATUS             LAST SCAN          ACTION  REASON             OUTCOME            FINDINGS             TAGS',
-        'team-a/api     e4dbfe368633  -                  -                  scan    never-scanned      started            -                    v2.0.0,latest,stable',
-        'team-a/api     0fce2ae3032d  COMPLETE           2026-11-01 04:00Z  scan    expired            started            CRITICAL 2, HIGH 5   -',
-        'team-a/api     10856c3ed444  COMPLETE           2026-11-14 08:00Z  skip    fresh              -                  MEDIUM 3, LOW 1      v1.9.0',
-        'team-a/api     84d6dc1e64ce  FAILED             -                  scan    failed             started            -                    build-42',
-        'team-a/worker  50f78b480f46  COMPLETE           2026-10-20 06:00Z  scan    expired            recently-scanned   -                    v1',
-        'team-a/worker  f360f576f504  IN_PROGRESS        -                  skip    in-progress        -                  -                    v2',
-        'team-a/worker  74d2dbf6afc8  -                  -                  scan    never-scanned      unsupported-image  -                    multi-arch',
-        'team-b/web     3fab4a9a5272  UNSUPPORTED_IMAGE  -                  skip    unsupported-image  -                  -                    prod',
-        'team-b/web     4deb08bd73b5  COMPLETE           2026-11-02 19:00Z  scan    expired            quota-exceeded     HIGH 1               canary',
+        'REPOSITORY     DIGEST        STATUS             LAST SCAN          ACTION  REASON             OUTCOME            CRITICAL  HIGH   MEDIUM  LOW    OTHER  TAGS',
+        'team-a/api     e4dbfe368633  -                  -                  scan    never-scanned      started            -         -      -       -      -      v2.0.0,latest,stable',
+        'team-a/api     0fce2ae3032d  COMPLETE           2026-11-01 04:00Z  scan    expired            started            2         5      -       -      -      -',
+        'team-a/api     10856c3ed444  COMPLETE           2026-11-14 08:00Z  skip    fresh              -                  -         -      3       1      -      v1.9.0',
+        'team-a/api     84d6dc1e64ce  FAILED             -                  scan    failed             started            -         -      -       -      -      build-42',
+        'team-a/worker  50f78b480f46  COMPLETE           2026-10-20 06:00Z  scan    expired            recently-scanned   -         -      -       -      -      v1',
+        'team-a/worker  f360f576f504  IN_PROGRESS        -                  skip    in-progress        -                  -         -      -       -      -      v2',
+        'team-a/worker  74d2dbf6afc8  -                  -                  scan    never-scanned      unsupported-image  -         -      -       -      -      multi-arch',
+        'team-b/web     3fab4a9a5272  UNSUPPORTED_IMAGE  -                  skip    unsupported-image  -                  -         -      -       -      -      prod',
+        'team-b/web     4deb08bd73b5  COMPLETE           2026-11-02 19:00Z  scan    expired            quota-exceeded     -         1      -       -      -      canary',
         '',
         'Summary (scan; registry scan type BASIC; scan expiry 7 days)',
         '  repositories  5 listed, 3 selected',
@@ -254,6 +256,133 @@ describe('scan', () => {
     expect(outcome(D.workerV1)).toBe('recently-scanned');
     expect(PER_IMAGE_QUOTA_MESSAGE).toMatch(/per image/);
     expect(doc.summary).toMatchObject({ scansStarted: 2, recentlyScanned: 1, quotaExceeded: 0, refused: 2 });
+  });
+});
+
+/** Where each column of a table line starts: runs of text separated by two spaces or more (no cell holds two spaces). */
+function columnStarts(line: string): number[] {
+  return [...line.matchAll(/\S+(?: \S+)*/g)].map((m) => m.index);
+}
+
+/** The table of a text output: the header and the rows, up to the blank line before the summary. */
+function tableLines(stdout: string): string[] {
+  return stdout.slice(0, stdout.indexOf('\n\nSummary')).split('\n');
+}
+
+describe('the table', () => {
+  test.each(['plan', 'scan'])(
+    '%s over repositories with very different finding counts: every row\'s columns start at the header\'s offsets, TAGS last',
+    async (command) => {
+      mockRegistry(ecrMock, { fixture: 'findings-registry.json' });
+
+      const { code, stdout } = await runCli([command]);
+
+      expect(code).toBe(0);
+      const [header, ...rows] = tableLines(stdout);
+      expect(rows).toHaveLength(11);
+      const starts = columnStarts(header);
+      expect(starts).toHaveLength(command === 'scan' ? 13 : 12);
+      for (const row of rows) expect({ row, starts: columnStarts(row) }).toEqual({ row, starts });
+      expect(header.endsWith('  TAGS')).toBe(true);
+      // What the fixture makes of the columns: tens of thousands, none, and values longer than their column.
+      const cells = (digestKey: string) => rows.find((r) => r.includes(digest(digestKey).slice(7, 19)))!;
+      expect(cells('debian-11')).toMatch(/ 120 +1,503 +9,874 +48k +1,200 +11,bullseye$/);
+      expect(cells('api-3.1.0')).toMatch(/ - +1 +- +- +- +v3\.1\.0,latest$/);
+      expect(cells('etl-eligibility')).toContain('  SCAN_ELIGIBILITY…  ');
+      expect(cells('etl-no-time')).toContain('  complete-without…  ');
+    },
+  );
+
+  test('--json carries the values the table cuts or shortens, whole', async () => {
+    mockRegistry(ecrMock, { fixture: 'findings-registry.json' });
+    const doc = JSON.parse((await runCli(['plan', '--json'])).stdout);
+    const image = (key: string) => doc.images.find((i: { imageDigest: string }) => i.imageDigest === digest(key));
+    expect(image('debian-11').severityCounts).toEqual({ CRITICAL: 120, HIGH: 1503, MEDIUM: 9874, LOW: 48211, INFORMATIONAL: 1200 });
+    expect(image('etl-eligibility')).toMatchObject({ status: 'SCAN_ELIGIBILITY_EXPIRED', reason: 'not-scannable' });
+    expect(image('etl-no-time')).toMatchObject({ status: 'COMPLETE', lastScanCompletedAt: null, reason: 'complete-without-timestamp' });
+  });
+});
+
+describe('--only-due and --summary-only', () => {
+  /** The summary part of a text output. */
+  const summaryText = (stdout: string) => stdout.slice(stdout.indexOf('Summary'));
+
+  test.each(['plan', 'scan'])('%s --only-due: the header and the due rows only; the summary counts every image', async (command) => {
+    mockRegistry(ecrMock);
+    const full = await runCli([command, ...TEAMS]);
+    ecrMock.reset();
+    mockRegistry(ecrMock);
+
+    const { code, stdout, stderr } = await runCli([command, '--only-due', ...TEAMS]);
+
+    expect(code).toBe(0);
+    const [header, ...rows] = tableLines(stdout);
+    expect(header).toBe(tableLines(full.stdout)[0]);
+    expect(rows).toEqual(tableLines(full.stdout).slice(1).filter((row) => /^\S+ +\S+ +\S+ +(\S+ \S+|-) +scan /.test(row)));
+    expect(rows).toHaveLength(6);
+    expect(summaryText(stdout)).toBe(summaryText(full.stdout));
+    expect(summaryText(stdout)).toContain('9 evaluated: 6 to scan, 3 skipped');
+    expect(stderr).toBe(full.stderr);
+  });
+
+  test('scan --only-due starts the same scans as scan', async () => {
+    mockRegistry(ecrMock);
+    await runCli(['scan', '--only-due', ...TEAMS]);
+    expect(startedDigests()).toEqual(sorted(D.api200, D.apiUntagged, D.apiBuild42, D.workerV1, D.workerIndex, D.webCanary));
+  });
+
+  test.each(['plan', 'scan'])('%s --json --only-due: images are the due ones, with every field; the summary is the whole run\'s', async (command) => {
+    mockRegistry(ecrMock);
+    const full = JSON.parse((await runCli([command, '--json', ...TEAMS])).stdout);
+    ecrMock.reset();
+    mockRegistry(ecrMock);
+
+    const doc = JSON.parse((await runCli([command, '--json', '--only-due', ...TEAMS])).stdout);
+
+    expect(doc.images).toEqual(full.images.filter((i: { action: string }) => i.action === 'scan'));
+    const due = [D.api200, D.apiUntagged, D.apiBuild42, D.workerV1, D.workerIndex, D.webCanary];
+    expect(doc.images.map((i: { imageDigest: string }) => i.imageDigest)).toEqual(due);
+    expect(doc.summary).toEqual(full.summary);
+  });
+
+  test.each(['plan', 'scan'])('%s --summary-only: the summary alone, no header, no rows, no blank line', async (command) => {
+    mockRegistry(ecrMock);
+    const full = await runCli([command, ...TEAMS]);
+    ecrMock.reset();
+    mockRegistry(ecrMock);
+
+    const { code, stdout } = await runCli([command, '--summary-only', ...TEAMS]);
+
+    expect(code).toBe(0);
+    expect(stdout).toBe(summaryText(full.stdout));
+    expect(stdout.startsWith(`Summary (${command}; registry scan type BASIC; scan expiry 7 days)\n`)).toBe(true);
+  });
+
+  test.each(['plan', 'scan'])('%s --json --summary-only: a document of the summary only, with no images key', async (command) => {
+    mockRegistry(ecrMock);
+    const full = JSON.parse((await runCli([command, '--json', ...TEAMS])).stdout);
+    ecrMock.reset();
+    mockRegistry(ecrMock);
+
+    const { stdout } = await runCli([command, '--json', '--summary-only', ...TEAMS]);
+
+    const doc = JSON.parse(stdout);
+    expect(Object.keys(doc)).toEqual(['summary']);
+    expect(doc.summary).toEqual(full.summary);
+    expect(stdout.endsWith('}\n')).toBe(true);
+  });
+
+  test('--json --summary-only, a run that fails part way: the summary so far and the error', async () => {
+    mockRegistry(ecrMock);
+    ecrMock.on(DescribeImagesCommand, { repositoryName: 'team-b/web' }).rejects(serviceError('ThrottlingException', 'Rate exceeded'));
+
+    const { code, stdout } = await runCli(['plan', '--json', '--summary-only', ...TEAMS]);
+
+    expect(code).toBe(1);
+    const doc = JSON.parse(stdout);
+    expect(Object.keys(doc)).toEqual(['summary', 'error']);
+    expect(doc.summary).toMatchObject({ imagesEvaluated: 7, toScan: 5 });
+    expect(doc.error).toEqual({ name: 'ThrottlingException', message: 'Rate exceeded' });
   });
 });
 
@@ -417,7 +546,8 @@ describe('logs', () => {
     const { stderr, stdout } = await runCli(['plan', '--repository-pattern', '^team-a/api$']);
 
     expect(stderr).toMatch(/^ecr-scan-reporter: warning: Image skipped \(repositoryName=team-a\/api, imageDigest=sha256:e4dbfe\w+, reason=unknown-status, detail="unknown scan status \\"QUANTUM_PENDING\\"; left alone", status=QUANTUM_PENDING\)\n$/);
-    expect(stdout).toContain('team-a/api  e4dbfe368633  QUANTUM_PENDING    -                  skip    unknown-status     NEW_LEVEL 3');
+    // The unknown severity is added up under OTHER.
+    expect(stdout).toContain('team-a/api  e4dbfe368633  QUANTUM_PENDING    -                  skip    unknown-status     -         -      -       -      3      v2.0.0');
   });
 });
 
@@ -673,6 +803,69 @@ describe('stdout', () => {
     expect(describedRepositories()).toEqual(['team-a/api']);
     // The first page's scans were already under way; nothing after it.
     expect(startedDigests()).toEqual(sorted(D.api200, D.apiUntagged));
+  });
+
+  /**
+   * A stdout whose reader goes away after `writes` writes, as a pipe's does: the next write fails
+   * with EPIPE, which marks the stream at once (errored) and emits 'error' a tick later.
+   */
+  function closingStdout(writes: number) {
+    const chunks: string[] = [];
+    let calls = 0;
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        if (++calls > writes) {
+          callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' }));
+          return;
+        }
+        chunks.push(chunk.toString());
+        callback();
+      },
+    });
+    return { stream, chunks };
+  }
+
+  const quietDeps = (stdout: Writable, stderr: string[]) => ({
+    createEcrClient: (config: object) => createEcrClient({ ...config, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }),
+    stdout,
+    stderr: { write: (chunk: string) => stderr.push(chunk) },
+    env: {},
+    now: () => NOW,
+    clock: () => 0,
+  });
+
+  test('a pipe that closes (`plan | head -3`): the walk starts no more ECR work, nothing on stderr, exit 0', async () => {
+    // 2,500 + 2,500 never-scanned images: a whole walk would cost 5,000 DescribeImageScanFindings calls.
+    mockLargeRegistry(ecrMock, { 'big/one': 2_500, 'big/two': 2_500 });
+    const { stream, chunks } = closingStdout(3);
+    const stderr: string[] = [];
+
+    const code = await main(['plan'], quietDeps(stream, stderr));
+
+    expect(code).toBe(0);
+    expect(stderr).toEqual([]);
+    expect(chunks).toHaveLength(3);
+    expect(chunks[0]).toMatch(/^REPOSITORY /);
+    // The 100 images under way when the pipe closed (the walk evaluates them 100 at a time), and not one more.
+    expect(ecrMock.commandCalls(DescribeImageScanFindingsCommand).length).toBeLessThanOrEqual(KEYS_PER_BATCH_GET);
+    expect(describedRepositories()).toEqual(['big/one']);
+  });
+
+  test('a pipe that closes while the walk reads states from the listing alone: it stops within the first page', async () => {
+    // Every state is in the DescribeImages entries: the walk of a page never waits for I/O, so the
+    // 'error' event of the failed write would come only after the page; the failed write is seen at once.
+    mockLargeRegistry(ecrMock, { 'big/one': 3_000, 'big/two': 3_000 }, true);
+    const { stream } = closingStdout(3);
+    const stderr: string[] = [];
+
+    const code = await main(['scan', '--json'], quietDeps(stream, stderr));
+
+    expect(code).toBe(0);
+    expect(stderr).toEqual([]);
+    expect(describedRepositories()).toEqual(['big/one']);
+    expect(ecrMock).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 0);
+    // Fresh images: nothing was due, so nothing was started either.
+    expect(ecrMock).toHaveReceivedCommandTimes(StartImageScanCommand, 0);
   });
 
   test('another stdout error is not swallowed', async () => {

@@ -1,4 +1,4 @@
-import { RepositoryFilter } from '../../src/decisions/repository-filter';
+import { RepositoryFilter, patternWarnings } from '../../src/decisions/repository-filter';
 
 describe('RepositoryFilter.matches', () => {
   test.each<[string, string | undefined, string | undefined, string, boolean]>([
@@ -83,5 +83,52 @@ describe('RepositoryFilter constructor', () => {
     }
     expect(message).toContain('repositoryPattern is not a valid JavaScript regular expression');
     expect(message).toContain('excludePattern must not be empty');
+  });
+});
+
+describe('patternWarnings', () => {
+  const SLASHES = (name: string, pattern: string) =>
+    `${name} ${JSON.stringify(pattern)} looks like a JavaScript regular expression literal; it is used as the pattern's source, ` +
+    'so the slashes must appear in the repository name. Give the source without slashes or flags, for example "^team-a/"';
+  const UPPERCASE = (name: string, pattern: string) =>
+    `${name} ${JSON.stringify(pattern)} has upper-case letters, but ECR repository names are lower case, so those parts of the pattern never match; ` +
+    'write them in lower case';
+
+  test.each<[string, string, 'Slashes' | 'Uppercase' | undefined]>([
+    // regular-expression literals: anchored inside the slashes, or with flags
+    ['an anchored literal', '/^team-a/', 'Slashes'],
+    ['a literal anchored at the end', '/-sandbox$/', 'Slashes'],
+    ['a whole-name literal', '/^app$/', 'Slashes'],
+    ['a literal with flags', '/team-a/i', 'Slashes'],
+    ['a literal with several flags', '/api/gu', 'Slashes'],
+    ['a literal in upper case is told as a literal only', '/^Team-A/', 'Slashes'],
+    // slashes that may well be part of a name
+    ['slashes around a path segment, no anchor, no flag: may match inside a name', '/team-a/', undefined],
+    ['a path pattern', '^team-a/api$', undefined],
+    ['a lone slash', '/', undefined],
+    // upper case in what must appear in the name
+    ['an upper-case prefix', '^Team-A/', 'Uppercase'],
+    ['one upper-case letter', 'sandboX', 'Uppercase'],
+    ['upper case after an escape', '\\.Prod', 'Uppercase'],
+    // upper case that is regular-expression syntax, not name text
+    ['escapes such as \\D and \\S', '^\\D+\\S*$', undefined],
+    ['a character class', '^[A-Za-z]+/', undefined],
+    ['a Unicode property escape', '\\p{Lu}', undefined],
+    ['a named group', '^(?<Team>[a-z]+)/api$', undefined],
+    ['a back-reference to a named group', '^(?<Team>[a-z]+)/\\k<Team>$', undefined],
+    ['lower case only', '^team-a/', undefined],
+  ])('%s: %j -> %s', (_label, pattern, kind) => {
+    const warnings = patternWarnings('repositoryPattern', pattern);
+    if (kind === undefined) {
+      expect(warnings).toEqual([]);
+    } else {
+      const message = kind === 'Slashes' ? SLASHES('repositoryPattern', pattern) : UPPERCASE('repositoryPattern', pattern);
+      expect(warnings).toEqual([{ kind, message }]);
+    }
+  });
+
+  test('the sentence names the setting as the caller does: the construct prop or the command-line flag', () => {
+    expect(patternWarnings('excludePattern', 'Sandbox')[0].message).toBe(UPPERCASE('excludePattern', 'Sandbox'));
+    expect(patternWarnings('--exclude-pattern', '/-sandbox$/')[0].message).toBe(SLASHES('--exclude-pattern', '/-sandbox$/'));
   });
 });

@@ -105,12 +105,19 @@ describe('the command-line bundle (assets/cli/ecr-scan-reporter, loaded by bin/e
     });
   }
 
-  test('runs with no node_modules: --help prints the usage on stdout, exit 0', () => {
+  test('runs with no node_modules: --help prints the usage on stdout, exit 0; plan --help its options', () => {
     const result = runCliBundle(['--help']);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout.startsWith('Usage: ecr-scan-reporter <plan|scan> [options]\n')).toBe(true);
-    expect(result.stdout).toContain('--repository-pattern RE');
+    expect(result.stdout.startsWith('Usage: ecr-scan-reporter <command> [options]\n')).toBe(true);
+    expect(result.stdout).toMatch(/^ {2}plan {4}/m);
+    expect(result.stdout).toMatch(/^ {2}scan {4}/m);
+
+    const plan = runCliBundle(['plan', '--help']);
+    expect(plan.stderr).toBe('');
+    expect(plan.status).toBe(0);
+    expect(plan.stdout.startsWith('Usage: ecr-scan-reporter plan [options]\n')).toBe(true);
+    expect(plan.stdout).toContain('--repository-pattern RE');
   });
 
   test('carries the AWS SDK inside, requiring only Node.js built-ins', () => {
