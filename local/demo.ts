@@ -89,8 +89,13 @@ async function main(): Promise<void> {
     out(`   dispatch: ${dispatched.repositoriesListed} repositories listed, ${dispatched.repositoriesSelected} selected, ${dispatched.messagesSent} messages queued`);
     const run = await runQueue(sqs, infrastructure.rescanQueueUrl, infrastructure.rescanQueueArn, handlers.rescan, { batchSize: config.batchSize });
     out(`   rescan:   ${run.recordsDelivered} messages in ${run.invocations} invocation(s), ${run.recordsFailed} failed`);
-    const scans = (await emulator.requests()).filter((r) => r.operation === 'StartImageScan');
-    out('   StartImageScan, as the emulator saw it:');
+    // In the registry's order, not the order of arrival (the rescan sends imageConcurrency calls at once), so
+    // every run of the demo prints the same lines in sections 3, 4 and 6.
+    const seededIndex = (digest: string) => seeded.findIndex((i) => i.imageDigest === digest);
+    const scans = (await emulator.requests())
+      .filter((r) => r.operation === 'StartImageScan')
+      .sort((a, b) => seededIndex(a.params.imageId.imageDigest) - seededIndex(b.params.imageId.imageDigest));
+    out('   StartImageScan, as the emulator saw it (in the registry\'s order):');
     const startedImages = [];
     for (const call of scans) {
       const image = seeded.find((i) => i.imageDigest === call.params.imageId.imageDigest)!;
