@@ -10,7 +10,7 @@
  *   (`Code.ResolvedImageUri`, the digest the function runs).
  *
  * Never `BatchGetImage`: it counts as a pull and moves `lastRecordedPullTime`, which defeats
- * pull-based lifecycle rules. EKS is not covered (the README says so).
+ * pull-based lifecycle rules. EKS is not covered (the README and docs/what-matters.md say so).
  *
  * The walk stops between clusters and between pages of functions when told to (`shouldStop`)
  * and returns where to resume; a cluster is always walked whole.

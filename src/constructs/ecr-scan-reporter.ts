@@ -75,8 +75,8 @@ export enum ReportOn {
    *
    * A scan whose findings reach a threshold is reported when it has a finding at a reached
    * severity that the digest's last report did not list (a digest's first report counts as new),
-   * and a FAILED scan when no failure was reported since the digest's last completed scan. The
-   * README's "Reports that say what is new" has the whole rule.
+   * and a FAILED scan when no failure was reported since the digest's last completed scan.
+   * "Reports that say what is new" in docs/how-it-works.md has the whole rule.
    */
   NEW_FINDINGS = 'NEW_FINDINGS',
   /**
@@ -403,7 +403,7 @@ export class EcrScanReporter extends Construct {
   public readonly topic: sns.ITopic;
   /**
    * The ledger: what ECR last said about each image digest and what was last reported about
-   * it, one item per digest (the README's "The ledger" describes it).
+   * it, one item per digest (docs/ledger.md describes it).
    */
   public readonly ledgerTable: dynamodb.Table;
   /** The queue of repositories waiting to be walked by the rescan function. */
@@ -618,7 +618,7 @@ export class EcrScanReporter extends Construct {
       this.discoverFunction = discovery.discoverFunction;
     }
 
-    // Alarms and the optional dashboard (monitoring.ts): what they mean is in their descriptions and the README.
+    // Alarms and the optional dashboard (monitoring.ts): what they mean is in their descriptions and docs/operations.md.
     const monitored = {
       dispatchFunction: this.dispatchFunction,
       rescanFunction: this.rescanFunction,

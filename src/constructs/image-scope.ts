@@ -5,7 +5,7 @@ import { Duration } from 'aws-cdk-lib';
  *
  * Built like `events.Schedule`, with static factories. An image whose use cannot be told (no
  * in-use discovery recent enough, the ledger unreadable) counts as in use, so a failure costs
- * scans and reports, never a missed one. The README's "Images that matter" has the whole rule.
+ * scans and reports, never a missed one. "Scopes" in docs/what-matters.md has the whole rule.
  */
 export class ImageScope {
   /**

@@ -200,7 +200,7 @@ export function createDashboard(scope: Construct, r: MonitoredResources, alarms:
       markdown:
         `### ECR scan reporter \`${scope.node.path}\`\n` +
         `Counts are hourly sums from namespace \`${METRICS_NAMESPACE}\`, dimension \`service=${SERVICE_NAME}\`: ` +
-        'per account and region, shared by every reporter there. What each alarm means and what to do: the README\'s Operations section.',
+        'per account and region, shared by every reporter there. What each alarm means and what to do: docs/operations.md in cdk-ecr-scan-reporter.',
     }),
   );
   dashboard.addWidgets(

@@ -1,6 +1,6 @@
 /**
  * The CloudWatch metrics the handlers publish (Powertools Metrics, embedded metric format),
- * named once for the handlers, the construct's alarms and dashboard, and the README.
+ * named once for the handlers, the construct's alarms and dashboard, and docs/operations.md.
  * Every metric has the dimension `service` (the Powertools service name); skip metrics
  * published with a `reason` dimension say so.
  */
