@@ -202,7 +202,9 @@ export type StartScanOutcome =
   | 'quota-exceeded'
   /** UnsupportedImageTypeException: an image index, an artifact, or an OS ECR cannot scan. */
   | 'unsupported-image'
-  /** ImageNotFoundException or ImageArchivedException: deleted or archived since it was listed. */
+  /** ImageArchivedException: archived since it was listed. */
+  | 'archived'
+  /** ImageNotFoundException: deleted since it was listed. */
   | 'image-gone';
 
 export interface StartScanResult {
@@ -228,8 +230,9 @@ export async function startScan(ecr: ECRClient, repositoryName: string, imageDig
         return { outcome: /per image/i.test(message) ? 'recently-scanned' : 'quota-exceeded', message };
       case 'UnsupportedImageTypeException':
         return { outcome: 'unsupported-image', message };
-      case 'ImageNotFoundException':
       case 'ImageArchivedException':
+        return { outcome: 'archived', message };
+      case 'ImageNotFoundException':
         return { outcome: 'image-gone', message };
       default:
         throw error;

@@ -27,6 +27,7 @@ import {
   startScan,
 } from './ecr';
 import { KEYS_PER_BATCH_GET, Ledger } from './ledger';
+import { decideImageFormat } from '../decisions/image-format';
 import { DiscoveryMarker, inUseView } from '../decisions/in-use';
 import { ABSENT, LedgerRead, ScanRecord, ledgerVerdict, mergeScan } from '../decisions/ledger';
 import { ImageScanState, RegistryScanType, RescanDecision, decideRescan } from '../decisions/rescan';
@@ -161,8 +162,11 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
   const unreadDigests = new Set<string>();
   const readLedger = async (images: readonly ImageDetail[]): Promise<Map<string, LedgerRead>> => {
     if (!ledger || options.registryScanType === 'ENHANCED') return new Map();
-    // Where images run is on their entries too: a scope that asks reads every digest's.
-    const digests = images.filter((image) => needsInUse || !scanStateFromDetail(image)).map((image) => image.imageDigest as string);
+    // Where images run is on their entries too: a scope that asks reads every digest's. An entry
+    // that is not an image (an index, a referrer, an archived image) is skipped without either.
+    const digests = images
+      .filter((image) => !decideImageFormat(image) && (needsInUse || !scanStateFromDetail(image)))
+      .map((image) => image.imageDigest as string);
     if (digests.length === 0) return new Map();
     try {
       const { reads, unread } = await ledger.readMany(repositoryName, digests, options.now);
@@ -213,7 +217,7 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
         severityCounts: state.severityCounts ?? {},
         ...(state.description ? { description: state.description } : {}),
       };
-  /** StartImageScan's answers, as the ledger keeps them: a scan in progress, or one that cannot run now. */
+  /** StartImageScan's answers, as the ledger keeps them: a scan in progress, or one that cannot run now (archived: nothing kept). */
   const OUTCOME_STATUS: Partial<Record<StartScanOutcome, string>> = {
     'started': 'IN_PROGRESS',
     'recently-scanned': 'LIMIT_EXCEEDED',
@@ -228,10 +232,14 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
     let state: ImageScanState;
     let stateSource: 'ecr' | 'ledger' = 'ecr';
     let readFromEcr = false;
+    // What the entry is, first (../decisions/image-format.ts): an image index, a referrer, an
+    // artifact or an archived image is skipped without a state read and without StartImageScan.
+    // Under enhanced scanning every entry is skipped as enhanced-scanning, as before.
+    const format = options.registryScanType === 'BASIC' ? decideImageFormat(image) : undefined;
     try {
       const fromDetail = scanStateFromDetail(image);
       const verdict = ledgerVerdict(read, image.imagePushedAt);
-      if (options.registryScanType === 'ENHANCED') {
+      if (options.registryScanType === 'ENHANCED' || format) {
         // Under enhanced scanning nothing can be started, so the state is not worth a request.
         state = {};
       } else if (fromDetail) {
@@ -256,7 +264,7 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
       const decision: RescanDecision = { action: 'skip', reason: 'not-scannable', detail: 'the image was deleted since it was listed' };
       return { repositoryName, imageDigest, imageTags, state: {}, decision };
     }
-    let decision = decideRescan(state, policy);
+    let decision: RescanDecision = format ? { action: 'skip', ...format } : decideRescan(state, policy);
     if (decision.action === 'scan' && scope && scope.config.kind !== 'all') {
       const view = inUseView({
         now: options.now,

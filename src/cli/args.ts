@@ -168,8 +168,8 @@ ${OUTPUT}
 
 ${COLUMNS}
 Reasons: never-scanned, expired, complete-without-timestamp, failed, limit-exceeded
-(scan); fresh, in-progress, unsupported-image, enhanced-scanning, not-scannable,
-unknown-status (skip).
+(scan); fresh, in-progress, unsupported-image, image-index, referrer, artifact,
+archived, enhanced-scanning, not-scannable, unknown-status (skip).
 
 AWS access: plan needs ecr:GetRegistryScanningConfiguration,
 ecr:DescribeRepositories, ecr:DescribeImages and ecr:DescribeImageScanFindings.
@@ -197,8 +197,8 @@ ${OUTPUT}
 
 ${COLUMNS}
 OUTCOME is ECR's answer: started, recently-scanned (scanned in the last 24 hours),
-quota-exceeded (a registry quota), unsupported-image or image-gone (deleted or
-archived since it was listed); "-" for a skipped image.
+quota-exceeded (a registry quota), unsupported-image, archived or image-gone
+(archived or deleted since it was listed); "-" for a skipped image.
 
 AWS access: scan needs ecr:GetRegistryScanningConfiguration,
 ecr:DescribeRepositories, ecr:DescribeImages, ecr:DescribeImageScanFindings and

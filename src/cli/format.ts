@@ -27,7 +27,8 @@
  * ],
  * "summary":{"command":"plan","registryScanType":"BASIC","scanExpiryDays":7,"repositoriesListed":20,
  *  "repositoriesSelected":12,"repositoriesGone":0,"imagesEvaluated":108,"toScan":48,
- *  "skipped":{"fresh":57,"in-progress":2,"unsupported-image":1,"enhanced-scanning":0,"not-scannable":0,"unknown-status":0}}}
+ *  "skipped":{"fresh":57,"in-progress":2,"unsupported-image":1,"image-index":0,"referrer":0,"artifact":0,"archived":0,
+ *   "enhanced-scanning":0,"not-scannable":0,"unknown-status":0}}}
  * ```
  *
  * `images[]`, one entry per image digest (a digest with many tags appears once). With `--only-due`,
@@ -43,10 +44,11 @@
  * - `severityCounts` (object): the last scan's finding counts by severity (`{"CRITICAL":1,"HIGH":6}`); `{}` when none
  * - `action` ("scan" | "skip"): the rescan decision
  * - `reason` (string): why, one of never-scanned, expired, complete-without-timestamp, failed, limit-exceeded
- *   (action scan) or fresh, in-progress, unsupported-image, enhanced-scanning, not-scannable, unknown-status (skip)
+ *   (action scan) or fresh, in-progress, unsupported-image, image-index, referrer, artifact, archived,
+ *   enhanced-scanning, not-scannable, unknown-status (skip)
  * - `outcome` (scan only; string | null): ECR's answer to StartImageScan: started, recently-scanned (already
- *   scanned in the last 24 hours), quota-exceeded (a registry quota), unsupported-image, image-gone (deleted or
- *   archived since it was listed); null when the image was skipped
+ *   scanned in the last 24 hours), quota-exceeded (a registry quota), unsupported-image, archived (archived since
+ *   it was listed), image-gone (deleted since it was listed); null when the image was skipped
  *
  * `summary`, counting every image whichever rows were written:
  * - `command` ("plan" | "scan"), `registryScanType` ("BASIC" | "ENHANCED"), `scanExpiryDays` (number)
@@ -55,10 +57,11 @@
  * - `imagesEvaluated` = `toScan` + the sum of `skipped`
  * - `toScan`: images the decision calls due
  * - `skipped`: images skipped, by reason: exactly the skip reasons ({@link SKIP_REASONS}: fresh, in-progress,
- *   unsupported-image, enhanced-scanning, not-scannable, unknown-status), zeros included. The reasons of action
+ *   unsupported-image, image-index, referrer, artifact, archived, enhanced-scanning, not-scannable,
+ *   unknown-status), zeros included. The reasons of action
  *   scan are not there (those images are `toScan`), nor StartImageScan's refusals (answers to due images, below)
  * - scan only: `scansStarted` + `recentlyScanned` + `quotaExceeded` + `refused` = `toScan`, where `refused` counts
- *   the unsupported-image and image-gone answers
+ *   the unsupported-image, archived and image-gone answers
  *
  * When the run fails after the document has begun (an AWS error in some repository), the document is still closed,
  * with the summary so far and a top-level `"error":{"name":"…","message":"…"}`, and the exit code is 1. A failure
@@ -80,6 +83,10 @@ export const SKIP_REASONS = [
   'fresh',
   'in-progress',
   'unsupported-image',
+  'image-index',
+  'referrer',
+  'artifact',
+  'archived',
   'enhanced-scanning',
   'not-scannable',
   'unknown-status',
@@ -157,6 +164,7 @@ export function addToSummary(summary: Summary, row: ImageRow): void {
       summary.quotaExceeded++;
       break;
     case 'unsupported-image':
+    case 'archived':
     case 'image-gone':
       summary.refused++;
       break;

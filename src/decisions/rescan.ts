@@ -4,6 +4,8 @@
  *
  * Plain function, no AWS client: the callers read the state (DescribeImages
  * summary when present, else DescribeImageScanFindings) and pass `now` in.
+ * What the entry is (an image index, a referrer, an archived image) is decided
+ * before, without a state read: image-format.ts, whose reasons are listed here too.
  */
 
 /** Whether the registry uses basic scanning (StartImageScan allowed) or enhanced (Amazon Inspector; not allowed). */
@@ -45,6 +47,10 @@ export type RescanReason =
   | 'fresh'
   | 'in-progress'
   | 'unsupported-image'
+  | 'image-index'
+  | 'referrer'
+  | 'artifact'
+  | 'archived'
   | 'enhanced-scanning'
   | 'not-scannable'
   | 'unknown-status'
@@ -60,6 +66,10 @@ export const RESCAN_REASONS: readonly RescanReason[] = [
   'fresh',
   'in-progress',
   'unsupported-image',
+  'image-index',
+  'referrer',
+  'artifact',
+  'archived',
   'enhanced-scanning',
   'not-scannable',
   'unknown-status',
@@ -106,9 +116,10 @@ export function decideRescan(state: ImageScanState, policy: RescanPolicy): Resca
       return skip('unsupported-image', `ECR cannot scan this image${state.description ? `: ${state.description}` : ''}`);
     case 'ACTIVE':
       return skip('enhanced-scanning', 'the image is under continuous enhanced scanning (ACTIVE); StartImageScan is not allowed');
+    case 'IMAGE_ARCHIVED':
+      return skip('archived', 'ECR reports IMAGE_ARCHIVED: archived images cannot be scanned until restored');
     case 'SCAN_ELIGIBILITY_EXPIRED':
     case 'FINDINGS_UNAVAILABLE':
-    case 'IMAGE_ARCHIVED':
       return skip('not-scannable', `ECR reports ${state.status}; StartImageScan cannot change that`);
     default:
       return skip('unknown-status', `unknown scan status ${JSON.stringify(state.status)}; left alone`);

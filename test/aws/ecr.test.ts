@@ -273,9 +273,9 @@ describe('startScan', () => {
     expect(await scanOf(new ImageNotFoundException({ message, $metadata: sdkMetadata }))).toEqual({ outcome: 'image-gone', message });
   });
 
-  test('ImageArchivedException: image-gone', async () => {
+  test('ImageArchivedException: archived, a counted skip apart from image-gone', async () => {
     const message = 'The image is archived and cannot be scanned';
-    expect(await scanOf(new ImageArchivedException({ message, $metadata: sdkMetadata }))).toEqual({ outcome: 'image-gone', message });
+    expect(await scanOf(new ImageArchivedException({ message, $metadata: sdkMetadata }))).toEqual({ outcome: 'archived', message });
   });
 
   test.each([

@@ -5,6 +5,7 @@ import {
   DescribeImagesCommand,
   DescribeImagesCommandOutput,
   ECRClient,
+  ImageDetail,
   LimitExceededException,
   ScanNotFoundException,
   StartImageScanCommand,
@@ -103,7 +104,7 @@ describe('rescanRepository', () => {
       scansStarted: 3,
       recentlyScanned: 1,
       quotaExceeded: 0,
-      skipped: { 'fresh': 1, 'in-progress': 1, 'unsupported-image': 1, 'unknown-status': 1, 'not-scannable': 1 },
+      skipped: { 'fresh': 1, 'in-progress': 1, 'unsupported-image': 1, 'unknown-status': 1, 'archived': 1 },
       // Without a ledger (the command-line tool's walk), every state is ECR's.
       statusReadsSaved: 0,
       ledgerReadFailures: 0,
@@ -164,7 +165,7 @@ describe('rescanRepository', () => {
       [DIGESTS.unsupported, 'skip', 'unsupported-image', undefined],
       [DIGESTS.unknownStatus, 'skip', 'unknown-status', undefined],
       [DIGESTS.recentlyScanned, 'scan', 'expired', 'recently-scanned'],
-      [DIGESTS.archived, 'skip', 'not-scannable', undefined],
+      [DIGESTS.archived, 'skip', 'archived', undefined],
     ]);
     for (const e of evaluations) expect(e.repositoryName).toBe(REPOSITORY);
     const fresh = evaluations.find((e) => e.imageDigest === DIGESTS.fresh);
@@ -336,5 +337,88 @@ describe('rescanRepository', () => {
     mockRepository();
     ecrMock.on(StartImageScanCommand).rejects(serviceError('AccessDeniedException', 'not authorized to perform: ecr:StartImageScan'));
     await expect(rescanRepository(ecr, REPOSITORY, options())).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
+});
+
+describe('rescanRepository: entries that are not images (../decisions/image-format.ts)', () => {
+  const digest = (c: string) => `sha256:${c.repeat(64)}`;
+  const PUSHED = new Date('2026-11-01T00:00:00Z');
+  const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+  const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+  /** A buildx push (an index, its two platform images), a Notation signature, a Cosign signature, a Helm chart, a restore under way, and an image archived after the listing. */
+  const ENTRIES: Record<string, ImageDetail & { imageDigest: string }> = {
+    index: { imageDigest: digest('1'), imageTags: ['v1.2'], imageManifestMediaType: 'application/vnd.oci.image.index.v1+json' },
+    amd64: { imageDigest: digest('2'), imageManifestMediaType: OCI_MANIFEST, artifactMediaType: OCI_CONFIG },
+    arm64: { imageDigest: digest('3'), imageManifestMediaType: OCI_MANIFEST, artifactMediaType: OCI_CONFIG },
+    notation: { imageDigest: digest('4'), imageManifestMediaType: OCI_MANIFEST, artifactMediaType: 'application/vnd.cncf.notary.signature', subjectManifestDigest: digest('1') },
+    cosign: { imageDigest: digest('5'), imageTags: [`sha256-${'1'.repeat(64)}.sig`], imageManifestMediaType: OCI_MANIFEST, artifactMediaType: OCI_CONFIG },
+    helm: { imageDigest: digest('6'), imageTags: ['1.0.0'], imageManifestMediaType: OCI_MANIFEST, artifactMediaType: 'application/vnd.cncf.helm.config.v1+json' },
+    activating: { imageDigest: digest('7'), imageTags: ['old'], imageStatus: 'ACTIVATING', imageManifestMediaType: OCI_MANIFEST, artifactMediaType: OCI_CONFIG },
+    archivedSince: { imageDigest: digest('8'), imageTags: ['gone-cold'], imageManifestMediaType: OCI_MANIFEST, artifactMediaType: OCI_CONFIG },
+  };
+  const IMAGES = [ENTRIES.amd64, ENTRIES.arm64, ENTRIES.archivedSince].map((e) => e.imageDigest);
+
+  function mockFormats() {
+    const details: ImageDetail[] = Object.values(ENTRIES).map((e) => ({ registryId: '123456789012', repositoryName: REPOSITORY, imagePushedAt: PUSHED, imageStatus: 'ACTIVE', ...e }));
+    ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: details });
+    ecrMock.on(DescribeImageScanFindingsCommand).callsFake(async (input: DescribeImageScanFindingsCommandInput) => {
+      throw new ScanNotFoundException({ message: `Image scan does not exist for the image with '{imageDigest:'${input.imageId?.imageDigest}'}'`, $metadata: sdkMetadata });
+    });
+    ecrMock.on(StartImageScanCommand).callsFake(async (input: StartImageScanCommandInput) => {
+      if (input.imageId?.imageDigest === ENTRIES.archivedSince.imageDigest) {
+        throw serviceError('ImageArchivedException', 'The image is archived and cannot be scanned');
+      }
+      return { repositoryName: input.repositoryName, imageId: input.imageId, imageScanStatus: { status: 'IN_PROGRESS' } };
+    });
+  }
+
+  test('an index, referrers, an artifact and an archived image are counted skips with no status read and no StartImageScan; the platform images are scanned', async () => {
+    mockFormats();
+    const evaluations: ImageEvaluation[] = [];
+
+    const counts = await rescanRepository(ecr, REPOSITORY, options({ onImage: (e) => evaluations.push(e) }));
+
+    const readDigests = ecrMock.commandCalls(DescribeImageScanFindingsCommand).map((c) => c.args[0].input.imageId?.imageDigest);
+    expect(readDigests.sort()).toEqual([...IMAGES].sort());
+    expect(startedDigests().sort()).toEqual([...IMAGES].sort());
+    expect(counts).toMatchObject({ imagesEvaluated: 8, due: 3, scansStarted: 2 });
+    // ImageArchivedException is its own counted skip, not image-gone.
+    expect(counts.skipped).toEqual({ 'image-index': 1, 'referrer': 2, 'artifact': 1, 'archived': 2 });
+    const reasonOf = (d: string) => evaluations.find((e) => e.imageDigest === d)?.decision.reason;
+    expect(reasonOf(ENTRIES.index.imageDigest)).toBe('image-index');
+    expect(reasonOf(ENTRIES.notation.imageDigest)).toBe('referrer');
+    expect(reasonOf(ENTRIES.cosign.imageDigest)).toBe('referrer');
+    expect(reasonOf(ENTRIES.helm.imageDigest)).toBe('artifact');
+    expect(reasonOf(ENTRIES.activating.imageDigest)).toBe('archived');
+    expect(evaluations.find((e) => e.imageDigest === ENTRIES.archivedSince.imageDigest)?.outcome).toBe('archived');
+  });
+
+  test('with a ledger, only the images\' entries are read, and nothing is written for what is not an image or was archived', async () => {
+    mockFormats();
+    const asked: string[] = [];
+    const written: string[] = [];
+    const ledger = {
+      readMany: jest.fn(async (_repository: string, digests: readonly string[]) => {
+        asked.push(...digests);
+        return { reads: new Map(), unread: [] };
+      }),
+      write: jest.fn(async (entry: { imageDigest: string }) => {
+        written.push(entry.imageDigest);
+      }),
+    };
+
+    await rescanRepository(ecr, REPOSITORY, options({ ledger: ledger as unknown as RescanOptions['ledger'] }));
+
+    expect(asked.sort()).toEqual([...IMAGES].sort());
+    // The platform images: IN_PROGRESS once ECR accepted their scans (never scanned before: no status to keep). The
+    // image archived since the listing: nothing, as its refusal says nothing of a scan.
+    expect(written.sort()).toEqual([ENTRIES.amd64.imageDigest, ENTRIES.arm64.imageDigest].sort());
+  });
+
+  test('under enhanced scanning every entry stays enhanced-scanning, as before', async () => {
+    mockFormats();
+    const counts = await rescanRepository(ecr, REPOSITORY, options({ registryScanType: 'ENHANCED' }));
+    expect(counts.skipped).toEqual({ 'enhanced-scanning': 8 });
+    expect(ecrMock).toHaveReceivedCommandTimes(StartImageScanCommand, 0);
   });
 });

@@ -19,6 +19,7 @@ import {
   summaryJson,
   toImageRow,
 } from '../../src/cli/format';
+import { INDEX_MEDIA_TYPES, ImageFormatFacts, decideImageFormat } from '../../src/decisions/image-format';
 import { ImageScanState, RegistryScanType, decideRescan } from '../../src/decisions/rescan';
 
 const DIGEST = 'sha256:4bd77cffb0da8cbda839ed5caaf5d418f19addc5941776e87261e000d6f96e93';
@@ -98,7 +99,7 @@ describe('summary', () => {
       repositoriesGone: 0,
       imagesEvaluated: 9,
       toScan: 6,
-      skipped: { 'fresh': 2, 'in-progress': 0, 'unsupported-image': 0, 'enhanced-scanning': 0, 'not-scannable': 0, 'unknown-status': 1 },
+      skipped: { 'fresh': 2, 'in-progress': 0, 'unsupported-image': 0, 'image-index': 0, 'referrer': 0, 'artifact': 0, 'archived': 0, 'enhanced-scanning': 0, 'not-scannable': 0, 'unknown-status': 1 },
       scansStarted: 2,
       recentlyScanned: 1,
       quotaExceeded: 1,
@@ -115,7 +116,7 @@ describe('summary', () => {
     expect(Object.keys(json.skipped as object)).toEqual([...SKIP_REASONS]);
   });
 
-  test('skipped lists exactly the reasons the rescan decision gives with action skip, over every status and both scan types', () => {
+  test('skipped lists exactly the reasons the rescan and image-format decisions give with action skip, over every status, both scan types and every kind of entry', () => {
     const now = new Date('2026-11-15T12:00:00Z');
     const states: ImageScanState[] = [
       {},
@@ -132,6 +133,19 @@ describe('summary', () => {
         const decision = decideRescan(state, { now, scanExpiryMs: 7 * 86_400_000, registryScanType });
         (decision.action === 'skip' ? skipReasons : scanReasons).add(decision.reason);
       }
+    }
+    // What the entry is, decided before its state is read (image-format.ts): every kind it tells apart.
+    const entries: ImageFormatFacts[] = [
+      { imageStatus: 'ARCHIVED' },
+      { imageStatus: 'ACTIVATING' },
+      ...INDEX_MEDIA_TYPES.map((imageManifestMediaType) => ({ imageManifestMediaType })),
+      { subjectManifestDigest: `sha256:${'a'.repeat(64)}` },
+      { imageTags: [`sha256-${'b'.repeat(64)}.sig`] },
+      { artifactMediaType: 'application/vnd.cncf.helm.config.v1+json' },
+    ];
+    for (const entry of entries) {
+      const verdict = decideImageFormat(entry);
+      if (verdict) skipReasons.add(verdict.reason);
     }
     expect([...skipReasons].sort()).toEqual([...SKIP_REASONS].sort());
     // The reasons of action scan are counted in toScan, never listed as skips.

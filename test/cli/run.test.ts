@@ -63,14 +63,14 @@ describe('plan', () => {
         'team-a/api     84d6dc1e64ce  FAILED             -                  scan    failed             -         -      -       -      -      build-42',
         'team-a/worker  50f78b480f46  COMPLETE           2026-10-20 06:00Z  scan    expired            -         -      -       -      -      v1',
         'team-a/worker  f360f576f504  IN_PROGRESS        -                  skip    in-progress        -         -      -       -      -      v2',
-        'team-a/worker  74d2dbf6afc8  -                  -                  scan    never-scanned      -         -      -       -      -      multi-arch',
+        'team-a/worker  74d2dbf6afc8  -                  -                  skip    image-index        -         -      -       -      -      multi-arch',
         'team-b/web     3fab4a9a5272  UNSUPPORTED_IMAGE  -                  skip    unsupported-image  -         -      -       -      -      prod',
         'team-b/web     4deb08bd73b5  COMPLETE           2026-11-02 19:00Z  scan    expired            -         1      -       -      -      canary',
         '',
         'Summary (plan; registry scan type BASIC; scan expiry 7 days)',
         '  repositories  5 listed, 3 selected',
-        '  images        9 evaluated: 6 to scan, 3 skipped',
-        '  skipped       fresh 1, in-progress 1, unsupported-image 1',
+        '  images        9 evaluated: 5 to scan, 4 skipped',
+        '  skipped       fresh 1, in-progress 1, unsupported-image 1, image-index 1',
         '',
       ].join('\n'),
     );
@@ -135,8 +135,8 @@ describe('plan', () => {
       repositoriesSelected: 3,
       repositoriesGone: 0,
       imagesEvaluated: 9,
-      toScan: 6,
-      skipped: skippedWith({ 'fresh': 1, 'in-progress': 1, 'unsupported-image': 1 }),
+      toScan: 5,
+      skipped: skippedWith({ 'fresh': 1, 'in-progress': 1, 'unsupported-image': 1, 'image-index': 1 }),
     });
     expect(ecrMock).toHaveReceivedCommandTimes(StartImageScanCommand, 0);
   });
@@ -156,14 +156,14 @@ describe('plan', () => {
     const doc = JSON.parse(stdout);
     expect(doc.images.find((i: { imageDigest: string }) => i.imageDigest === D.apiUntagged).reason).toBe('fresh');
     expect(doc.images.find((i: { imageDigest: string }) => i.imageDigest === D.workerV1).reason).toBe('fresh');
-    expect(doc.summary).toMatchObject({ scanExpiryDays: 30, repositoriesSelected: 2, imagesEvaluated: 7, toScan: 3 });
+    expect(doc.summary).toMatchObject({ scanExpiryDays: 30, repositoriesSelected: 2, imagesEvaluated: 7, toScan: 2 });
   });
 
   test('no pattern: every repository; the sandbox is walked too', async () => {
     mockRegistry(ecrMock, { gone: ['team-a/legacy'] });
     const { stdout } = await runCli(['plan', '--json']);
     const doc = JSON.parse(stdout);
-    expect(doc.summary).toMatchObject({ repositoriesListed: 5, repositoriesSelected: 5, repositoriesGone: 1, imagesEvaluated: 10, toScan: 7 });
+    expect(doc.summary).toMatchObject({ repositoriesListed: 5, repositoriesSelected: 5, repositoriesGone: 1, imagesEvaluated: 10, toScan: 6 });
     expect(doc.images.map((i: { repositoryName: string }) => i.repositoryName)).toContain('sandbox/tmp');
   });
 });
@@ -184,15 +184,15 @@ describe('scan', () => {
         'team-a/api     84d6dc1e64ce  FAILED             -                  scan    failed             started            -         -      -       -      -      build-42',
         'team-a/worker  50f78b480f46  COMPLETE           2026-10-20 06:00Z  scan    expired            recently-scanned   -         -      -       -      -      v1',
         'team-a/worker  f360f576f504  IN_PROGRESS        -                  skip    in-progress        -                  -         -      -       -      -      v2',
-        'team-a/worker  74d2dbf6afc8  -                  -                  scan    never-scanned      unsupported-image  -         -      -       -      -      multi-arch',
+        'team-a/worker  74d2dbf6afc8  -                  -                  skip    image-index        -                  -         -      -       -      -      multi-arch',
         'team-b/web     3fab4a9a5272  UNSUPPORTED_IMAGE  -                  skip    unsupported-image  -                  -         -      -       -      -      prod',
         'team-b/web     4deb08bd73b5  COMPLETE           2026-11-02 19:00Z  scan    expired            quota-exceeded     -         1      -       -      -      canary',
         '',
         'Summary (scan; registry scan type BASIC; scan expiry 7 days)',
         '  repositories  5 listed, 3 selected',
-        '  images        9 evaluated: 6 to scan, 3 skipped',
-        '  skipped       fresh 1, in-progress 1, unsupported-image 1',
-        '  scans         3 started, 1 recently scanned, 1 refused by a quota, 1 refused (unsupported or gone)',
+        '  images        9 evaluated: 5 to scan, 4 skipped',
+        '  skipped       fresh 1, in-progress 1, unsupported-image 1, image-index 1',
+        '  scans         3 started, 1 recently scanned, 1 refused by a quota, 0 refused (unsupported or gone)',
         '',
       ].join('\n'),
     );
@@ -200,7 +200,7 @@ describe('scan', () => {
     expect(stderr).toBe(
       `ecr-scan-reporter: warning: Scan refused by an ECR quota (repositoryName=team-b/web, imageDigest=${D.webCanary}, ecrMessage="${REGISTRY_QUOTA_MESSAGE}")\n`,
     );
-    expect(startedDigests()).toEqual(sorted(D.api200, D.apiUntagged, D.apiBuild42, D.workerV1, D.workerIndex, D.webCanary));
+    expect(startedDigests()).toEqual(sorted(D.api200, D.apiUntagged, D.apiBuild42, D.workerV1, D.webCanary));
     for (const call of ecrMock.commandCalls(StartImageScanCommand)) {
       expect(Object.keys(call.args[0].input.imageId ?? {})).toEqual(['imageDigest']);
     }
@@ -221,7 +221,7 @@ describe('scan', () => {
       [D.apiBuild42, 'started'],
       [D.workerV1, 'recently-scanned'],
       [D.workerV2, null],
-      [D.workerIndex, 'unsupported-image'],
+      [D.workerIndex, null],
       [D.webProd, null],
       [D.webCanary, 'quota-exceeded'],
     ]);
@@ -234,12 +234,12 @@ describe('scan', () => {
       repositoriesSelected: 3,
       repositoriesGone: 0,
       imagesEvaluated: 9,
-      toScan: 6,
-      skipped: skippedWith({ 'fresh': 1, 'in-progress': 1, 'unsupported-image': 1 }),
+      toScan: 5,
+      skipped: skippedWith({ 'fresh': 1, 'in-progress': 1, 'unsupported-image': 1, 'image-index': 1 }),
       scansStarted: 3,
       recentlyScanned: 1,
       quotaExceeded: 1,
-      refused: 1,
+      refused: 0,
     });
     expect(s.scansStarted + s.recentlyScanned + s.quotaExceeded + s.refused).toBe(s.toScan);
   });
@@ -255,7 +255,7 @@ describe('scan', () => {
     expect(outcome(D.apiBuild42)).toBe('image-gone');
     expect(outcome(D.workerV1)).toBe('recently-scanned');
     expect(PER_IMAGE_QUOTA_MESSAGE).toMatch(/per image/);
-    expect(doc.summary).toMatchObject({ scansStarted: 2, recentlyScanned: 1, quotaExceeded: 0, refused: 2 });
+    expect(doc.summary).toMatchObject({ scansStarted: 2, recentlyScanned: 1, quotaExceeded: 0, refused: 1 });
   });
 });
 
@@ -319,16 +319,16 @@ describe('--only-due and --summary-only', () => {
     const [header, ...rows] = tableLines(stdout);
     expect(header).toBe(tableLines(full.stdout)[0]);
     expect(rows).toEqual(tableLines(full.stdout).slice(1).filter((row) => /^\S+ +\S+ +\S+ +(\S+ \S+|-) +scan /.test(row)));
-    expect(rows).toHaveLength(6);
+    expect(rows).toHaveLength(5);
     expect(summaryText(stdout)).toBe(summaryText(full.stdout));
-    expect(summaryText(stdout)).toContain('9 evaluated: 6 to scan, 3 skipped');
+    expect(summaryText(stdout)).toContain('9 evaluated: 5 to scan, 4 skipped');
     expect(stderr).toBe(full.stderr);
   });
 
   test('scan --only-due starts the same scans as scan', async () => {
     mockRegistry(ecrMock);
     await runCli(['scan', '--only-due', ...TEAMS]);
-    expect(startedDigests()).toEqual(sorted(D.api200, D.apiUntagged, D.apiBuild42, D.workerV1, D.workerIndex, D.webCanary));
+    expect(startedDigests()).toEqual(sorted(D.api200, D.apiUntagged, D.apiBuild42, D.workerV1, D.webCanary));
   });
 
   test.each(['plan', 'scan'])('%s --json --only-due: images are the due ones, with every field; the summary is the whole run\'s', async (command) => {
@@ -340,7 +340,7 @@ describe('--only-due and --summary-only', () => {
     const doc = JSON.parse((await runCli([command, '--json', '--only-due', ...TEAMS])).stdout);
 
     expect(doc.images).toEqual(full.images.filter((i: { action: string }) => i.action === 'scan'));
-    const due = [D.api200, D.apiUntagged, D.apiBuild42, D.workerV1, D.workerIndex, D.webCanary];
+    const due = [D.api200, D.apiUntagged, D.apiBuild42, D.workerV1, D.webCanary];
     expect(doc.images.map((i: { imageDigest: string }) => i.imageDigest)).toEqual(due);
     expect(doc.summary).toEqual(full.summary);
   });
@@ -381,7 +381,7 @@ describe('--only-due and --summary-only', () => {
     expect(code).toBe(1);
     const doc = JSON.parse(stdout);
     expect(Object.keys(doc)).toEqual(['summary', 'error']);
-    expect(doc.summary).toMatchObject({ imagesEvaluated: 7, toScan: 5 });
+    expect(doc.summary).toMatchObject({ imagesEvaluated: 7, toScan: 4 });
     expect(doc.error).toEqual({ name: 'ThrottlingException', message: 'Rate exceeded' });
   });
 });
@@ -477,7 +477,7 @@ describe('progress', () => {
     expect(lines).toEqual([
       'ecr-scan-reporter: repository 1/3, 1 image evaluated, 1 to scan, 1 scan started',
       'ecr-scan-reporter: repository 1/3, 4 images evaluated, 3 to scan, 3 scans started',
-      'ecr-scan-reporter: repository 2/3, 7 images evaluated, 5 to scan, 3 scans started',
+      'ecr-scan-reporter: repository 2/3, 7 images evaluated, 4 to scan, 3 scans started',
     ]);
   });
 
@@ -594,7 +594,7 @@ describe('AWS errors', () => {
 
     expect(code).toBe(1);
     expect(stdout).toContain('\nSummary so far, the run failed (plan; registry scan type BASIC; scan expiry 7 days)\n');
-    expect(stdout).toContain('  images        7 evaluated: 5 to scan, 2 skipped\n');
+    expect(stdout).toContain('  images        7 evaluated: 4 to scan, 3 skipped\n');
     expect(stderr).toBe('ecr-scan-reporter: AWS error while walking the repository team-b/web: ThrottlingException: Rate exceeded\n');
   });
 

@@ -1,3 +1,4 @@
+import { IMAGE_FORMAT_REASONS } from '../../src/decisions/image-format';
 import { ImageScanState, RESCAN_REASONS, RescanDecision, RescanPolicy, RescanReason, decideRescan, formatAge } from '../../src/decisions/rescan';
 
 const SECOND = 1000;
@@ -136,7 +137,7 @@ const BASIC_TABLE: Row[] = [
     reason: 'not-scannable',
     detailContains: ['FINDINGS_UNAVAILABLE'],
   },
-  { situation: 'IMAGE_ARCHIVED', state: { status: 'IMAGE_ARCHIVED' }, action: 'skip', reason: 'not-scannable', detailContains: ['IMAGE_ARCHIVED'] },
+  { situation: 'IMAGE_ARCHIVED', state: { status: 'IMAGE_ARCHIVED' }, action: 'skip', reason: 'archived', detailContains: ['IMAGE_ARCHIVED'] },
   {
     situation: 'a status ECR may add later',
     state: { status: 'SOMETHING_NEW' },
@@ -172,9 +173,10 @@ describe('decideRescan on a BASIC registry', () => {
     for (const reason of reached) {
       expect(RESCAN_REASONS).toContain(reason);
     }
-    // 'enhanced-scanning' is also reached by ACTIVE, so the basic table reaches all eleven; 'out-of-scope' is
-    // the walk's (rescanScope, after this decision), tested in test/aws/rescan-repository-scope.test.ts.
-    expect([...reached, 'out-of-scope'].sort()).toEqual([...RESCAN_REASONS].sort());
+    // 'enhanced-scanning' is also reached by ACTIVE, so the basic table reaches all but: 'out-of-scope', the
+    // walk's (rescanScope, after this decision), tested in test/aws/rescan-repository-scope.test.ts; and what the
+    // entry is, decided before (image-format.ts, tested in test/decisions/image-format.test.ts).
+    expect([...new Set([...reached, 'out-of-scope', ...IMAGE_FORMAT_REASONS])].sort()).toEqual([...RESCAN_REASONS].sort());
   });
 
   test('RESCAN_REASONS has no duplicates', () => {

@@ -78,7 +78,18 @@ test('plan --json prints the documented schema with the registry\'s truth, and s
     toScan: 6,
   });
   // Only reasons that can be skips, zeros included.
-  expect(document.summary.skipped).toEqual({ 'fresh': 2, 'in-progress': 0, 'unsupported-image': 1, 'enhanced-scanning': 0, 'not-scannable': 0, 'unknown-status': 0 });
+  expect(document.summary.skipped).toEqual({
+    'fresh': 2,
+    'in-progress': 0,
+    'unsupported-image': 1,
+    'image-index': 0,
+    'referrer': 0,
+    'artifact': 0,
+    'archived': 0,
+    'enhanced-scanning': 0,
+    'not-scannable': 0,
+    'unknown-status': 0,
+  });
   // Read-only: not one StartImageScan reached the emulator.
   expect((await fixture().emulator.requests()).filter((r) => r.operation === 'StartImageScan')).toEqual([]);
 });

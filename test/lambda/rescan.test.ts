@@ -482,9 +482,9 @@ describe('rescan handler metrics', () => {
 
     const byReason = emf().filter((m) => m.dimensions.reason !== undefined);
     expect(byReason.map((m) => [m.name, m.dimensions.reason, m.value, m.unit]).sort()).toEqual([
+      ['ScansSkipped', 'archived', 1, 'Count'],
       ['ScansSkipped', 'fresh', 2, 'Count'],
       ['ScansSkipped', 'in-progress', 2, 'Count'],
-      ['ScansSkipped', 'not-scannable', 1, 'Count'],
       ['ScansSkipped', 'quota-exceeded', 1, 'Count'],
       ['ScansSkipped', 'recently-scanned', 1, 'Count'],
       ['ScansSkipped', 'unknown-status', 1, 'Count'],
