@@ -33,6 +33,8 @@ export interface BulkImage {
   readonly lastScan?: Date | null;
   /** The DescribeImageScanFindings response ECR gives for it. */
   readonly findings?: Record<string, unknown>;
+  /** DescribeImages' lastRecordedPullTime; absent: never pulled. */
+  readonly lastRecordedPullTime?: Date;
 }
 
 /** A Lambda Invoke the emulator received. */
@@ -190,6 +192,7 @@ export class Emulator {
           pushedAt: image.pushedAt?.toISOString(),
           lastScan: image.lastScan ? image.lastScan.toISOString() : null,
           findings: image.findings,
+          lastRecordedPullTime: image.lastRecordedPullTime?.toISOString(),
         })),
       });
     }

@@ -55,7 +55,9 @@ This wrapper adds, under /_emulator/ and in moto:
   StartImageScan refuses an index or a non-image artifact (UnsupportedImageTypeException) and an archived or
   restoring image (ImageArchivedException); UpdateImageStorageClass archives and restores (ACTIVATING for 20
   minutes on ECR's clock); DescribeImages lists only ACTIVE images unless `filter.imageStatus` says otherwise.
-  ListImages still ignores `filter.imageStatus` (nothing here calls it).
+  ListImages still ignores `filter.imageStatus` (nothing here calls it). The bulk image seed takes
+  `lastRecordedPullTime`. BatchGetRepositoryScanningConfiguration applies the registry's rules as ECR does (the
+  continuous filter over scan on push; a filter without `*` matches names that contain it), at the time of the call.
 
 - A pushed tag moves. PutImage with a tag another image of the repository has moves the tag to the new image;
   moto deletes the old image when that tag was its last, ECR keeps it, untagged (where tasks started before
@@ -388,6 +390,40 @@ def _image_status(image) -> str:
     return status
 
 
+def _filter_matches(pattern: str, name: str) -> bool:
+    """A registry scanning filter against a repository name (ECR user guide, filters to choose which repositories are
+    scanned): "a filter with no wildcard will match all repository names that contain the filter. A filter with a
+    wildcard (*) matches on any repository name where the wildcard replaces zero or more characters"."""
+    if "*" not in pattern:
+        return pattern in name
+    return re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), name) is not None
+
+
+def _applied_scanning(configuration: dict, repository) -> dict:
+    """One repository's RepositoryScanningConfiguration under the registry's rules as they are now.
+
+    moto applied the rules once, when they were put (a repository created later had none), let the last matching
+    rule win, and anchored a wildcard filter at the start only. ECR: "where multiple filters match the same
+    repository, then Amazon ECR enforces the continuous scanning filter over the scan on push filter"; a repository no
+    filter matches has the manual frequency (basic) or scanning disabled (enhanced), both reported as scanFrequency
+    MANUAL with no applied filter."""
+    matched = []
+    for rule in configuration.get("rules") or []:
+        filters = [f for f in rule.get("repositoryFilters") or [] if _filter_matches(f.get("filter", ""), repository.name)]
+        if filters:
+            matched.append((rule.get("scanFrequency"), filters))
+    precedence = {"CONTINUOUS_SCAN": 0, "SCAN_ON_PUSH": 1}
+    matched.sort(key=lambda m: precedence.get(m[0], 2))
+    frequency, filters = matched[0] if matched else ("MANUAL", [])
+    return {
+        "repositoryArn": repository.arn,
+        "repositoryName": repository.name,
+        "scanOnPush": frequency == "SCAN_ON_PUSH",
+        "scanFrequency": frequency,
+        "appliedScanFilters": [{"filter": f["filter"], "filterType": f.get("filterType", "WILDCARD")} for f in filters],
+    }
+
+
 def _patch_ecr_formats() -> None:
     """moto's ECR made to answer as ECR does for image indexes, referrers and archived images.
 
@@ -491,6 +527,20 @@ def _patch_ecr_formats() -> None:
         )
 
     responses.ECRResponse.update_image_storage_class = update_image_storage_class
+
+    def batch_get_repository_scanning_configuration(self):
+        names = self._get_param("repositoryNames") or []
+        configuration = self.ecr_backend.registry_scanning_configuration or {}
+        found, failures = [], []
+        for name in names:
+            repository = self.ecr_backend.repositories.get(name)
+            if repository is None:
+                failures.append({"repositoryName": name, "failureCode": "REPOSITORY_NOT_FOUND", "failureReason": "REPOSITORY_NOT_FOUND"})
+            else:
+                found.append(_applied_scanning(configuration, repository))
+        return ActionResult({"scanningConfigurations": found, "failures": failures})
+
+    responses.ECRResponse.batch_get_repository_scanning_configuration = batch_get_repository_scanning_configuration
 
 
 def _patch_dynamodb() -> None:
@@ -1069,6 +1119,8 @@ def _seed_images(environ, start_response) -> list[bytes]:
             image.image_pushed_at = int(datetime.fromisoformat(spec["pushedAt"].replace("Z", "+00:00")).timestamp())
         if spec.get("lastScan"):
             _set_last_scan(image, spec["lastScan"], keep_push=bool(spec.get("pushedAt")))
+        if spec.get("lastRecordedPullTime"):
+            image.last_recorded_pull_time = datetime.fromisoformat(spec["lastRecordedPullTime"].replace("Z", "+00:00"))
         if spec.get("findings") is not None:
             image.scan_finding_results[json.dumps({"imageDigest": digest})] = spec["findings"]
         added.append(image)

@@ -4,6 +4,7 @@
  * so any error shape the SDK produces is classified or rethrown, never misread.
  */
 import {
+  BatchGetRepositoryScanningConfigurationCommand,
   DescribeImageScanFindingsCommand,
   DescribeImagesCommand,
   ECRClient,
@@ -14,6 +15,7 @@ import {
   paginateDescribeImages,
   paginateDescribeRepositories,
 } from '@aws-sdk/client-ecr';
+import type { RepositoryScanningFacts } from '../decisions/coverage';
 import { Finding, fromBasicFinding, fromEnhancedFinding } from '../decisions/findings';
 import { ImageScanState, RegistryScanType } from '../decisions/rescan';
 
@@ -44,6 +46,30 @@ export function errorMessage(error: unknown): string {
 export async function getRegistryScanType(ecr: ECRClient): Promise<RegistryScanType> {
   const response = await ecr.send(new GetRegistryScanningConfigurationCommand({}));
   return response.scanningConfiguration?.scanType === 'ENHANCED' ? 'ENHANCED' : 'BASIC';
+}
+
+/** BatchGetRepositoryScanningConfiguration takes at most this many repository names per call. */
+export const SCANNING_CONFIGURATION_NAMES_PER_CALL = 25;
+
+/**
+ * Each repository's scanning configuration under the registry's rules, 25 names a call. A
+ * repository deleted since it was listed is left out (ECR lists it under `failures`).
+ */
+export async function repositoryScanningConfigurations(ecr: ECRClient, repositoryNames: readonly string[]): Promise<RepositoryScanningFacts[]> {
+  const facts: RepositoryScanningFacts[] = [];
+  for (let start = 0; start < repositoryNames.length; start += SCANNING_CONFIGURATION_NAMES_PER_CALL) {
+    const repositoryNamesChunk = repositoryNames.slice(start, start + SCANNING_CONFIGURATION_NAMES_PER_CALL);
+    const response = await ecr.send(new BatchGetRepositoryScanningConfigurationCommand({ repositoryNames: repositoryNamesChunk }));
+    for (const configuration of response.scanningConfigurations ?? []) {
+      if (!configuration.repositoryName) continue;
+      facts.push({
+        repositoryName: configuration.repositoryName,
+        scanFrequency: configuration.scanFrequency,
+        appliedScanFilters: (configuration.appliedScanFilters ?? []).map((f) => ({ filter: f.filter })),
+      });
+    }
+  }
+  return facts;
 }
 
 /** One DescribeRepositories page: its names, and the token of the page after it. */

@@ -27,6 +27,7 @@ import {
   startScan,
 } from './ecr';
 import { KEYS_PER_BATCH_GET, Ledger } from './ledger';
+import { CoveragePolicy, monitoringExpiredGap, worthACoverageRead } from '../decisions/coverage';
 import { decideImageFormat } from '../decisions/image-format';
 import { DiscoveryMarker, inUseView } from '../decisions/in-use';
 import { ABSENT, LedgerRead, ScanRecord, ledgerVerdict, mergeScan } from '../decisions/ledger';
@@ -53,6 +54,8 @@ export interface ImageEvaluation {
   /** What StartImageScan answered; absent for skips and dry runs. */
   readonly outcome?: StartScanOutcome;
   readonly outcomeMessage?: string;
+  /** Under enhanced scanning with `coverage`: Amazon Inspector no longer monitors this image, though it is pulled (../decisions/coverage.ts). */
+  readonly coverageGap?: 'monitoring-expired';
 }
 
 export interface RescanOptions {
@@ -91,6 +94,13 @@ export interface RescanOptions {
    * `continuation`. @default - never stops early
    */
   readonly shouldStop?: () => boolean;
+  /**
+   * Under enhanced scanning, look for images whose monitoring expired though they are pulled: the status of each
+   * image pulled within the window is read (one DescribeImageScanFindings call), and an expired one is marked
+   * `coverageGap` on its evaluation. Under basic scanning it changes nothing.
+   * @default - no status is read under enhanced scanning
+   */
+  readonly coverage?: CoveragePolicy;
 }
 
 /** Where a walk resumes: pending digests of a page already read, then the page after `nextToken`. */
@@ -239,7 +249,11 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
     try {
       const fromDetail = scanStateFromDetail(image);
       const verdict = ledgerVerdict(read, image.imagePushedAt);
-      if (options.registryScanType === 'ENHANCED' || format) {
+      if (options.registryScanType === 'ENHANCED' && options.coverage && worthACoverageRead({ lastRecordedPullTime: image.lastRecordedPullTime }, options.coverage)) {
+        // A pulled image whose monitoring may have expired: worth its status, to name the gap.
+        state = await readScanStatus(ecr, repositoryName, imageDigest);
+        readFromEcr = true;
+      } else if (options.registryScanType === 'ENHANCED' || format) {
         // Under enhanced scanning nothing can be started, so the state is not worth a request.
         state = {};
       } else if (fromDetail) {
@@ -279,7 +293,11 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
         decision = { action: 'skip', reason: 'out-of-scope', detail: `due (${decision.reason}), but outside rescanScope: ${verdict.reason}` };
       }
     }
-    const base = { repositoryName, imageDigest, imageTags, state, stateSource, decision };
+    const gap =
+      options.registryScanType === 'ENHANCED' && options.coverage && monitoringExpiredGap({ status: state.status, lastRecordedPullTime: image.lastRecordedPullTime }, options.coverage)
+        ? { coverageGap: 'monitoring-expired' as const }
+        : {};
+    const base = { repositoryName, imageDigest, imageTags, state, stateSource, decision, ...gap };
     // Where the state came from, on the log lines of a walk with a ledger (the command-line tool has none).
     const source = ledger ? { stateSource } : {};
     counts.imagesEvaluated++;

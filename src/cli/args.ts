@@ -29,7 +29,12 @@ export const LIMITS = {
   scanExpiryDays: { min: 1, max: 3650 },
   /** ECR requests in flight per repository, as the construct's imageConcurrency. */
   concurrency: { min: 1, max: 50 },
+  /** Under enhanced scanning, an image whose monitoring expired is a coverage gap when pulled this recently. */
+  pulledWithinDays: { min: 1, max: 3650 },
 } as const;
+
+/** The default window of --pulled-within-days. */
+export const DEFAULT_PULLED_WITHIN_DAYS = 30;
 
 export interface RunOptions {
   readonly command: Command;
@@ -39,6 +44,8 @@ export interface RunOptions {
   readonly excludePattern?: string;
   readonly scanExpiryDays: number;
   readonly concurrency: number;
+  /** Under enhanced scanning: an image pulled within this many days whose monitoring expired is a coverage gap. */
+  readonly pulledWithinDays: number;
   /** One JSON document on stdout instead of the table. */
   readonly json: boolean;
   /** Print only the rows whose action is scan; the summary still counts every image. */
@@ -65,6 +72,7 @@ const OPTIONS = {
   'exclude-pattern': { type: 'string' },
   'scan-expiry-days': { type: 'string' },
   'concurrency': { type: 'string' },
+  'pulled-within-days': { type: 'string' },
   'region': { type: 'string' },
   'profile': { type: 'string' },
   'json': { type: 'boolean' },
@@ -86,7 +94,8 @@ const EXIT_STATUS = `Exit status: 0 done (ECR refusals such as quotas are report
 
 const PERMISSIONS = `AWS access: the standard SDK configuration applies (profiles, SSO, environment
 variables, AWS_ENDPOINT_URL). plan needs ecr:GetRegistryScanningConfiguration,
-ecr:DescribeRepositories, ecr:DescribeImages and ecr:DescribeImageScanFindings;
+ecr:DescribeRepositories, ecr:DescribeImages and ecr:DescribeImageScanFindings
+(and ecr:BatchGetRepositoryScanningConfiguration under enhanced scanning);
 scan also ecr:StartImageScan.`;
 
 /** What `--help` (and `help`) prints, on stdout: the commands, and where each one's options are. */
@@ -119,6 +128,9 @@ const COMMAND_OPTIONS = `Options:
                             (${LIMITS.scanExpiryDays.min}-${LIMITS.scanExpiryDays.max}; default ${DEFAULTS.scanExpiryDays}).
   --concurrency N           ECR requests in flight per repository
                             (${LIMITS.concurrency.min}-${LIMITS.concurrency.max}; default ${DEFAULTS.imageConcurrency}). Repositories are walked one at a time.
+  --pulled-within-days N    Under enhanced scanning, an image pulled within N days
+                            whose Amazon Inspector monitoring expired is a coverage
+                            gap (${LIMITS.pulledWithinDays.min}-${LIMITS.pulledWithinDays.max}; default ${DEFAULT_PULLED_WITHIN_DAYS}).
   --only-due                Print only the rows whose action is scan; the summary
                             still counts every image.
   --summary-only            Print only the summary, no rows (with --json, the
@@ -172,7 +184,13 @@ Reasons: never-scanned, expired, complete-without-timestamp, failed, limit-excee
 archived, enhanced-scanning, not-scannable, unknown-status (skip).
 
 AWS access: plan needs ecr:GetRegistryScanningConfiguration,
-ecr:DescribeRepositories, ecr:DescribeImages and ecr:DescribeImageScanFindings.
+ecr:DescribeRepositories, ecr:DescribeImages and ecr:DescribeImageScanFindings,
+and ecr:BatchGetRepositoryScanningConfiguration under enhanced scanning.
+
+Under enhanced scanning (Amazon Inspector) plan also names the coverage gaps:
+the selected repositories no scanning filter of the registry covers, and the
+images pulled within --pulled-within-days whose monitoring expired
+(SCAN_ELIGIBILITY_EXPIRED in the STATUS column; "coverageGap" in the JSON).
 
 ${EXIT_STATUS}
 `,
@@ -281,6 +299,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
       ', because ECR allows one scan per image per 24 hours',
     ),
     concurrency: integer('--concurrency', values.concurrency, DEFAULTS.imageConcurrency, LIMITS.concurrency, ''),
+    pulledWithinDays: integer('--pulled-within-days', values['pulled-within-days'], DEFAULT_PULLED_WITHIN_DAYS, LIMITS.pulledWithinDays, ''),
     json: values.json ?? false,
     onlyDue: values['only-due'] ?? false,
     summaryOnly: values['summary-only'] ?? false,

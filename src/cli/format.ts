@@ -62,6 +62,9 @@
  *   scan are not there (those images are `toScan`), nor StartImageScan's refusals (answers to due images, below)
  * - scan only: `scansStarted` + `recentlyScanned` + `quotaExceeded` + `refused` = `toScan`, where `refused` counts
  *   the unsupported-image, archived and image-gone answers
+ * - plan under enhanced scanning only: `coverageGaps` {`repositoriesNotCovered` (string[]: selected repositories no
+ *   scanning filter covers), `monitoringExpired` (images pulled within `pulledWithinDays` whose monitoring expired,
+ *   each with `"coverageGap":"monitoring-expired"` in `images[]`), `pulledWithinDays`} (../decisions/coverage.ts)
  *
  * When the run fails after the document has begun (an AWS error in some repository), the document is still closed,
  * with the summary so far and a top-level `"error":{"name":"…","message":"…"}`, and the exit code is 1. A failure
@@ -106,6 +109,17 @@ export interface ImageRow {
   readonly reason: RescanReason;
   /** Present for scan only. */
   readonly outcome?: StartScanOutcome | null;
+  /** Present only under enhanced scanning, for an image pulled recently whose monitoring expired. */
+  readonly coverageGap?: 'monitoring-expired';
+}
+
+/** Under enhanced scanning (plan only): what Amazon Inspector does not scan although it looks scanned. */
+export interface CoverageGaps {
+  /** Selected repositories that no scanning filter of the registry covers, in the walk's order. */
+  readonly repositoriesNotCovered: string[];
+  /** Images pulled within `pulledWithinDays` whose monitoring expired (SCAN_ELIGIBILITY_EXPIRED). */
+  monitoringExpired: number;
+  readonly pulledWithinDays: number;
 }
 
 export interface Summary {
@@ -122,6 +136,8 @@ export interface Summary {
   recentlyScanned: number;
   quotaExceeded: number;
   refused: number;
+  /** Present only for plan under enhanced scanning. */
+  coverageGaps?: CoverageGaps;
 }
 
 export function emptySummary(command: Command, registryScanType: RegistryScanType, scanExpiryDays: number): Summary {
@@ -146,6 +162,7 @@ export function emptySummary(command: Command, registryScanType: RegistryScanTyp
 /** Counts one evaluated image; the summary is made of the rows, so the two always agree. */
 export function addToSummary(summary: Summary, row: ImageRow): void {
   summary.imagesEvaluated++;
+  if (row.coverageGap === 'monitoring-expired' && summary.coverageGaps) summary.coverageGaps.monitoringExpired++;
   if (row.action === 'skip') {
     // Never outside SKIP_REASONS here; were one to come, it is counted under its own name, so the sum still holds.
     const skipped: Record<string, number> = summary.skipped;
@@ -188,6 +205,7 @@ export function toImageRow(evaluation: ImageEvaluation, command: Command): Image
     severityCounts: { ...(evaluation.state.severityCounts ?? {}) },
     action: evaluation.decision.action,
     reason: evaluation.decision.reason,
+    ...(evaluation.coverageGap ? { coverageGap: evaluation.coverageGap } : {}),
   };
   return command === 'scan' ? { ...row, outcome: evaluation.outcome ?? null } : row;
 }
@@ -408,6 +426,15 @@ export function formatSummary(summary: Summary, incomplete = false): string {
     lines.push(
       `  scans         ${formatCount(summary.scansStarted)} started, ${formatCount(summary.recentlyScanned)} recently scanned, ` +
         `${formatCount(summary.quotaExceeded)} refused by a quota, ${formatCount(summary.refused)} refused (unsupported or gone)`,
+    );
+  }
+  const gaps = summary.coverageGaps;
+  if (gaps) {
+    const names = gaps.repositoriesNotCovered;
+    const shown = names.slice(0, 10).join(', ') + (names.length > 10 ? `, and ${formatCount(names.length - 10)} more (--json lists them all)` : '');
+    lines.push(
+      `  coverage gaps ${formatCount(names.length)} ${names.length === 1 ? 'repository' : 'repositories'} no enhanced scanning filter covers${names.length > 0 ? ` (${shown})` : ''}; ` +
+        `${countOf(gaps.monitoringExpired, 'image')} pulled within ${days(gaps.pulledWithinDays)} whose monitoring expired`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -12,8 +12,9 @@ import { PROGRAM, RunOptions } from './args';
 import { CliFailure, FailureContext, describeFailure, invalidRegionMessage, isRegionName } from './failures';
 import { JsonDocument, Printer, Summary, TableOutput, addToSummary, countOf, emptySummary, formatCount, rowSelection, toImageRow } from './format';
 import { Output, Progress } from './progress';
-import { errorMessage, errorName, getRegistryScanType, repositoryNamePages } from '../aws/ecr';
+import { errorMessage, errorName, getRegistryScanType, repositoryNamePages, repositoryScanningConfigurations } from '../aws/ecr';
 import { ImageEvaluation, Log, rescanRepository } from '../aws/rescan-repository';
+import { repositoryCoverageGap } from '../decisions/coverage';
 import { RepositoryFilter } from '../decisions/repository-filter';
 
 /** stdout: also watched for a closed pipe (`| head`) and for back-pressure; process.stdout fits. */
@@ -160,6 +161,15 @@ export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
 
     // One time for every decision of the run.
     const now = deps.now();
+    // Under enhanced scanning plan names the coverage gaps (../decisions/coverage.ts): the repositories no rule of
+    // the registry covers, and, in the walk, the recently pulled images whose monitoring expired.
+    const coverage = registryScanType === 'ENHANCED' && options.command === 'plan' ? { now, pulledWithinMs: options.pulledWithinDays * 86_400_000 } : undefined;
+    if (coverage) {
+      context = { ...context, during: 'reading the repositories\' scanning configurations' };
+      const configurations = await repositoryScanningConfigurations(ecr, walk);
+      const notCovered = configurations.filter((c) => repositoryCoverageGap(c, registryScanType)).map((c) => c.repositoryName);
+      totals.coverageGaps = { repositoriesNotCovered: notCovered, monitoringExpired: 0, pulledWithinDays: options.pulledWithinDays };
+    }
     let position = 0;
     const onImage = (evaluation: ImageEvaluation): void => {
       const row = toImageRow(evaluation, options.command);
@@ -186,6 +196,7 @@ export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
           log,
           onImage,
           shouldStop: outputClosed,
+          coverage,
         });
       } catch (error) {
         if (errorName(error) !== 'RepositoryNotFoundException') throw error;

@@ -1,4 +1,6 @@
 import {
+  BatchGetRepositoryScanningConfigurationCommand,
+  BatchGetRepositoryScanningConfigurationCommandInput,
   DescribeImageScanFindingsCommand,
   DescribeImageScanFindingsCommandOutput,
   DescribeImagesCommand,
@@ -28,6 +30,7 @@ import {
   readScanDetails,
   readScanState,
   repositoryNamePages,
+  repositoryScanningConfigurations,
   startScan,
 } from '../../src/aws/ecr';
 
@@ -507,5 +510,31 @@ describe('readScanDetails', () => {
   test('errors propagate, ScanNotFoundException included', async () => {
     ecrMock.on(DescribeImageScanFindingsCommand).rejects(new ScanNotFoundException({ message: 'Image scan does not exist', $metadata: sdkMetadata }));
     await expect(readScanDetails(ecr, REPOSITORY, DIGESTS.report, 5000)).rejects.toBeInstanceOf(ScanNotFoundException);
+  });
+});
+
+describe('repositoryScanningConfigurations', () => {
+  test('asks 25 names a call, in order, and keeps each repository\'s frequency and applied filters; a missing one is left out', async () => {
+    const names = Array.from({ length: 53 }, (_, i) => `team-a/service-${String(i).padStart(2, '0')}`);
+    ecrMock.on(BatchGetRepositoryScanningConfigurationCommand).callsFake(async (input: BatchGetRepositoryScanningConfigurationCommandInput) => ({
+      scanningConfigurations: (input.repositoryNames ?? [])
+        .filter((n) => n !== 'team-a/service-30')
+        .map((repositoryName) => ({ repositoryName, scanFrequency: 'CONTINUOUS_SCAN', appliedScanFilters: [{ filter: 'team-a/*', filterType: 'WILDCARD' }] })),
+      failures: (input.repositoryNames ?? []).includes('team-a/service-30')
+        ? [{ repositoryName: 'team-a/service-30', failureCode: 'REPOSITORY_NOT_FOUND', failureReason: 'REPOSITORY_NOT_FOUND' }]
+        : [],
+    }));
+
+    const facts = await repositoryScanningConfigurations(ecr, names);
+
+    const calls = ecrMock.commandCalls(BatchGetRepositoryScanningConfigurationCommand).map((c) => c.args[0].input.repositoryNames);
+    expect(calls).toEqual([names.slice(0, 25), names.slice(25, 50), names.slice(50)]);
+    expect(facts.map((f) => f.repositoryName)).toEqual(names.filter((n) => n !== 'team-a/service-30'));
+    expect(facts[0]).toEqual({ repositoryName: names[0], scanFrequency: 'CONTINUOUS_SCAN', appliedScanFilters: [{ filter: 'team-a/*' }] });
+  });
+
+  test('no names: no call', async () => {
+    expect(await repositoryScanningConfigurations(ecr, [])).toEqual([]);
+    expect(ecrMock).toHaveReceivedCommandTimes(BatchGetRepositoryScanningConfigurationCommand, 0);
   });
 });

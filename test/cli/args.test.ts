@@ -21,6 +21,7 @@ describe('parseCliArgs', () => {
         excludePattern: undefined,
         scanExpiryDays: DEFAULTS.scanExpiryDays,
         concurrency: DEFAULTS.imageConcurrency,
+        pulledWithinDays: 30,
         json: false,
         onlyDue: false,
         summaryOnly: false,
@@ -44,6 +45,8 @@ describe('parseCliArgs', () => {
         '--scan-expiry-days',
         '14',
         '--concurrency=50',
+        '--pulled-within-days',
+        '90',
         '--json',
         '--only-due',
         '--verbose',
@@ -59,6 +62,7 @@ describe('parseCliArgs', () => {
         excludePattern: 'sandbox$',
         scanExpiryDays: 14,
         concurrency: 50,
+        pulledWithinDays: 90,
         json: true,
         onlyDue: true,
         summaryOnly: false,
@@ -78,7 +82,9 @@ describe('parseCliArgs', () => {
   test('the bounds are accepted', () => {
     expect(parseCliArgs(['plan', '--scan-expiry-days', '1', '--concurrency', '1'])).toMatchObject({ options: { scanExpiryDays: 1, concurrency: 1 } });
     expect(parseCliArgs(['plan', '--scan-expiry-days', '3650'])).toMatchObject({ options: { scanExpiryDays: 3650 } });
-    expect(LIMITS).toEqual({ scanExpiryDays: { min: 1, max: 3650 }, concurrency: { min: 1, max: 50 } });
+    expect(parseCliArgs(['plan', '--pulled-within-days', '1'])).toMatchObject({ options: { pulledWithinDays: 1 } });
+    expect(parseCliArgs(['plan', '--pulled-within-days', '3650'])).toMatchObject({ options: { pulledWithinDays: 3650 } });
+    expect(LIMITS).toEqual({ scanExpiryDays: { min: 1, max: 3650 }, concurrency: { min: 1, max: 50 }, pulledWithinDays: { min: 1, max: 3650 } });
   });
 
   test.each([['--help'], ['-h'], ['help'], ['--help', '--version'], ['--json', '--help']])('%j asks for the program\'s help', (...argv) => {

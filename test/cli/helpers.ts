@@ -5,6 +5,8 @@
  */
 import { createHash } from 'crypto';
 import {
+  BatchGetRepositoryScanningConfigurationCommand,
+  BatchGetRepositoryScanningConfigurationCommandInput,
   DescribeImageScanFindingsCommand,
   DescribeImageScanFindingsCommandInput,
   DescribeImageScanFindingsCommandOutput,
@@ -64,6 +66,8 @@ export interface RegistryOptions {
   readonly scanType?: 'BASIC' | 'ENHANCED';
   /** Repositories listed but deleted before their walk: DescribeImages answers RepositoryNotFoundException. */
   readonly gone?: readonly string[];
+  /** Under enhanced scanning, repositories no scanning filter covers (scanFrequency MANUAL, no applied filter). */
+  readonly notCovered?: readonly string[];
 }
 
 /**
@@ -79,6 +83,18 @@ export function mockRegistry(ecrMock: EcrMock, options: RegistryOptions = {}): R
     .on(GetRegistryScanningConfigurationCommand)
     .resolves(loadSdkFixture(`get-registry-scanning-configuration-${(options.scanType ?? 'BASIC').toLowerCase()}.json`));
   ecrMock.on(DescribeRepositoriesCommand).callsFake(paginatedFake(registry.describeRepositoriesPages).fake);
+  // Every repository under the registry's one rule (a wildcard filter), but those given as not covered.
+  ecrMock.on(BatchGetRepositoryScanningConfigurationCommand).callsFake(async (input: BatchGetRepositoryScanningConfigurationCommandInput) => {
+    if ((input.repositoryNames ?? []).length > 25) throw serviceError('ValidationException', 'repositoryNames: at most 25');
+    return {
+      scanningConfigurations: (input.repositoryNames ?? []).map((repositoryName) =>
+        options.notCovered?.includes(repositoryName)
+          ? { repositoryName, scanOnPush: false, scanFrequency: 'MANUAL', appliedScanFilters: [] }
+          : { repositoryName, scanOnPush: false, scanFrequency: 'CONTINUOUS_SCAN', appliedScanFilters: [{ filter: 'team-*', filterType: 'WILDCARD' }] },
+      ),
+      failures: [],
+    };
+  });
   const imageFakes = new Map(Object.entries(registry.describeImagesPages).map(([name, pages]) => [name, paginatedFake(pages).fake]));
   ecrMock.on(DescribeImagesCommand).callsFake(async (input: DescribeImagesCommandInput) => {
     const name = input.repositoryName as string;

@@ -399,11 +399,60 @@ describe('a registry under enhanced scanning', () => {
       expect(image).toMatchObject({ status: null, lastScanCompletedAt: null, severityCounts: {}, action: 'skip', reason: 'enhanced-scanning' });
     }
     expect(doc.summary).toMatchObject({ registryScanType: 'ENHANCED', imagesEvaluated: 9, toScan: 0, skipped: skippedWith({ 'enhanced-scanning': 9 }) });
+    // Every selected repository under a rule, and no image with a recorded pull: no gap.
+    expect(doc.summary.coverageGaps).toEqual({ repositoriesNotCovered: [], monitoringExpired: 0, pulledWithinDays: 30 });
     expect(stderr).toBe(
       'ecr-scan-reporter: the registry uses enhanced scanning: Amazon Inspector rescans continuously, so every image is skipped (enhanced-scanning)\n',
     );
     expect(ecrMock).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 0);
     expect(ecrMock).toHaveReceivedCommandTimes(StartImageScanCommand, 0);
+  });
+
+  test('plan names the coverage gaps: repositories no filter covers, and images pulled within the window whose monitoring expired', async () => {
+    mockRegistry(ecrMock, { scanType: 'ENHANCED', notCovered: ['team-b/web'] });
+    const DAY = 86_400_000;
+    const pulledAgo = (days: number) => new Date(NOW.getTime() - days * DAY);
+    const entries = {
+      expiredPulled: { imageDigest: digest('expired-pulled'), imageTags: ['v3'], lastRecordedPullTime: pulledAgo(2) },
+      expiredOld: { imageDigest: digest('expired-old'), imageTags: ['v1'], lastRecordedPullTime: pulledAgo(45) },
+      activePulled: { imageDigest: digest('active-pulled'), imageTags: ['v4'], lastRecordedPullTime: pulledAgo(1) },
+      neverPulled: { imageDigest: digest('never-pulled'), imageTags: ['v0'] },
+    };
+    ecrMock.on(DescribeImagesCommand).callsFake(async (input: { repositoryName?: string }) => ({
+      imageDetails: input.repositoryName === 'team-a/api' ? Object.values(entries).map((e) => ({ repositoryName: 'team-a/api', imagePushedAt: pulledAgo(90), ...e })) : [],
+    }));
+    ecrMock.on(DescribeImageScanFindingsCommand).callsFake(async (input: { imageId?: { imageDigest?: string } }) => ({
+      imageScanStatus: { status: input.imageId?.imageDigest === entries.activePulled.imageDigest ? 'ACTIVE' : 'SCAN_ELIGIBILITY_EXPIRED' },
+    }));
+
+    const json = await runCli(['plan', '--json', '--pulled-within-days', '30', ...TEAMS]);
+    ecrMock.resetHistory();
+    const text = await runCli(['plan', '--pulled-within-days', '30', ...TEAMS]);
+
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.summary.coverageGaps).toEqual({ repositoriesNotCovered: ['team-b/web'], monitoringExpired: 1, pulledWithinDays: 30 });
+    const byDigest = Object.fromEntries(doc.images.map((i: { imageDigest: string }) => [i.imageDigest, i]));
+    expect(byDigest[entries.expiredPulled.imageDigest]).toMatchObject({ status: 'SCAN_ELIGIBILITY_EXPIRED', reason: 'enhanced-scanning', coverageGap: 'monitoring-expired' });
+    expect(byDigest[entries.activePulled.imageDigest]).toMatchObject({ status: 'ACTIVE' });
+    expect(byDigest[entries.activePulled.imageDigest]).not.toHaveProperty('coverageGap');
+    // Outside the window, or never pulled: not worth a status read, and no gap.
+    expect(byDigest[entries.expiredOld.imageDigest]).toMatchObject({ status: null });
+    expect(byDigest[entries.expiredOld.imageDigest]).not.toHaveProperty('coverageGap');
+    expect(byDigest[entries.neverPulled.imageDigest]).toMatchObject({ status: null });
+    // Only the images pulled within the window are read: two calls, never one per image.
+    expect(ecrMock).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 2);
+    expect(ecrMock).toHaveReceivedCommandTimes(StartImageScanCommand, 0);
+    expect(text.stdout).toContain(
+      '  coverage gaps 1 repository no enhanced scanning filter covers (team-b/web); 1 image pulled within 30 days whose monitoring expired\n',
+    );
+  });
+
+  test('a window outside 1 to 3650 days is refused (exit 2)', async () => {
+    mockRegistry(ecrMock, { scanType: 'ENHANCED' });
+    const { code, stderr } = await runCli(['plan', '--pulled-within-days', '0', ...TEAMS]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--pulled-within-days must be a whole number from 1 to 3650 (given "0")');
   });
 
   test('scan starts nothing, walks nothing, and says why on stderr; exit 0', async () => {
