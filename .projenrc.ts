@@ -206,6 +206,18 @@ project.addTask('bench', {
   ],
 });
 project.gitignore.exclude('/.bench/');
+// ECR's current per-repository quota (100,000 images, issue 13): the scale walk of test/e2e/scale.e2e.ts at that
+// size, with its assertions and figures (test-reports/scale.json). About five times the CI run's 20,000 images, so
+// kept out of CI; its figures are in docs/performance.md.
+project.addTask('bench:scale', {
+  description: 'Walk one repository of 100,000 images to the end (the scale test at ECR\'s per-repository quota); figures in test-reports/scale.json',
+  env: { SCALE_IMAGES: '100000' },
+  steps: [
+    { spawn: 'bundle' },
+    { spawn: installEmulator.name },
+    { exec: 'jest --ci --config test/e2e/jest.config.json test/e2e/scale.e2e.ts' },
+  ],
+});
 
 // --- Python and Java packages, consumers, rosetta (issue 4) ---
 // README examples: `jsii-rosetta extract --strict` compiles every TypeScript example of the
