@@ -49,7 +49,8 @@ export interface RescanMessage {
 /**
  * A walk (or a dispatch) continues at most this many times. Each part makes progress, so
  * only a bug could reach it; the message then fails and ends in the dead-letter queue
- * instead of continuing forever. 20,000 images need a few dozen parts at most.
+ * instead of continuing forever. 100,000 images (ECR's per-repository quota) took 243 parts with a
+ * 5-second timeout in the scale benchmark (docs/performance.md).
  */
 export const MAX_CONTINUATION_PARTS = 10_000;
 
