@@ -8,6 +8,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Writable } from 'stream';
 import {
+  BatchGetRepositoryScanningConfigurationCommand,
   DescribeImageScanFindingsCommand,
   DescribeImageScanFindingsCommandOutput,
   DescribeImagesCommand,
@@ -510,7 +511,7 @@ describe('repositories', () => {
 
 /** The events of a run that show progress: stderr lines that are not logs. */
 function progressLines(stderr: string): string[] {
-  return stderr.split(/\n|\r\x1b\[K/).filter((line) => /^ecr-scan-reporter: (repository \d|listing)/.test(line));
+  return stderr.split(/\n|\r\x1b\[K/).filter((line) => /^ecr-scan-reporter: (repository \d|listing|reading)/.test(line));
 }
 
 describe('progress', () => {
@@ -536,6 +537,27 @@ describe('progress', () => {
     expect(progressLines(stderr).slice(0, 2)).toEqual([
       'ecr-scan-reporter: listing repositories: 3 listed, 2 selected',
       'ecr-scan-reporter: listing repositories: 5 listed, 3 selected',
+    ]);
+  });
+
+  test('under enhanced scanning, reading the scanning configurations of many repositories shows progress, 25 a call', async () => {
+    const repositories = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`team-a/service-${String(i).padStart(2, '0')}`, 1]));
+    mockLargeRegistry(ecrMock, repositories);
+    ecrMock.on(GetRegistryScanningConfigurationCommand).resolves({ registryId: '123456789012', scanningConfiguration: { scanType: 'ENHANCED', rules: [] } });
+    ecrMock.on(BatchGetRepositoryScanningConfigurationCommand).callsFake(async (input: { repositoryNames?: string[] }) => ({
+      scanningConfigurations: (input.repositoryNames ?? []).map((repositoryName) => ({ repositoryName, scanFrequency: 'MANUAL', appliedScanFilters: [] })),
+      failures: [],
+    }));
+
+    const { code, stdout, stderr } = await runCli(['plan', '--json'], { tickMs: 1_000, progressIntervalMs: 1_000 });
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).summary.coverageGaps.repositoriesNotCovered).toHaveLength(60);
+    expect(ecrMock).toHaveReceivedCommandTimes(BatchGetRepositoryScanningConfigurationCommand, 3);
+    expect(progressLines(stderr).filter((l) => l.includes('scanning configurations'))).toEqual([
+      'ecr-scan-reporter: reading scanning configurations: 25/60 repositories',
+      'ecr-scan-reporter: reading scanning configurations: 50/60 repositories',
+      'ecr-scan-reporter: reading scanning configurations: 60/60 repositories',
     ]);
   });
 
