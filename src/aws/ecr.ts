@@ -172,14 +172,12 @@ function nonEmptyCounts(counts: Record<string, number> | undefined): Record<stri
 }
 
 /**
- * The scan state DescribeImages itself gives for an image, when it gives one: an archived image
- * (nothing to scan), or the scan summary older scanning puts there. Undefined when only
- * DescribeImageScanFindings can tell (AWS native basic scanning, enhanced scanning).
+ * The scan state DescribeImages itself gives for an image, when it gives one: the scan summary
+ * older scanning puts there. Undefined when only DescribeImageScanFindings can tell (AWS native
+ * basic scanning, enhanced scanning). What the entry is (archived, an index, a referrer) is not a
+ * scan state: ../decisions/image-format.ts decides that, before any state is read.
  */
 export function scanStateFromDetail(image: ImageDetail): ImageScanState | undefined {
-  if (image.imageStatus === 'ARCHIVED') {
-    return { status: 'IMAGE_ARCHIVED', description: 'the image is in the ECR archive storage class' };
-  }
   if (image.imageScanStatus?.status) {
     return {
       status: image.imageScanStatus.status,

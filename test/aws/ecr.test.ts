@@ -31,6 +31,7 @@ import {
   readScanState,
   repositoryNamePages,
   repositoryScanningConfigurations,
+  scanStateFromDetail,
   startScan,
 } from '../../src/aws/ecr';
 
@@ -205,16 +206,10 @@ describe('readScanState', () => {
     expect(await readScanState(ecr, REPOSITORY, image(DIGESTS.multiTag))).toEqual({});
   });
 
-  test('maps an ARCHIVED image to IMAGE_ARCHIVED without any request', async () => {
-    const state = await readScanState(ecr, REPOSITORY, image(DIGESTS.archived));
-    expect(state.status).toBe('IMAGE_ARCHIVED');
-    expect(state.completedAt).toBeUndefined();
-    expect(ecrMock.calls()).toHaveLength(0);
-  });
-
-  test('an ARCHIVED image wins over a summary status', async () => {
+  test('imageStatus is not a scan state: an archived image\'s summary is read as any other (image-format.ts skips it first)', () => {
     const archived: ImageDetail = { ...image(DIGESTS.fresh), imageStatus: 'ARCHIVED' };
-    expect((await readScanState(ecr, REPOSITORY, archived)).status).toBe('IMAGE_ARCHIVED');
+    expect(scanStateFromDetail(archived)?.status).toBe('COMPLETE');
+    expect(scanStateFromDetail({ ...archived, imageScanStatus: undefined, imageScanFindingsSummary: undefined })).toBeUndefined();
   });
 
   test.each([

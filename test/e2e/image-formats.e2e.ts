@@ -15,7 +15,7 @@ import {
   UpdateImageStorageClassCommand,
 } from '@aws-sdk/client-ecr';
 import { useEmulator } from './harness';
-import { ImageEvaluation, rescanRepository } from '../../src/aws/rescan-repository';
+import { ImageEvaluation, RescanOptions, rescanRepository } from '../../src/aws/rescan-repository';
 
 const fixture = useEmulator();
 const REPOSITORY = 'shop/buildx';
@@ -170,20 +170,17 @@ describe('the emulator answers as ECR does for indexes, referrers and archived i
 });
 
 describe('the rescan walk over today\'s formats', () => {
+  const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  /** The command-line tool's walk (no ledger) of the repository under basic scanning, with a 7-day expiry. */
+  const walk = (extra: Partial<RescanOptions>) =>
+    rescanRepository(fixture().ecr, REPOSITORY, { now: new Date(), scanExpiryMs: 7 * 86_400_000, registryScanType: 'BASIC', concurrency: 5, log: quiet, ...extra });
+
   test('the platform images are scanned; the index, the referrers and the chart are counted skips with no status read and no StartImageScan; the archived image is not listed', async () => {
     const pushed = await pushRegistry();
     await fixture().emulator.resetRequests();
     const evaluations: ImageEvaluation[] = [];
-    const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
-    const counts = await rescanRepository(fixture().ecr, REPOSITORY, {
-      now: new Date(),
-      scanExpiryMs: 7 * 86_400_000,
-      registryScanType: 'BASIC',
-      concurrency: 5,
-      log,
-      onImage: (e) => evaluations.push(e),
-    });
+    const counts = await walk({ onImage: (e) => evaluations.push(e) });
 
     const requests = await fixture().emulator.requests();
     const digestsOf = (operation: string) =>
@@ -217,17 +214,9 @@ describe('the rescan walk over today\'s formats', () => {
   test('a walk resumed by digest (a continuation) gets an archived image from DescribeImages with its status, and skips it without StartImageScan', async () => {
     const pushed = await pushRegistry();
     await fixture().emulator.resetRequests();
-    const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
-    const counts = await rescanRepository(fixture().ecr, REPOSITORY, {
-      now: new Date(),
-      scanExpiryMs: 7 * 86_400_000,
-      registryScanType: 'BASIC',
-      concurrency: 1,
-      log,
-      // Archived since a walk listed it and stopped (its continuation holds both digests).
-      position: { pendingDigests: [pushed.plain, pushed.archived] },
-    });
+    // Archived since a walk listed it and stopped (its continuation holds both digests).
+    const counts = await walk({ concurrency: 1, position: { pendingDigests: [pushed.plain, pushed.archived] } });
 
     expect(counts.skipped).toEqual({ archived: 1 });
     expect(counts.scansStarted).toBe(1);
