@@ -24,7 +24,7 @@ export const KEYS_PER_BATCH_GET = 100;
 /** Rounds of UnprocessedKeys retried before the rest is reported unread. */
 const UNPROCESSED_ROUNDS = 5;
 /** The attributes the rescan walk reads: not the last report's finding ids. */
-const SCAN_VIEW = ['pk', 'sk', 'entity', 'schemaVersion', 'repositoryName', 'imageDigest', 'imageTags', 'scan', 'inUse', 'version', LEDGER_TTL_ATTRIBUTE];
+const SCAN_VIEW = ['pk', 'sk', 'entity', 'schemaVersion', 'repositoryName', 'imageDigest', 'imageTags', 'scan', 'inUse', 'deferredOn', 'version', LEDGER_TTL_ATTRIBUTE];
 
 export interface LedgerOptions {
   readonly tableName: string;
@@ -55,8 +55,8 @@ export interface EntryWrite {
   readonly lastReport?: ReportRecord;
   readonly failureReport?: FailureReportRecord;
   readonly claim?: ClaimRecord;
-  /** Attributes to remove: a COMPLETE scan ends the failure report; a commit ends the claim. */
-  readonly remove?: readonly ('failureReport' | 'claim')[];
+  /** Attributes to remove: a COMPLETE scan ends the failure report; a commit ends the claim; a started scan ends a deferral. */
+  readonly remove?: readonly ('failureReport' | 'claim' | 'deferredOn')[];
 }
 
 /** The item as DynamoDB stores it: dates as ISO-8601 strings. */
@@ -193,6 +193,48 @@ export class Ledger {
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Marks a digest deferred by the daily scan budget on `day` (budget.ts), creating a bare entry
+   * when there is none, without bumping `version` (no part of a report's claim). False when it
+   * was already marked that day, so each digest counts once a day among the deferred.
+   */
+  public async markDeferred(repositoryName: string, imageDigest: string, day: string, now: Date): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: imageKey(repositoryName, imageDigest),
+          UpdateExpression:
+            'SET #deferredOn = :day, #entity = :entity, #schemaVersion = :schemaVersion, #repositoryName = :repositoryName, ' +
+            '#imageDigest = :imageDigest, #version = if_not_exists(#version, :zero), #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(#deferredOn) OR #deferredOn <> :day',
+          ExpressionAttributeNames: {
+            '#deferredOn': 'deferredOn',
+            '#entity': 'entity',
+            '#schemaVersion': 'schemaVersion',
+            '#repositoryName': 'repositoryName',
+            '#imageDigest': 'imageDigest',
+            '#version': 'version',
+            '#ttl': LEDGER_TTL_ATTRIBUTE,
+          },
+          ExpressionAttributeValues: {
+            ':day': day,
+            ':entity': IMAGE_ENTITY,
+            ':schemaVersion': LEDGER_SCHEMA_VERSION,
+            ':repositoryName': repositoryName,
+            ':imageDigest': imageDigest,
+            ':zero': 0,
+            ':ttl': Math.floor(now.getTime() / 1000) + this.options.ttlSeconds,
+          },
         }),
       );
       return true;

@@ -27,6 +27,8 @@ import {
   startScan,
 } from './ecr';
 import { KEYS_PER_BATCH_GET, Ledger } from './ledger';
+import type { ScanBudget } from './scan-budget';
+import { BudgetCandidate, ScanTier, TierCounts, allowancesFor, compareForBudget, scanTier } from '../decisions/budget';
 import { CoveragePolicy, monitoringExpiredGap, worthACoverageRead } from '../decisions/coverage';
 import { decideImageFormat } from '../decisions/image-format';
 import { DiscoveryMarker, inUseView } from '../decisions/in-use';
@@ -56,6 +58,8 @@ export interface ImageEvaluation {
   readonly outcomeMessage?: string;
   /** Under enhanced scanning with `coverage`: Amazon Inspector no longer monitors this image, though it is pulled (../decisions/coverage.ts). */
   readonly coverageGap?: 'monitoring-expired';
+  /** Due, but beyond the daily scan budget (`budget`): not started; its tier, and the UTC day it was deferred on. */
+  readonly deferred?: { readonly tier: ScanTier; readonly day: string };
 }
 
 export interface RescanOptions {
@@ -70,7 +74,15 @@ export interface RescanOptions {
    * The ledger to decide from where it knows, and to write ECR's answers back to.
    * @default - none: every state is read from ECR
    */
-  readonly ledger?: Pick<Ledger, 'readMany' | 'write'>;
+  readonly ledger?: Pick<Ledger, 'readMany' | 'write' | 'markDeferred'>;
+  /**
+   * The daily scan budget (../decisions/budget.ts): the due digests of each page are started in
+   * the budget's order while it grants scans, and the rest are deferred (`deferred-budget`),
+   * marked on their ledger entries. In a dry run the grants are still taken, so the plan shows
+   * what would be deferred.
+   * @default - none: every due digest is started (ECR's own quota still refuses beyond it)
+   */
+  readonly budget?: ScanBudget;
   /**
    * Which images get scans (`rescanScope`): a due image outside it is skipped as `out-of-scope`.
    * @default - every image
@@ -152,6 +164,16 @@ function emptyCounts(): RescanCounts {
   };
 }
 
+/** Moves `unused` scans of a grant (taken from `from`, by allowance) into `into`, from the last allowance drawn on back. */
+function takeBack(from: TierCounts, unused: number, into: TierCounts): void {
+  let left = unused;
+  for (const tier of [...allowancesFor('carried')].reverse()) {
+    const n = Math.min(left, from[tier] ?? 0);
+    if (n > 0) into[tier] = (into[tier] ?? 0) + n;
+    left -= n;
+  }
+}
+
 export async function rescanRepository(ecr: ECRClient, repositoryName: string, options: RescanOptions): Promise<RescanResult> {
   const counts = emptyCounts();
   const skip = (reason: string) => (counts.skipped[reason] = (counts.skipped[reason] ?? 0) + 1);
@@ -172,10 +194,15 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
   const unreadDigests = new Set<string>();
   const readLedger = async (images: readonly ImageDetail[]): Promise<Map<string, LedgerRead>> => {
     if (!ledger || options.registryScanType === 'ENHANCED') return new Map();
-    // Where images run is on their entries too: a scope that asks reads every digest's. An entry
-    // that is not an image (an index, a referrer, an archived image) is skipped without either.
+    // Where images run is on their entries too: a scope that asks reads every digest's. So is a
+    // deferral: with a budget, the entries of due digests are read for it. An entry that is not an
+    // image (an index, a referrer, an archived image) is skipped without either.
+    const wanted = (image: ImageDetail) => {
+      const fromDetail = scanStateFromDetail(image);
+      return needsInUse || !fromDetail || (options.budget !== undefined && decideRescan(fromDetail, policy).action === 'scan');
+    };
     const digests = images
-      .filter((image) => !decideImageFormat(image) && (needsInUse || !scanStateFromDetail(image)))
+      .filter((image) => !decideImageFormat(image) && wanted(image))
       .map((image) => image.imageDigest as string);
     if (digests.length === 0) return new Map();
     try {
@@ -194,14 +221,14 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
     }
   };
   /** Writes one of ECR's answers back; a failure is counted and logged, never fatal. */
-  const writeBack = async (image: ImageDetail, read: LedgerRead, observed: ScanRecord): Promise<void> => {
+  const writeBack = async (image: ImageDetail, read: LedgerRead, observed: ScanRecord, alsoRemove: readonly 'deferredOn'[] = []): Promise<void> => {
     if (!ledger) return;
     const imageDigest = image.imageDigest as string;
     const scan = read.ignored === undefined ? mergeScan(read.entry?.scan, observed) : observed;
     if (!scan) return;
     try {
       await ledger.write(
-        { repositoryName, imageDigest, imageTags: image.imageTags ?? [], scan, remove: scan.status === 'COMPLETE' ? ['failureReport'] : [] },
+        { repositoryName, imageDigest, imageTags: image.imageTags ?? [], scan, remove: [...(scan.status === 'COMPLETE' ? ['failureReport' as const] : []), ...alsoRemove] },
         // An entry that could not be parsed is replaced, exactly the one read; any other write never goes back in time.
         read.ignored === undefined ? { kind: 'monotonic' } : { kind: 'locked', read },
         options.now,
@@ -235,10 +262,45 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
     'unsupported-image': 'UNSUPPORTED_IMAGE',
   };
 
-  const evaluate = async (image: ImageDetail, read: LedgerRead): Promise<ImageEvaluation> => {
+  /** What a digest's decision costs in saved and ignored reads, counted once its evaluation completes. */
+  interface Tally {
+    statusReadsSaved: number;
+    ledgerEntriesIgnored: number;
+  }
+  /** A due digest, decided but not yet started (or deferred): the second step's input. */
+  interface DueImage {
+    readonly image: ImageDetail;
+    readonly read: LedgerRead;
+    readonly base: ImageEvaluation;
+    readonly tally: Tally;
+    readonly candidate: BudgetCandidate;
+  }
+  const complete = (tally: Tally) => {
+    counts.imagesEvaluated++;
+    counts.statusReadsSaved += tally.statusReadsSaved;
+    counts.ledgerEntriesIgnored += tally.ledgerEntriesIgnored;
+  };
+  /** Where a digest runs, as far as the walk knows: from its ledger entry and the last discovery's marker. */
+  const inUseStatus = (imageDigest: string, read: LedgerRead) =>
+    scope
+      ? inUseView({
+        now: options.now,
+        discoveryOn: scope.inUse.discoveryOn,
+        holdMs: scope.inUse.holdMs,
+        marker: scope.marker,
+        places: scope.markerRead && !unreadDigests.has(imageDigest) && read.ignored === undefined ? read.entry?.inUse ?? [] : undefined,
+      }).status
+      : 'unknown';
+
+  /**
+   * The first step for one digest: its state (from the listing, the ledger or ECR) and the
+   * decision. A skip completes here; a due digest is returned for the second step.
+   */
+  const decide = async (image: ImageDetail, read: LedgerRead): Promise<{ readonly done: ImageEvaluation } | { readonly due: DueImage }> => {
     const imageDigest = image.imageDigest as string;
     const keys = { repositoryName, imageDigest };
     const imageTags = image.imageTags ?? [];
+    const tally: Tally = { statusReadsSaved: 0, ledgerEntriesIgnored: 0 };
     let state: ImageScanState;
     let stateSource: 'ecr' | 'ledger' = 'ecr';
     let readFromEcr = false;
@@ -261,10 +323,10 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
       } else if ('use' in verdict) {
         state = verdict.use;
         stateSource = 'ledger';
-        counts.statusReadsSaved++;
+        tally.statusReadsSaved++;
       } else {
         if (read.ignored !== undefined) {
-          counts.ledgerEntriesIgnored++;
+          tally.ledgerEntriesIgnored++;
           options.log.warn('Ledger entry ignored: reading the state from ECR', { ...keys, problem: read.ignored });
         }
         state = await readScanStatus(ecr, repositoryName, imageDigest);
@@ -272,23 +334,16 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
       }
     } catch (error) {
       if (errorName(error) !== 'ImageNotFoundException') throw error;
-      counts.imagesEvaluated++;
+      complete(tally);
       skip('image-gone');
       options.log.info('Image skipped: deleted since it was listed', keys);
       const decision: RescanDecision = { action: 'skip', reason: 'not-scannable', detail: 'the image was deleted since it was listed' };
-      return { repositoryName, imageDigest, imageTags, state: {}, decision };
+      return { done: { repositoryName, imageDigest, imageTags, state: {}, decision } };
     }
     let decision: RescanDecision = format ? { action: 'skip', ...format } : decideRescan(state, policy);
     if (decision.action === 'scan' && scope && scope.config.kind !== 'all') {
-      const view = inUseView({
-        now: options.now,
-        discoveryOn: scope.inUse.discoveryOn,
-        holdMs: scope.inUse.holdMs,
-        marker: scope.marker,
-        places: scope.markerRead && !unreadDigests.has(imageDigest) && read.ignored === undefined ? read.entry?.inUse ?? [] : undefined,
-      });
       const pulls = { lastPulledAt: image.lastRecordedPullTime, pushedAt: image.imagePushedAt };
-      const verdict = decideScope(scope.config, { now: options.now, inUse: view.status, ...pulls });
+      const verdict = decideScope(scope.config, { now: options.now, inUse: inUseStatus(imageDigest, read), ...pulls });
       if (!verdict.inScope) {
         decision = { action: 'skip', reason: 'out-of-scope', detail: `due (${decision.reason}), but outside rescanScope: ${verdict.reason}` };
       }
@@ -297,29 +352,45 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
       options.registryScanType === 'ENHANCED' && options.coverage && monitoringExpiredGap({ status: state.status, lastRecordedPullTime: image.lastRecordedPullTime }, options.coverage)
         ? { coverageGap: 'monitoring-expired' as const }
         : {};
-    const base = { repositoryName, imageDigest, imageTags, state, stateSource, decision, ...gap };
-    // Where the state came from, on the log lines of a walk with a ledger (the command-line tool has none).
-    const source = ledger ? { stateSource } : {};
-    counts.imagesEvaluated++;
+    const base: ImageEvaluation = { repositoryName, imageDigest, imageTags, state, stateSource, decision, ...gap };
     if (decision.action === 'skip') {
+      complete(tally);
       skip(decision.reason);
       const level = decision.reason === 'unknown-status' ? 'warn' : 'debug';
-      options.log[level]('Image skipped', { ...keys, reason: decision.reason, detail: decision.detail, status: state.status, ...source });
+      options.log[level]('Image skipped', { ...keys, reason: decision.reason, detail: decision.detail, status: state.status, ...source(stateSource) });
       const observed = readFromEcr ? observation(state, 'status-read') : undefined;
       if (observed) await writeBack(image, read, observed);
-      return base;
+      return { done: base };
     }
+    const candidate: BudgetCandidate = {
+      imageDigest,
+      ...(read.ignored === undefined && read.entry?.deferredOn ? { deferredOn: read.entry.deferredOn } : {}),
+      inUse: inUseStatus(imageDigest, read),
+      lastPulledAt: image.lastRecordedPullTime,
+      lastScanAt: state.completedAt,
+    };
+    return { due: { image, read, base, tally, candidate } };
+  };
+  // Where the state came from, on the log lines of a walk with a ledger (the command-line tool has none).
+  const source = (stateSource: ImageEvaluation['stateSource']) => (ledger ? { stateSource } : {});
+
+  /** The second step for a due digest the budget lets through: StartImageScan (unless a dry run), and its answer recorded. */
+  const startOne = async (due: DueImage): Promise<ImageEvaluation> => {
+    const { image, read, base } = due;
+    const keys = { repositoryName, imageDigest: base.imageDigest };
+    complete(due.tally);
     counts.due++;
     if (options.dryRun) return base;
-    const started = await startScan(ecr, repositoryName, imageDigest);
+    const { decision } = base;
+    const started = await startScan(ecr, repositoryName, base.imageDigest);
     switch (started.outcome) {
       case 'started':
         counts.scansStarted++;
-        options.log.debug('Scan started', { ...keys, reason: decision.reason, detail: decision.detail, ...source });
+        options.log.debug('Scan started', { ...keys, reason: decision.reason, detail: decision.detail, ...source(base.stateSource) });
         break;
       case 'recently-scanned':
         counts.recentlyScanned++;
-        options.log.debug('Scan refused: scanned in the last 24 hours', { ...keys, reason: decision.reason, ecrMessage: started.message, ...source });
+        options.log.debug('Scan refused: scanned in the last 24 hours', { ...keys, reason: decision.reason, ecrMessage: started.message, ...source(base.stateSource) });
         break;
       case 'quota-exceeded':
         counts.quotaExceeded++;
@@ -331,33 +402,136 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
     }
     const status = OUTCOME_STATUS[started.outcome];
     if (status) {
-      await writeBack(image, read, { status, observedAt, source: 'start-image-scan', severityCounts: {}, ...(started.message ? { description: started.message } : {}) });
+      const observed: ScanRecord = { status, observedAt, source: 'start-image-scan', severityCounts: {}, ...(started.message ? { description: started.message } : {}) };
+      await writeBack(image, read, observed, started.outcome === 'started' && due.candidate.deferredOn ? ['deferredOn'] : []);
     }
     return { ...base, outcome: started.outcome, outcomeMessage: started.message };
   };
 
-  const shouldStop = options.shouldStop;
+  /** The second step for a due digest beyond the day's budget: counted, and marked on its entry so it comes first on a later day. */
+  const defer = async (due: DueImage, tier: ScanTier, day: string): Promise<{ evaluation: ImageEvaluation; newlyDeferred: boolean }> => {
+    const keys = { repositoryName, imageDigest: due.base.imageDigest };
+    let newlyDeferred = false;
+    if (ledger && !options.dryRun) {
+      try {
+        newlyDeferred = await ledger.markDeferred(repositoryName, due.base.imageDigest, day, options.now);
+      } catch (error) {
+        counts.ledgerWriteFailures++;
+        options.log.warn('Ledger write failed: the deferral is not marked, so the digest is not put first tomorrow', { ...keys, errorName: errorName(error), error: errorMessage(error) });
+      }
+    }
+    complete(due.tally);
+    counts.due++;
+    skip('deferred-budget');
+    options.log.debug('Scan deferred: the daily scan budget is spent', { ...keys, tier, reason: due.base.decision.reason });
+    return { evaluation: { ...due.base, deferred: { tier, day } }, newlyDeferred };
+  };
+
   /**
-   * Evaluates a prefix of `images` (all of them unless told to stop); returns how many. The
-   * ledger is read 100 digests at a time, just before they are evaluated.
+   * The second step for the due digests the first step decided: in the budget's order, as many
+   * started as the budget grants, the rest deferred; without a budget, all started. It always
+   * completes (the walk's stop is checked in the first step), so the digests decided are a prefix
+   * of those listed: at most 100 without a budget, a page (1,000) with one.
    */
-  const evaluateImages = async (images: readonly ImageDetail[]): Promise<number> => {
-    let done = 0;
-    for (let start = 0; start < images.length; start += KEYS_PER_BATCH_GET) {
-      if (start > 0 && shouldStop?.()) break;
-      const chunk = images.slice(start, start + KEYS_PER_BATCH_GET);
-      const reads = await readLedger(chunk);
-      const evaluations = await mapWithConcurrency(
-        chunk,
-        options.concurrency,
-        (image) => evaluate(image, reads.get(image.imageDigest as string) ?? ABSENT),
-        shouldStop,
-      );
-      if (options.onImage) evaluations.forEach(options.onImage);
-      done += evaluations.length;
-      if (evaluations.length < chunk.length) break;
+  const startOrDefer = async (dues: readonly DueImage[]): Promise<Map<string, ImageEvaluation>> => {
+    const done = new Map<string, ImageEvaluation>();
+    const budget = options.budget;
+    if (!budget) {
+      for (const evaluation of await mapWithConcurrency(dues, options.concurrency, startOne)) done.set(evaluation.imageDigest, evaluation);
+      return done;
+    }
+    const order = compareForBudget(options.now);
+    const ordered = [...dues].sort((a, b) => order(a.candidate, b.candidate));
+    // Tier by tier, in the budget's order (a Map keeps the order its keys were first set in).
+    const groups = new Map<ScanTier, DueImage[]>();
+    for (const due of ordered) {
+      const tier = scanTier(due.candidate, options.now);
+      const group = groups.get(tier);
+      if (group) group.push(due);
+      else groups.set(tier, [due]);
+    }
+    const toStart: { due: DueImage; tier: ScanTier }[] = [];
+    const toDefer: { due: DueImage; tier: ScanTier }[] = [];
+    /** Per tier group, the allowances its grant came from: what it does not use goes back there. */
+    const grants = new Map<ScanTier, TierCounts>();
+    let unavailable = false;
+    for (const [tier, group] of groups) {
+      let granted = group.length;
+      if (!unavailable) {
+        try {
+          const grant = await budget.claim(tier, group.length);
+          granted = grant.granted;
+          grants.set(tier, { ...grant.from });
+        } catch (error) {
+          // The counters cannot be read or written: every due digest is started, as without a
+          // budget; ECR's own quota still refuses what is beyond it (counted as quota-exceeded).
+          unavailable = true;
+          counts.ledgerWriteFailures++;
+          options.log.warn('Scan budget unavailable: starting every due digest, as without a budget', { repositoryName, errorName: errorName(error), error: errorMessage(error) });
+        }
+      }
+      group.forEach((due, i) => (i < granted ? toStart : toDefer).push({ due, tier }));
+    }
+    const started = await mapWithConcurrency(toStart, options.concurrency, (t) => startOne(t.due));
+    started.forEach((evaluation) => done.set(evaluation.imageDigest, evaluation));
+    // Granted but refused by ECR (scanned in the last 24 hours, a quota, gone): those scans go back to the budget.
+    const unusedByTier = new Map<ScanTier, number>();
+    toStart.forEach((t, i) => {
+      const evaluation = started[i];
+      const used = options.dryRun || evaluation.outcome === 'started';
+      if (!used) unusedByTier.set(t.tier, (unusedByTier.get(t.tier) ?? 0) + 1);
+    });
+    const deferred = await mapWithConcurrency(toDefer, options.concurrency, (t) => defer(t.due, t.tier, budget.day));
+    deferred.forEach(({ evaluation }) => done.set(evaluation.imageDigest, evaluation));
+    if (!unavailable) {
+      const giveBack: TierCounts = {};
+      for (const [tier, unused] of unusedByTier) takeBack(grants.get(tier) ?? {}, unused, giveBack);
+      const demand: TierCounts = {};
+      [...toStart, ...toDefer].forEach((t) => (demand[t.tier] = (demand[t.tier] ?? 0) + 1));
+      try {
+        await budget.settle(giveBack, demand, deferred.filter((d) => d.newlyDeferred).length);
+      } catch (error) {
+        counts.ledgerWriteFailures++;
+        options.log.warn('Scan budget not settled: unused scans are not given back, and the day\'s demand is undercounted', { repositoryName, errorName: errorName(error), error: errorMessage(error) });
+      }
     }
     return done;
+  };
+
+  const shouldStop = options.shouldStop;
+  /**
+   * Evaluates a prefix of `images` (all of them unless told to stop) in two steps: digests
+   * decided, the ledger read 100 at a time just before; then the due ones started or deferred.
+   * Without a budget the steps take 100 digests at a time; with one, the whole page, so that its
+   * due digests are taken in the budget's order. Returns the digests left for a later walk.
+   */
+  const evaluateImages = async (images: readonly ImageDetail[]): Promise<string[]> => {
+    const unit = options.budget ? Math.max(images.length, 1) : KEYS_PER_BATCH_GET;
+    let decidedCount = 0;
+    for (let from = 0; from < images.length; from += unit) {
+      if (from > 0 && shouldStop?.()) break;
+      const slice = images.slice(from, from + unit);
+      const done = new Map<string, ImageEvaluation>();
+      const dues: DueImage[] = [];
+      let decidedInSlice = 0;
+      for (let start = 0; start < slice.length; start += KEYS_PER_BATCH_GET) {
+        if (start > 0 && shouldStop?.()) break;
+        const chunk = slice.slice(start, start + KEYS_PER_BATCH_GET);
+        const reads = await readLedger(chunk);
+        const decided = await mapWithConcurrency(chunk, options.concurrency, (image) => decide(image, reads.get(image.imageDigest as string) ?? ABSENT), shouldStop);
+        for (const d of decided) {
+          if ('done' in d) done.set(d.done.imageDigest, d.done);
+          else dues.push(d.due);
+        }
+        decidedInSlice += decided.length;
+        if (decided.length < chunk.length) break;
+      }
+      for (const [digest, evaluation] of await startOrDefer(dues)) done.set(digest, evaluation);
+      if (options.onImage) slice.slice(0, decidedInSlice).forEach((image) => options.onImage!(done.get(image.imageDigest as string) as ImageEvaluation));
+      decidedCount += decidedInSlice;
+      if (decidedInSlice < slice.length) break;
+    }
+    return images.slice(decidedCount).map((image) => image.imageDigest as string);
   };
   const imageGone = (imageDigest: string) => {
     counts.imagesEvaluated++;
@@ -379,9 +553,8 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
     const chunk = pending.splice(0, IMAGE_IDS_PER_CALL);
     const { images, missing } = await describeImagesByDigest(ecr, repositoryName, chunk);
     missing.forEach(imageGone);
-    const done = await evaluateImages(images);
-    if (done < images.length) {
-      const left = images.slice(done).map((image) => image.imageDigest as string);
+    const left = await evaluateImages(images);
+    if (left.length > 0) {
       return { ...counts, continuation: { nextToken: options.position?.nextToken, pendingDigests: [...left, ...pending] } };
     }
   }
@@ -389,9 +562,8 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
 
   // 2. The pages, from the first or from the continuation's token.
   for await (const page of imagePagesFrom(ecr, repositoryName, options.position?.nextToken)) {
-    const done = await evaluateImages(page.images);
-    if (done < page.images.length) {
-      const left = page.images.slice(done).map((image) => image.imageDigest as string);
+    const left = await evaluateImages(page.images);
+    if (left.length > 0) {
       return { ...counts, continuation: { nextToken: page.nextToken, pendingDigests: left } };
     }
     if (page.nextToken !== undefined && stopped()) {

@@ -196,6 +196,21 @@ export interface EcrScanReporterProps {
   readonly rescanScope?: ImageScope;
 
   /**
+   * Basic scans this reporter starts per UTC day, at most (1 to 100,000).
+   *
+   * ECR allows 100,000 basic scans per registry per 24 hours, not adjustable. When more digests
+   * are due than the budget allows, they are started in this order: digests deferred on an
+   * earlier day, then running ones (with `inUseDiscovery`), then the most recently pulled, then
+   * those with the oldest last scan; the rest are deferred (`ScansSkipped` reason
+   * `deferred-budget`) and come first the next day. Set it lower to leave headroom for other
+   * scanners in the account (scan on push, CI). The count is shared by every rescan invocation,
+   * in the ledger. docs/how-it-works.md#the-daily-scan-budget says how the order holds across
+   * repositories.
+   * @default 100000
+   */
+  readonly dailyScanBudget?: number;
+
+  /**
    * Which images get reports, out of those the patterns select.
    *
    * An image outside it is recorded in the ledger but not reported (`ReportsWithheld`, reason
@@ -571,6 +586,7 @@ export class EcrScanReporter extends Construct {
       schedule,
       imageConcurrency: props.imageConcurrency,
       rescanConcurrency: props.rescanConcurrency,
+      dailyScanBudget: props.dailyScanBudget,
       maxReceiveCount,
       logRetention,
       ledger,

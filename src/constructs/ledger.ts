@@ -15,7 +15,7 @@ export interface LedgerTableOptions {
 
 /** The actions each function uses, and no more. */
 export const LEDGER_ACTIONS = {
-  // GetItem: the in-use discovery's marker, for rescanScope.
+  // GetItem: the in-use discovery's marker, and the daily scan budget's counters (UpdateItem adds to them).
   rescan: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
   // BatchGetItem and PutItem: the discovery marker and the repository's cached owner tag.
   report: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],

@@ -8,6 +8,7 @@ import { Annotations, Duration, RemovalPolicy, Token, aws_kms as kms, aws_logs a
 import { Construct } from 'constructs';
 import type { EcrScanReporterProps } from './ecr-scan-reporter';
 import type { ImageScope } from './image-scope';
+import { DAILY_BASIC_SCAN_QUOTA } from '../decisions/budget';
 import { acceptedRiskProblems, expiredEntries } from '../decisions/accepted-risks';
 import { ownerProblem } from '../decisions/owners';
 import { REPORT_ON_MODES } from '../decisions/report-on';
@@ -204,6 +205,7 @@ export const PROP_RULES: ReadonlyArray<{ readonly prop: string; readonly check: 
   { prop: 'maxFindingsPerReport', check: (p) => wholeNumber('maxFindingsPerReport', p.maxFindingsPerReport, 0, 1000, 'findings listed in one report') },
   { prop: 'rescanConcurrency', check: (p) => wholeNumber('rescanConcurrency', p.rescanConcurrency, 2, 1000, 'the SQS event source maximum concurrency') },
   { prop: 'imageConcurrency', check: (p) => wholeNumber('imageConcurrency', p.imageConcurrency, 1, 50, 'ECR requests in flight per invocation') },
+  { prop: 'dailyScanBudget', check: (p) => wholeNumber('dailyScanBudget', p.dailyScanBudget, 1, DAILY_BASIC_SCAN_QUOTA, 'the basic scans started per UTC day; ECR allows 100,000 per registry per 24 hours') },
   { prop: 'maxReceiveCount', check: (p) => wholeNumber('maxReceiveCount', p.maxReceiveCount, 1, 1000, 'deliveries before the dead-letter queue') },
   { prop: 'emailSubscriptions', check: (p) => emailSubscriptions(p.emailSubscriptions) },
   {

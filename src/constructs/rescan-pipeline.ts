@@ -35,6 +35,7 @@ export interface RescanPipelineOptions {
   readonly schedule: events.Schedule;
   readonly imageConcurrency?: number;
   readonly rescanConcurrency?: number;
+  readonly dailyScanBudget?: number;
   readonly maxReceiveCount: number;
   readonly logRetention: logs.RetentionDays;
   readonly ledger: LedgerTable;
@@ -96,6 +97,7 @@ export class RescanPipeline {
           [ENV.SCAN_EXPIRY_SECONDS]: Tokenization.stringifyNumber(options.scanExpiry.toSeconds()),
           [ENV.IMAGE_CONCURRENCY]: Tokenization.stringifyNumber(options.imageConcurrency ?? DEFAULTS.imageConcurrency),
           [ENV.LEDGER_TABLE]: options.ledger.table.tableName,
+          [ENV.DAILY_SCAN_BUDGET]: Tokenization.stringifyNumber(options.dailyScanBudget ?? DEFAULTS.dailyScanBudget),
           ...options.scopeEnvironment,
         },
         logRetention: options.logRetention,

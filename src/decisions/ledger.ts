@@ -57,6 +57,11 @@ export function acceptedRiskRecordKey(riskKey: string): LedgerKey {
   return { pk: `accepted-risk#${riskKey}`, sk: 'accepted-risk' };
 }
 
+/** The daily scan budget's counters for one UTC day (budget.ts, ../aws/scan-budget.ts). */
+export function budgetKey(day: string): LedgerKey {
+  return { pk: `scan-budget#${day}`, sk: 'scan-budget' };
+}
+
 /** Seconds an entry lives after its last write: 3 scan expiries, at least 90 days. */
 export function entryTtlSeconds(scanExpiryMs: number): number {
   return Math.max(MIN_ENTRY_TTL_DAYS * 86_400, Math.ceil((3 * scanExpiryMs) / 1000));
@@ -131,6 +136,11 @@ export interface LedgerEntry {
    * Absent when the discovery never saw it.
    */
   readonly inUse?: readonly InUsePlace[];
+  /**
+   * The UTC day (YYYY-MM-DD) the daily scan budget last deferred the digest (budget.ts): it comes
+   * first on a later day. Removed when a scan of it starts; written without bumping `version`.
+   */
+  readonly deferredOn?: string;
   /** Bumped by every write: the optimistic lock of the report function's claim. */
   readonly version: number;
 }
@@ -235,6 +245,14 @@ function parseClaim(value: unknown): ClaimRecord | undefined {
   };
 }
 
+function deferredOnOf(value: unknown): { deferredOn?: string } {
+  if (value === undefined) return {};
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw new Error(`deferredOn is not a day (YYYY-MM-DD): ${JSON.stringify(value)}`);
+  }
+  return { deferredOn: value };
+}
+
 function inUseOf(value: unknown): { inUse?: InUsePlace[] } {
   const places = parseInUse(value);
   return places.length > 0 ? { inUse: places } : {};
@@ -273,6 +291,7 @@ export function parseLedgerItem(item: unknown, expected: { repositoryName: strin
       failureReport: parseFailureReport(item.failureReport),
       claim: parseClaim(item.claim),
       ...inUseOf(item.inUse),
+      ...deferredOnOf(item.deferredOn),
       version: rawVersion,
     };
     return { exists: true, entry, rawVersion };

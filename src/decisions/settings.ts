@@ -5,6 +5,7 @@
  * look like "nothing to do").
  */
 import { AcceptedRiskEntry, parseAcceptedRisks } from './accepted-risks';
+import { DAILY_BASIC_SCAN_QUOTA } from './budget';
 import { entryTtlSeconds } from './ledger';
 import { OwnerRule, parseOwnerRules } from './owners';
 import { Thresholds, parseThresholds } from './report';
@@ -32,6 +33,7 @@ export const ENV = {
   REPOSITORY_OWNERS: 'REPOSITORY_OWNERS',
   ACCEPTED_RISKS: 'ACCEPTED_RISKS',
   CHAT_NOTIFICATIONS: 'CHAT_NOTIFICATIONS',
+  DAILY_SCAN_BUDGET: 'DAILY_SCAN_BUDGET',
 } as const;
 
 export type Environment = Record<string, string | undefined>;
@@ -46,6 +48,8 @@ export const DEFAULTS = {
   reportOn: 'NEW_FINDINGS' as ReportOnMode,
   /** How long a completed in-use discovery's view holds with the default (daily) schedule: two cycles and an hour. */
   inUseHoldSeconds: 49 * 3600,
+  /** ECR's quota of basic scans per registry per 24 hours (budget.ts). */
+  dailyScanBudget: DAILY_BASIC_SCAN_QUOTA,
 } as const;
 
 function flag(env: Environment, name: string, fallback: boolean): boolean {
@@ -147,6 +151,8 @@ export interface RescanSettings {
   /** Which images get scans (scope.ts). */
   readonly scope: ImageScopeConfig;
   readonly inUse: InUseSettings;
+  /** Basic scans this reporter starts per UTC day, at most (budget.ts). */
+  readonly dailyScanBudget: number;
 }
 
 export function readRescanSettings(env: Environment): RescanSettings {
@@ -158,6 +164,7 @@ export function readRescanSettings(env: Environment): RescanSettings {
     ledger: ledgerFrom(env),
     scope: parsed(env, ENV.RESCAN_SCOPE, parseScope),
     inUse: inUseFrom(env),
+    dailyScanBudget: integer(env, ENV.DAILY_SCAN_BUDGET, DEFAULTS.dailyScanBudget, 1, DAILY_BASIC_SCAN_QUOTA),
   };
 }
 

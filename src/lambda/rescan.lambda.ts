@@ -22,9 +22,10 @@ import { Ledger } from '../aws/ledger';
 import { LedgerRecords } from '../aws/ledger-records';
 import { sendMessages } from '../aws/queue';
 import { rescanRepository } from '../aws/rescan-repository';
+import { LedgerBudgetCounters, ScanBudget } from '../aws/scan-budget';
+import { utcDay } from '../decisions/budget';
 import type { DiscoveryMarker } from '../decisions/in-use';
 import { MAX_CONTINUATION_PARTS, RescanMessage, parseRescanMessage, rescanMessageBody } from '../decisions/inputs';
-import { scopeNeedsInUse } from '../decisions/scope';
 import { readRescanSettings } from '../decisions/settings';
 
 const logger = createLogger();
@@ -63,10 +64,18 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     const settings = readRescanSettings(process.env);
     const registryScanType = await getRegistryScanType(ecr);
     const ledger = new Ledger(dynamodb, settings.ledger);
-    // rescanScope: where images run is read from the ledger, with the last discovery's marker once per invocation.
+    // The daily scan budget's counters, in the ledger; one budget per UTC day (an invocation may straddle midnight).
+    const counters = new LedgerBudgetCounters(dynamodb, settings.ledger.tableName);
+    let scanBudget: ScanBudget | undefined;
+    const scanBudgetFor = (now: Date) => {
+      if (scanBudget?.day !== utcDay(now)) scanBudget = new ScanBudget(counters, settings.dailyScanBudget, now);
+      return scanBudget;
+    };
+    // Where images run is read from the ledger, with the last discovery's marker once per
+    // invocation: for rescanScope, and for the budget's order (running images first).
     let marker: DiscoveryMarker | undefined;
     let markerRead = true;
-    if (scopeNeedsInUse(settings.scope) && settings.inUse.discoveryOn) {
+    if (settings.inUse.discoveryOn) {
       try {
         marker = await new LedgerRecords(dynamodb, settings.ledger).readDiscoveryMarker();
       } catch (error) {
@@ -111,12 +120,14 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
         }
         started = true;
         try {
+          const now = new Date();
           const result = await rescanRepository(ecr, repositoryName, {
-            now: new Date(),
+            now,
             scanExpiryMs: settings.scanExpiryMs,
             registryScanType,
             concurrency: settings.imageConcurrency,
             ledger,
+            budget: scanBudgetFor(now),
             scope,
             log: logger,
             position: continuation,

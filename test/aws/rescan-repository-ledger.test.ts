@@ -75,12 +75,13 @@ function entry(n: number, scan: Partial<ScanRecord> & { status: string }): Ledge
 }
 const completeDaysAgo = (n: number, daysAgo: number) => entry(n, { status: 'COMPLETE', completedAt: new Date(NOW.getTime() - daysAgo * DAY) });
 
-class ScriptedLedger implements Pick<Ledger, 'readMany' | 'write'> {
+class ScriptedLedger implements Pick<Ledger, 'readMany' | 'write' | 'markDeferred'> {
   public readonly batches: string[][] = [];
   public readonly writes: { change: EntryWrite; guard: WriteGuard }[] = [];
   public failReads = false;
   public unread: string[] = [];
   public failWrites = false;
+  public readonly deferrals: { imageDigest: string; day: string }[] = [];
 
   constructor(private readonly entries: Record<string, LedgerRead> = {}) {}
 
@@ -96,6 +97,13 @@ class ScriptedLedger implements Pick<Ledger, 'readMany' | 'write'> {
     this.writes.push({ change, guard });
     if (this.failWrites) throw serviceError('InternalServerError', 'Internal server error', 500);
     return true;
+  }
+
+  public async markDeferred(_repositoryName: string, imageDigest: string, day: string): Promise<boolean> {
+    if (this.failWrites) throw serviceError('InternalServerError', 'Internal server error', 500);
+    const already = this.deferrals.some((d) => d.imageDigest === imageDigest && d.day === day);
+    this.deferrals.push({ imageDigest, day });
+    return !already;
   }
 }
 
