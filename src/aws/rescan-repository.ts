@@ -518,7 +518,8 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
         if (start > 0 && shouldStop?.()) break;
         const chunk = slice.slice(start, start + KEYS_PER_BATCH_GET);
         const reads = await readLedger(chunk);
-        const decided = await mapWithConcurrency(chunk, options.concurrency, (image) => decide(image, reads.get(image.imageDigest as string) ?? ABSENT), shouldStop);
+        const decideOne = (image: ImageDetail) => decide(image, reads.get(image.imageDigest as string) ?? ABSENT);
+        const decided = await mapWithConcurrency(chunk, options.concurrency, decideOne, shouldStop);
         for (const d of decided) {
           if ('done' in d) done.set(d.done.imageDigest, d.done);
           else dues.push(d.due);
@@ -527,7 +528,8 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
         if (decided.length < chunk.length) break;
       }
       for (const [digest, evaluation] of await startOrDefer(dues)) done.set(digest, evaluation);
-      if (options.onImage) slice.slice(0, decidedInSlice).forEach((image) => options.onImage!(done.get(image.imageDigest as string) as ImageEvaluation));
+      const onImage = options.onImage;
+      if (onImage) slice.slice(0, decidedInSlice).forEach((image) => onImage(done.get(image.imageDigest as string) as ImageEvaluation));
       decidedCount += decidedInSlice;
       if (decidedInSlice < slice.length) break;
     }

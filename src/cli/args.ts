@@ -6,6 +6,8 @@
  * the program and one per command. No AWS call and no environment read happens here.
  */
 import { parseArgs } from 'util';
+import { formatCount } from './format';
+import { DAILY_BASIC_SCAN_QUOTA } from '../decisions/budget';
 import { RepositoryFilter, patternWarnings } from '../decisions/repository-filter';
 import { DEFAULTS } from '../decisions/settings';
 
@@ -31,6 +33,8 @@ export const LIMITS = {
   concurrency: { min: 1, max: 50 },
   /** Under enhanced scanning, an image whose monitoring expired is a coverage gap when pulled this recently. */
   pulledWithinDays: { min: 1, max: 3650 },
+  /** Scans started (or planned) in one run, at most ECR's 100,000 a day per registry. */
+  dailyScanBudget: { min: 1, max: DAILY_BASIC_SCAN_QUOTA },
 } as const;
 
 /** The default window of --pulled-within-days. */
@@ -46,6 +50,11 @@ export interface RunOptions {
   readonly concurrency: number;
   /** Under enhanced scanning: an image pulled within this many days whose monitoring expired is a coverage gap. */
   readonly pulledWithinDays: number;
+  /**
+   * At most this many scans in the run, in the daily scan budget's order (../decisions/budget.ts); the rest are
+   * deferred. Counted in this run only: the deployed reporter's counters are not read. Absent: no budget.
+   */
+  readonly dailyScanBudget?: number;
   /** One JSON document on stdout instead of the table. */
   readonly json: boolean;
   /** Print only the rows whose action is scan; the summary still counts every image. */
@@ -73,6 +82,7 @@ const OPTIONS = {
   'scan-expiry-days': { type: 'string' },
   'concurrency': { type: 'string' },
   'pulled-within-days': { type: 'string' },
+  'daily-scan-budget': { type: 'string' },
   'region': { type: 'string' },
   'profile': { type: 'string' },
   'json': { type: 'boolean' },
@@ -131,6 +141,11 @@ const COMMAND_OPTIONS = `Options:
   --pulled-within-days N    Under enhanced scanning, an image pulled within N days
                             whose Amazon Inspector monitoring expired is a coverage
                             gap (${LIMITS.pulledWithinDays.min}-${LIMITS.pulledWithinDays.max}; default ${DEFAULT_PULLED_WITHIN_DAYS}).
+  --daily-scan-budget N     At most N scans in this run (${LIMITS.dailyScanBudget.min}-${formatCount(LIMITS.dailyScanBudget.max)}), taken as the
+                            deployed reporter's dailyScanBudget takes them, page by
+                            page: running images first (unknown here), then the most
+                            recently pulled, then the oldest last scan; the rest are
+                            deferred (ACTION defer). Default: no budget.
   --only-due                Print only the rows whose action is scan; the summary
                             still counts every image.
   --summary-only            Print only the summary, no rows (with --json, the
@@ -300,6 +315,9 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     ),
     concurrency: integer('--concurrency', values.concurrency, DEFAULTS.imageConcurrency, LIMITS.concurrency, ''),
     pulledWithinDays: integer('--pulled-within-days', values['pulled-within-days'], DEFAULT_PULLED_WITHIN_DAYS, LIMITS.pulledWithinDays, ''),
+    ...(values['daily-scan-budget'] !== undefined
+      ? { dailyScanBudget: integer('--daily-scan-budget', values['daily-scan-budget'], 0, LIMITS.dailyScanBudget, ', as ECR allows 100,000 basic scans per registry per 24 hours') }
+      : {}),
     json: values.json ?? false,
     onlyDue: values['only-due'] ?? false,
     summaryOnly: values['summary-only'] ?? false,

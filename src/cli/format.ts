@@ -62,6 +62,9 @@
  *   scan are not there (those images are `toScan`), nor StartImageScan's refusals (answers to due images, below)
  * - scan only: `scansStarted` + `recentlyScanned` + `quotaExceeded` + `refused` = `toScan`, where `refused` counts
  *   the unsupported-image, archived and image-gone answers
+ * - with --daily-scan-budget only: `budget` {`dailyScanBudget`, `deferred`}: the due images beyond the budget, part of
+ *   `toScan`, each with `"deferredTier"` (carried, in-use, pulled, other: ../decisions/budget.ts) in `images[]` and
+ *   ACTION defer in the table; a deferred image has outcome null
  * - plan under enhanced scanning only: `coverageGaps` {`repositoriesNotCovered` (string[]: selected repositories no
  *   scanning filter covers), `monitoringExpired` (images pulled within `pulledWithinDays` whose monitoring expired,
  *   each with `"coverageGap":"monitoring-expired"` in `images[]`), `pulledWithinDays`} (../decisions/coverage.ts)
@@ -74,6 +77,7 @@
 import type { Command } from './args';
 import type { StartScanOutcome } from '../aws/ecr';
 import type { ImageEvaluation } from '../aws/rescan-repository';
+import type { ScanTier } from '../decisions/budget';
 import { RegistryScanType, RescanReason } from '../decisions/rescan';
 
 /**
@@ -111,6 +115,8 @@ export interface ImageRow {
   readonly outcome?: StartScanOutcome | null;
   /** Present only under enhanced scanning, for an image pulled recently whose monitoring expired. */
   readonly coverageGap?: 'monitoring-expired';
+  /** Present only with --daily-scan-budget, for a due image beyond it: the budget's tier it was in (../decisions/budget.ts). */
+  readonly deferredTier?: ScanTier;
 }
 
 /** Under enhanced scanning (plan only): what Amazon Inspector does not scan although it looks scanned. */
@@ -138,6 +144,8 @@ export interface Summary {
   refused: number;
   /** Present only for plan under enhanced scanning. */
   coverageGaps?: CoverageGaps;
+  /** Present only with --daily-scan-budget: the budget, and the due images beyond it (part of `toScan`). */
+  budget?: { readonly dailyScanBudget: number; deferred: number };
 }
 
 export function emptySummary(command: Command, registryScanType: RegistryScanType, scanExpiryDays: number): Summary {
@@ -170,6 +178,7 @@ export function addToSummary(summary: Summary, row: ImageRow): void {
     return;
   }
   summary.toScan++;
+  if (row.deferredTier && summary.budget) summary.budget.deferred++;
   switch (row.outcome) {
     case 'started':
       summary.scansStarted++;
@@ -206,6 +215,7 @@ export function toImageRow(evaluation: ImageEvaluation, command: Command): Image
     action: evaluation.decision.action,
     reason: evaluation.decision.reason,
     ...(evaluation.coverageGap ? { coverageGap: evaluation.coverageGap } : {}),
+    ...(evaluation.deferred ? { deferredTier: evaluation.deferred.tier } : {}),
   };
   return command === 'scan' ? { ...row, outcome: evaluation.outcome ?? null } : row;
 }
@@ -329,7 +339,8 @@ const BEFORE_OUTCOME: readonly Column[] = [
   // The longest status of basic scanning; those of enhanced scanning (SCAN_ELIGIBILITY_EXPIRED, …) are cut.
   { header: 'STATUS', value: (r) => r.status ?? '-', width: 'UNSUPPORTED_IMAGE'.length },
   { header: 'LAST SCAN', value: (r) => formatScanTime(r.lastScanCompletedAt), width: '2026-11-14 08:00Z'.length },
-  { header: 'ACTION', value: (r) => r.action, width: 'ACTION'.length },
+  // "defer": due, but beyond --daily-scan-budget.
+  { header: 'ACTION', value: (r) => (r.deferredTier ? 'defer' : r.action), width: 'ACTION'.length },
   // Every reason but complete-without-timestamp (an ECR anomaly, COMPLETE with no time), which is cut.
   { header: 'REASON', value: (r) => r.reason, width: 'unsupported-image'.length },
 ];
@@ -427,6 +438,9 @@ export function formatSummary(summary: Summary, incomplete = false): string {
       `  scans         ${formatCount(summary.scansStarted)} started, ${formatCount(summary.recentlyScanned)} recently scanned, ` +
         `${formatCount(summary.quotaExceeded)} refused by a quota, ${formatCount(summary.refused)} refused (unsupported or gone)`,
     );
+  }
+  if (summary.budget) {
+    lines.push(`  budget        ${countOf(summary.budget.deferred, 'due image')} deferred beyond the budget of ${countOf(summary.budget.dailyScanBudget, 'scan')}`);
   }
   const gaps = summary.coverageGaps;
   if (gaps) {

@@ -21,6 +21,7 @@ import {
   repositoryScanningConfigurations,
 } from '../aws/ecr';
 import { ImageEvaluation, Log, rescanRepository } from '../aws/rescan-repository';
+import { MemoryBudgetCounters, ScanBudget } from '../aws/scan-budget';
 import { repositoryCoverageGap } from '../decisions/coverage';
 import { RepositoryFilter } from '../decisions/repository-filter';
 
@@ -186,6 +187,9 @@ export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
         progress.update(() => `${PROGRAM}: reading scanning configurations: ${formatCount(read)}/${formatCount(walk.length)} repositories`);
       }
     }
+    // --daily-scan-budget: the deployed budget's order, with counters in memory (this run only, no earlier day).
+    const budget = options.dailyScanBudget !== undefined ? new ScanBudget(new MemoryBudgetCounters(), options.dailyScanBudget, now) : undefined;
+    if (budget) totals.budget = { dailyScanBudget: budget.dailyBudget, deferred: 0 };
     let position = 0;
     const onImage = (evaluation: ImageEvaluation): void => {
       const row = toImageRow(evaluation, options.command);
@@ -213,6 +217,7 @@ export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
           onImage,
           shouldStop: outputClosed,
           coverage,
+          budget,
         });
       } catch (error) {
         if (errorName(error) !== 'RepositoryNotFoundException') throw error;

@@ -8,8 +8,8 @@ import { Annotations, Duration, RemovalPolicy, Token, aws_kms as kms, aws_logs a
 import { Construct } from 'constructs';
 import type { EcrScanReporterProps } from './ecr-scan-reporter';
 import type { ImageScope } from './image-scope';
-import { DAILY_BASIC_SCAN_QUOTA } from '../decisions/budget';
 import { acceptedRiskProblems, expiredEntries } from '../decisions/accepted-risks';
+import { DAILY_BASIC_SCAN_QUOTA } from '../decisions/budget';
 import { ownerProblem } from '../decisions/owners';
 import { REPORT_ON_MODES } from '../decisions/report-on';
 import { RepositoryFilter, patternWarnings } from '../decisions/repository-filter';
