@@ -84,7 +84,21 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['plan', '--scan-expiry-days', '3650'])).toMatchObject({ options: { scanExpiryDays: 3650 } });
     expect(parseCliArgs(['plan', '--pulled-within-days', '1'])).toMatchObject({ options: { pulledWithinDays: 1 } });
     expect(parseCliArgs(['plan', '--pulled-within-days', '3650'])).toMatchObject({ options: { pulledWithinDays: 3650 } });
-    expect(LIMITS).toEqual({ scanExpiryDays: { min: 1, max: 3650 }, concurrency: { min: 1, max: 50 }, pulledWithinDays: { min: 1, max: 3650 } });
+    expect(parseCliArgs(['plan', '--daily-scan-budget', '1'])).toMatchObject({ options: { dailyScanBudget: 1 } });
+    expect(parseCliArgs(['scan', '--daily-scan-budget=100000'])).toMatchObject({ options: { dailyScanBudget: 100_000 } });
+    expect(parseCliArgs(['plan'])).not.toHaveProperty('options.dailyScanBudget');
+    expect(LIMITS).toEqual({
+      scanExpiryDays: { min: 1, max: 3650 },
+      concurrency: { min: 1, max: 50 },
+      pulledWithinDays: { min: 1, max: 3650 },
+      dailyScanBudget: { min: 1, max: 100_000 },
+    });
+  });
+
+  test.each(['0', '100001', '5.5', '1e3'])('--daily-scan-budget %s is refused, with the quota named', (value) => {
+    expect(() => parseCliArgs(['plan', '--daily-scan-budget', value])).toThrow(
+      `--daily-scan-budget must be a whole number from 1 to 100000, as ECR allows 100,000 basic scans per registry per 24 hours (given ${JSON.stringify(value)})`,
+    );
   });
 
   test.each([['--help'], ['-h'], ['help'], ['--help', '--version'], ['--json', '--help']])('%j asks for the program\'s help', (...argv) => {

@@ -1026,3 +1026,38 @@ describe('chooseRegion', () => {
     expect(chooseRegion({}, {})).toEqual({ source: 'the default profile' });
   });
 });
+
+describe('--daily-scan-budget', () => {
+  test('plan defers the due images beyond the budget, in the budget\'s order, and counts them; scan starts exactly that many', async () => {
+    mockRegistry(ecrMock);
+    const unbudgeted = JSON.parse((await runCli(['plan', '--json', ...TEAMS])).stdout);
+    const due: number = unbudgeted.summary.toScan;
+    expect(due).toBeGreaterThan(2);
+
+    const json = await runCli(['plan', '--json', '--daily-scan-budget', '2', ...TEAMS]);
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout);
+    // Deferred images are still due: toScan is unchanged, and the budget's count is part of it.
+    expect(doc.summary.toScan).toBe(due);
+    expect(doc.summary.budget).toEqual({ dailyScanBudget: 2, deferred: due - 2 });
+    const deferred = doc.images.filter((i: { deferredTier?: string }) => i.deferredTier !== undefined);
+    expect(deferred).toHaveLength(due - 2);
+    expect(deferred.every((i: { action: string }) => i.action === 'scan')).toBe(true);
+    // No image is pulled in this registry and the CLI knows nothing of where images run: every due one is in the last tier.
+    expect(new Set(deferred.map((i: { deferredTier: string }) => i.deferredTier))).toEqual(new Set(['other']));
+
+    // The order within a page is tested on the walk (test/aws/rescan-repository-budget.test.ts).
+    const text = await runCli(['plan', '--daily-scan-budget', '2', ...TEAMS]);
+    expect(text.stdout.split('\n').filter((line) => / defer +/.test(line))).toHaveLength(due - 2);
+    expect(text.stdout).toContain(`  budget        ${due - 2} due images deferred beyond the budget of 2 scans\n`);
+
+    ecrMock.resetHistory();
+    const scan = await runCli(['scan', '--json', '--daily-scan-budget', '2', ...TEAMS]);
+    expect(scan.code).toBe(0);
+    expect(ecrMock).toHaveReceivedCommandTimes(StartImageScanCommand, 2);
+    const scanned = JSON.parse(scan.stdout);
+    expect(scanned.summary.budget).toEqual({ dailyScanBudget: 2, deferred: due - 2 });
+    const unstarted = scanned.images.filter((i: { deferredTier?: string; outcome: unknown }) => i.deferredTier !== undefined && i.outcome === null);
+    expect(unstarted).toHaveLength(due - 2);
+  });
+});

@@ -76,6 +76,7 @@ describe('tokens synthesize unchecked, and reach the template as references', ()
     ['maxFindingsPerReport', (s) => ({ maxFindingsPerReport: number(s) })],
     ['rescanConcurrency', (s) => ({ rescanConcurrency: number(s) })],
     ['imageConcurrency', (s) => ({ imageConcurrency: number(s) })],
+    ['dailyScanBudget', (s) => ({ dailyScanBudget: number(s) })],
     ['maxReceiveCount', (s) => ({ maxReceiveCount: number(s) })],
     ['logRetention', (s) => ({ logRetention: number(s) as logs.RetentionDays })],
     ['alarmTopic, imported by a token ARN', (s) => ({ alarmTopic: sns.Topic.fromTopicArn(s, 'T', string(s)) })],
@@ -125,6 +126,7 @@ describe('errors: one message per problem, quoting the value and naming the fix'
       ['maxFindingsPerReport', 0, 1000, [-1, 1.5, NaN, Infinity, 1001]],
       ['rescanConcurrency', 2, 1000, [0, 1, -1, 2.5, NaN, Infinity, 1001]],
       ['imageConcurrency', 1, 50, [0, -1, 1.5, NaN, Infinity, 51]],
+      ['dailyScanBudget', 1, 100000, [0, -1, 1.5, NaN, Infinity, 100001]],
       ['maxReceiveCount', 1, 1000, [0, -1, 1.5, NaN, Infinity, 1001]],
     ] as const).flatMap(([name, min, max, values]) =>
       values.map((value): [string, Props, RegExp] => [
@@ -299,8 +301,8 @@ describe('accepted at the limits', () => {
     ['scanExpiry of a day and a half', { scanExpiry: Duration.days(1.5) }],
     ['thresholds of 0 (every completed scan) and very large', { thresholds: { critical: 0, high: 1_000_000, medium: 0, low: 0, informational: 0, undefined: 0 } }],
     ['maxFindingsPerReport 0 and rescanConcurrency 2', { maxFindingsPerReport: 0, rescanConcurrency: 2 }],
-    ['the maxima', { maxFindingsPerReport: 1000, rescanConcurrency: 1000, imageConcurrency: 50, maxReceiveCount: 1000 }],
-    ['the minima', { imageConcurrency: 1, maxReceiveCount: 1 }],
+    ['the maxima', { maxFindingsPerReport: 1000, rescanConcurrency: 1000, imageConcurrency: 50, maxReceiveCount: 1000, dailyScanBudget: 100_000 }],
+    ['the minima', { imageConcurrency: 1, maxReceiveCount: 1, dailyScanBudget: 1 }],
     ['logRetention INFINITE', { logRetention: logs.RetentionDays.INFINITE }],
     ['every report, a ledger deleted with the stack and a customer key', (s) => ({ reportOn: ReportOn.EVERY_SCAN, ledgerRemovalPolicy: RemovalPolicy.DESTROY, ledgerEncryptionKey: new kms.Key(s, 'L', { enableKeyRotation: true }) })],
     ['a pattern with a class of upper-case letters, escapes and a named group', { repositoryPattern: '^(?<team>[A-Za-z]+)/\\w+\\S*$' }],

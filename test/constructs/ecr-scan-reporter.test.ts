@@ -229,11 +229,12 @@ describe('EcrScanReporter props', () => {
       thresholds: { critical: 2, medium: 10, low: 0, informational: 100, undefined: 7 },
       maxFindingsPerReport: 50,
       imageConcurrency: 8,
+      dailyScanBudget: 60_000,
     });
     for (const description of ['Lists ECR', 'Starts ECR', 'Publishes ECR']) {
       expect(environmentOf(template, description)).toMatchObject({ REPOSITORY_PATTERN: '^team-a/', EXCLUDE_PATTERN: '-sandbox$' });
     }
-    expect(environmentOf(template, 'Starts ECR')).toMatchObject({ SCAN_EXPIRY_SECONDS: String(3 * 86_400), IMAGE_CONCURRENCY: '8' });
+    expect(environmentOf(template, 'Starts ECR')).toMatchObject({ SCAN_EXPIRY_SECONDS: String(3 * 86_400), IMAGE_CONCURRENCY: '8', DAILY_SCAN_BUDGET: '60000' });
     const report = environmentOf(template, 'Publishes ECR');
     // critical is overridden, high keeps its default, the others are evaluated because they are set.
     expect(JSON.parse(report.THRESHOLDS)).toEqual({ CRITICAL: 2, HIGH: 1, MEDIUM: 10, LOW: 0, INFORMATIONAL: 100, UNDEFINED: 7 });

@@ -100,6 +100,11 @@ describe('parseLedgerItem', () => {
     expect(parseLedgerItem(projected, EXPECTED, NOW).entry?.scan?.status).toBe('COMPLETE');
   });
 
+  test('a deferral by the daily scan budget is read as its day', () => {
+    expect(parseLedgerItem(item({ deferredOn: '2026-11-30' }), EXPECTED, NOW).entry?.deferredOn).toBe('2026-11-30');
+    expect(parseLedgerItem(item(), EXPECTED, NOW).entry).not.toHaveProperty('deferredOn');
+  });
+
   test('no item is absent', () => {
     expect(parseLedgerItem(undefined, EXPECTED, NOW)).toEqual(ABSENT);
     expect(parseLedgerItem(null, EXPECTED, NOW)).toEqual(ABSENT);
@@ -136,6 +141,8 @@ describe('parseLedgerItem', () => {
     ['tags that are not strings', item({ imageTags: [7] }), /^imageTags is not a list of strings$/],
     ['a claim without an id', item({ claim: { scanKey: 'k', eventId: 'e', expiresAt: iso(60_000) } }), /^claim.id is not a non-empty string/],
     ['a failure report that is not a map', item({ failureReport: true }), /^failureReport is not a map$/],
+    ['a deferral on no day', item({ deferredOn: '2026-12-01T00:00:00Z' }), /^deferredOn is not a day \(YYYY-MM-DD\): "2026-12-01T00:00:00Z"$/],
+    ['a deferral on an impossible day', item({ deferredOn: '2026-13-01' }), /^deferredOn is not a day/],
   ])('%s: ignored, with the reason', (_label, raw, reason) => {
     const read = parseLedgerItem(raw, EXPECTED, NOW);
     expect(read.exists).toBe(true);

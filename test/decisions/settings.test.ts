@@ -61,7 +61,18 @@ describe('readRescanSettings', () => {
     const settings = readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: TABLE });
     expect(settings.scanExpiryMs).toBe(7 * DAY_MS);
     expect(settings.imageConcurrency).toBe(5);
+    expect(settings.dailyScanBudget).toBe(100_000);
     expect(settings.filter.matches('x/y')).toBe(true);
+  });
+
+  test.each([['1', 1], ['60000', 60_000], ['100000', 100_000]])('DAILY_SCAN_BUDGET=%s', (raw, expected) => {
+    expect(readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: TABLE, DAILY_SCAN_BUDGET: raw }).dailyScanBudget).toBe(expected);
+  });
+
+  test.each(['0', '100001', '1e5', 'lots'])('DAILY_SCAN_BUDGET=%j throws quoting the value', (raw) => {
+    const text = message(() => readRescanSettings({ RESCAN_QUEUE_URL: QUEUE_URL, LEDGER_TABLE_NAME: TABLE, DAILY_SCAN_BUDGET: raw }));
+    expect(text).toContain('DAILY_SCAN_BUDGET must be an integer from 1 to 100000');
+    expect(text).toContain(JSON.stringify(raw));
   });
 
   test('empty values fall back to the defaults', () => {
