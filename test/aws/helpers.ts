@@ -32,12 +32,12 @@ export const DIGESTS = {
 export const PER_IMAGE_QUOTA_MESSAGE = 'The scan quota per image has been exceeded. Wait and retry the scan later.';
 
 /**
- * An SDK response fixture: timestamp fields (`…At`) become Dates, as the SDK deserializes them.
+ * An SDK response fixture: timestamp fields (`…At`, and `lastRecordedPullTime`) become Dates, as the SDK deserializes them.
  * `folder` is the fixtures folder: test/fixtures/aws by default.
  */
 export function loadSdkFixture<T = any>(name: string, folder = 'aws'): T {
   return JSON.parse(readFileSync(join(ALL_FIXTURES, folder, name), 'utf8'), (key, value) =>
-    key.endsWith('At') && typeof value === 'string' && ISO_DATE.test(value) ? new Date(value) : value,
+    (key.endsWith('At') || key === 'lastRecordedPullTime') && typeof value === 'string' && ISO_DATE.test(value) ? new Date(value) : value,
   ) as T;
 }
 

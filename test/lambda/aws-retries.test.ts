@@ -151,10 +151,12 @@ describe('AwsRetries', () => {
       'ecr DescribeImages',
       'dynamodb BatchGetItem',
       'ecr DescribeImageScanFindings',
-      'ecr StartImageScan',
+      // The daily scan budget: the day before's demand, then the claim, before the scan starts.
+      'dynamodb GetItem',
       'dynamodb UpdateItem',
+      'ecr StartImageScan',
     ]);
-    expect(invocationMetrics(logs.metricLines())).toMatchObject({ AwsRetries: 6, ScansStarted: 1, LedgerReadFailures: 0, LedgerWriteFailures: 0 });
+    expect(invocationMetrics(logs.metricLines())).toMatchObject({ AwsRetries: 7, ScansStarted: 1, LedgerReadFailures: 0, LedgerWriteFailures: 0 });
   });
 
   test('dispatch: ECR and SQS retries are counted together', async () => {

@@ -9,7 +9,7 @@ import {
   StartImageScanCommand,
 } from '@aws-sdk/client-ecr';
 import { SQSClient, SendMessageBatchCommand, SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
-import { BatchGetCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -78,6 +78,8 @@ beforeEach(() => {
   ledgerMock.reset();
   ledgerMock.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
   ledgerMock.on(UpdateCommand).resolves({});
+  // No scan budget item yet: yesterday's demand is none.
+  ledgerMock.on(GetCommand).resolves({});
   sqsMock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => ({
     Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id, MessageId: `msg-${e.Id}`, MD5OfMessageBody: '0'.repeat(32) })),
     Failed: [],
