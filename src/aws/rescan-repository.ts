@@ -27,7 +27,7 @@ import {
   startScan,
 } from './ecr';
 import { KEYS_PER_BATCH_GET, Ledger } from './ledger';
-import type { ScanBudget } from './scan-budget';
+import { BudgetUnavailableError, ScanBudget } from './scan-budget';
 import { BudgetCandidate, ScanTier, TierCounts, allowancesFor, compareForBudget, scanTier } from '../decisions/budget';
 import { CoveragePolicy, monitoringExpiredGap, worthACoverageRead } from '../decisions/coverage';
 import { decideImageFormat } from '../decisions/image-format';
@@ -466,8 +466,10 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
           // The counters cannot be read or written: every due digest is started, as without a
           // budget; ECR's own quota still refuses what is beyond it (counted as quota-exceeded).
           unavailable = true;
-          counts.ledgerWriteFailures++;
-          options.log.warn('Scan budget unavailable: starting every due digest, as without a budget', { repositoryName, errorName: errorName(error), error: errorMessage(error) });
+          if (error instanceof BudgetUnavailableError && error.operation === 'read') counts.ledgerReadFailures++;
+          else counts.ledgerWriteFailures++;
+          const cause = error instanceof BudgetUnavailableError ? error.reason : error;
+          options.log.warn('Scan budget unavailable: starting every due digest, as without a budget', { repositoryName, errorName: errorName(cause), error: errorMessage(cause) });
         }
       }
       group.forEach((due, i) => (i < granted ? toStart : toDefer).push({ due, tier }));
@@ -492,7 +494,8 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
         await budget.settle(giveBack, demand, deferred.filter((d) => d.newlyDeferred).length);
       } catch (error) {
         counts.ledgerWriteFailures++;
-        options.log.warn('Scan budget not settled: unused scans are not given back, and the day\'s demand is undercounted', { repositoryName, errorName: errorName(error), error: errorMessage(error) });
+        const cause = error instanceof BudgetUnavailableError ? error.reason : error;
+        options.log.warn('Scan budget not settled: unused scans are not given back, and the day\'s demand is undercounted', { repositoryName, errorName: errorName(cause), error: errorMessage(cause) });
       }
     }
     return done;

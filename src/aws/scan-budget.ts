@@ -37,6 +37,26 @@ const capitalised = (tier: ScanTier) =>
 const claimedAttribute = (tier: ScanTier) => `claimed${capitalised(tier)}`;
 const demandAttribute = (tier: ScanTier) => `demand${capitalised(tier)}`;
 
+/** The counters could not be read or written: the walk goes on as without a budget, and counts which it was. */
+export class BudgetUnavailableError extends Error {
+  constructor(
+    public readonly operation: 'read' | 'write',
+    /** The error the counters' request ended with. */
+    public readonly reason: unknown,
+  ) {
+    super(`the scan budget's counters could not be ${operation === 'read' ? 'read' : 'written'}: ${(reason as Error)?.message ?? String(reason)}`);
+    this.name = 'BudgetUnavailableError';
+  }
+}
+
+const guarded = async <T>(operation: 'read' | 'write', call: () => Promise<T>): Promise<T> => {
+  try {
+    return await call();
+  } catch (error) {
+    throw new BudgetUnavailableError(operation, error);
+  }
+};
+
 /** A claim's outcome: how many scans it may start, and from which tiers' allowances (to give back what is not used). */
 export interface Grant {
   readonly granted: number;
@@ -59,9 +79,15 @@ export class ScanBudget {
     this.day = utcDay(now);
   }
 
-  /** Each tier's allowance today. */
+  /** Each tier's allowance today; a failed read is tried again at the next claim. */
   public allowancesToday(): Promise<Record<ScanTier, number>> {
-    this.allowances ??= this.counters.demand(previousUtcDay(this.day)).then((demand) => tierAllowances(this.dailyBudget, demand));
+    this.allowances ??= guarded('read', () => this.counters.demand(previousUtcDay(this.day))).then(
+      (demand) => tierAllowances(this.dailyBudget, demand),
+      (error) => {
+        this.allowances = undefined;
+        throw error;
+      },
+    );
     return this.allowances;
   }
 
@@ -78,13 +104,13 @@ export class ScanBudget {
       const allowance = allowances[source];
       let want = Math.min(n - granted, allowance);
       for (let attempt = 0; want > 0 && attempt < CLAIM_ATTEMPTS; attempt++) {
-        if (await this.counters.claimIfAtMost(this.day, source, want, allowance)) {
+        if (await guarded('write', () => this.counters.claimIfAtMost(this.day, source, want, allowance))) {
           from[source] = want;
           granted += want;
           break;
         }
         // Lost a race, or the allowance is spent: claim what is left of it.
-        claimed = await this.counters.claimed(this.day);
+        claimed = await guarded('read', () => this.counters.claimed(this.day));
         want = Math.min(want, allowance - (claimed[source] ?? 0));
       }
       if (granted === n) break;
@@ -96,7 +122,7 @@ export class ScanBudget {
   public async settle(unused: TierCounts, demand: TierCounts, deferred: number): Promise<void> {
     const giveBack = Object.fromEntries(Object.entries(unused).filter(([, v]) => (v ?? 0) > 0).map(([k, v]) => [k, -(v as number)])) as TierCounts;
     if (Object.keys(giveBack).length === 0 && Object.keys(demand).length === 0 && deferred === 0) return;
-    await this.counters.add(this.day, { claimed: giveBack, demand, deferred });
+    await guarded('write', () => this.counters.add(this.day, { claimed: giveBack, demand, deferred }));
   }
 }
 

@@ -21,7 +21,7 @@ import { errorMessage, errorName, getRegistryScanType } from '../aws/ecr';
 import { Ledger } from '../aws/ledger';
 import { LedgerRecords } from '../aws/ledger-records';
 import { sendMessages } from '../aws/queue';
-import { rescanRepository } from '../aws/rescan-repository';
+import { RescanOptions, rescanRepository } from '../aws/rescan-repository';
 import { LedgerBudgetCounters, ScanBudget } from '../aws/scan-budget';
 import { utcDay } from '../decisions/budget';
 import type { DiscoveryMarker } from '../decisions/in-use';
@@ -72,19 +72,24 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       return scanBudget;
     };
     // Where images run is read from the ledger, with the last discovery's marker once per
-    // invocation: for rescanScope, and for the budget's order (running images first).
-    let marker: DiscoveryMarker | undefined;
-    let markerRead = true;
-    if (settings.inUse.discoveryOn) {
-      try {
-        marker = await new LedgerRecords(dynamodb, settings.ledger).readDiscoveryMarker();
-      } catch (error) {
-        markerRead = false;
-        totals.ledgerReadFailures++;
-        logger.warn('Ledger read of the discovery marker failed: where images run is unknown, so every due image is scanned', { errorName: errorName(error), error: errorMessage(error) });
+    // invocation, before the first walk: for rescanScope, and for the budget's order (running first).
+    let scope: RescanOptions['scope'] | undefined;
+    const scopeOnce = async (): Promise<NonNullable<RescanOptions['scope']>> => {
+      if (scope) return scope;
+      let marker: DiscoveryMarker | undefined;
+      let markerRead = true;
+      if (settings.inUse.discoveryOn) {
+        try {
+          marker = await new LedgerRecords(dynamodb, settings.ledger).readDiscoveryMarker();
+        } catch (error) {
+          markerRead = false;
+          totals.ledgerReadFailures++;
+          logger.warn('Ledger read of the discovery marker failed: where images run is unknown, so every due image is scanned', { errorName: errorName(error), error: errorMessage(error) });
+        }
       }
-    }
-    const scope = { config: settings.scope, inUse: settings.inUse, marker, markerRead };
+      scope = { config: settings.scope, inUse: settings.inUse, marker, markerRead };
+      return scope;
+    };
 
     const recordHandler = async (record: SQSRecord): Promise<void> => {
       logger.appendKeys({ messageId: record.messageId });
@@ -128,7 +133,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
             concurrency: settings.imageConcurrency,
             ledger,
             budget: scanBudgetFor(now),
-            scope,
+            scope: await scopeOnce(),
             log: logger,
             position: continuation,
             shouldStop: () => budget.exhausted(),

@@ -365,12 +365,18 @@ describe('rescan queue messages that are rejected', () => {
       ['Continuations', 0],
       ['AwsRetries', 0],
     ]);
-    // The good message's walk: its digest's ledger entry read (empty), its state from ECR, the scan, the scan written back.
+    // The good message's walk: the discovery marker read once before it, its digest's ledger entry read (empty),
+    // its state from ECR, the day's scan budget (the day before's demand, the claim, the page's settle), the scan,
+    // the scan written back. A bad record costs no call at all.
     expect(operations(requests).filter((o) => o !== 'GetRegistryScanningConfiguration').sort()).toEqual([
       'BatchGetItem',
       'DescribeImageScanFindings',
       'DescribeImages',
+      'GetItem',
+      'GetItem',
       'StartImageScan',
+      'UpdateItem',
+      'UpdateItem',
       'UpdateItem',
     ]);
     expect(operations(requests).filter((o) => o === 'GetRegistryScanningConfiguration')).toHaveLength(run.invocations);
