@@ -214,7 +214,23 @@ describe('the walk with a daily scan budget', () => {
     const result = await rescanRepository(ecr, REPOSITORY, options(new ScriptedLedger(entries), new ScanBudget(failing, 1, NOW)));
     expect(result.scansStarted).toBe(8);
     expect(result.skipped['deferred-budget']).toBeUndefined();
-    expect(result.ledgerWriteFailures).toBe(1);
+    // The day before's demand could not be read: a read failure, once for the page.
+    expect(result.ledgerReadFailures).toBe(1);
+    expect(result.ledgerWriteFailures).toBe(0);
+
+    // A claim that cannot be written: a write failure.
+    ecrMock.reset();
+    mockEcr(images);
+    const unwritable: BudgetCounters = {
+      ...failing,
+      demand: async () => ({}),
+      claimIfAtMost: async () => {
+        throw serviceError('InternalServerError', 'Internal server error', 500);
+      },
+    };
+    const again = await rescanRepository(ecr, REPOSITORY, options(new ScriptedLedger(entries), new ScanBudget(unwritable, 1, NOW)));
+    expect(again.scansStarted).toBe(8);
+    expect([again.ledgerReadFailures, again.ledgerWriteFailures]).toEqual([0, 1]);
   });
 
   test('a dry run takes the grants but starts and marks nothing', async () => {
