@@ -26,6 +26,7 @@ import type { Log } from './rescan-repository';
 import { acceptedRiskKey, applyAcceptedRisks } from '../decisions/accepted-risks';
 import { inUseSummary, inUseView } from '../decisions/in-use';
 import type { ScanEvent } from '../decisions/inputs';
+import { enhancedScanKey } from '../decisions/inspector-events';
 import { ClaimRecord, LedgerRead, ScanRecord, mergeScan } from '../decisions/ledger';
 import { UNOWNED } from '../decisions/owners';
 import { decideReport, normalizeCounts } from '../decisions/report';
@@ -93,11 +94,20 @@ export class LedgerContentionError extends Error {
   }
 }
 
+/** What the caller already knows of the scan. */
+export interface ReportScanOptions {
+  /** The image's findings, read already (the Inspector report function reads them to count a burst of finding events). */
+  readonly details?: ScanDetails;
+  /** EPSS scores by vulnerability id, from Amazon Inspector's finding events, added to the report's findings. */
+  readonly epss?: Readonly<Record<string, number>>;
+}
+
 export async function reportScan(
   deps: ReportDeps,
   scan: ScanEvent,
   settings: ReportSettings,
   tally: ReportTally = emptyTally(),
+  options: ReportScanOptions = {},
 ): Promise<ReportOutcome> {
   const { log } = deps;
   const key = { repositoryName: scan.repositoryName, imageDigest: scan.imageDigest };
@@ -184,10 +194,14 @@ export async function reportScan(
     return { published: false, reason: decision.reason };
   }
 
-  let details: ScanDetails | undefined;
+  let details: ScanDetails | undefined = options.details;
   let findingsUnavailableReason: string | undefined;
   try {
-    details = await readScanDetails(deps.ecr, scan.repositoryName, scan.imageDigest, FINDINGS_READ_LIMIT);
+    details ??= await readScanDetails(deps.ecr, scan.repositoryName, scan.imageDigest, FINDINGS_READ_LIMIT);
+    const epss = options.epss;
+    if (epss && Object.keys(epss).length > 0) {
+      details = { ...details, findings: details.findings.map((f) => (epss[f.id] !== undefined ? { ...f, epssScore: epss[f.id] } : f)) };
+    }
   } catch (error) {
     const name = errorName(error);
     if (!['ScanNotFoundException', 'ImageNotFoundException', 'RepositoryNotFoundException'].includes(name)) throw error;
@@ -196,7 +210,6 @@ export async function reportScan(
     log.warn('Findings unavailable; reporting the counts from the event', { error: findingsUnavailableReason });
   }
   const completedAt = scan.scanStatus === 'COMPLETE' ? details?.completedAt : undefined;
-  const thisScan = scanKey(scan.scanStatus, completedAt, scan.eventId);
 
   // Accepted risks (and Inspector's suppressions) leave their findings out of the counts and the
   // news; the thresholds are evaluated again without them.
@@ -220,6 +233,8 @@ export async function reportScan(
   const keptFindings = risks ? risks.kept : details?.findings;
   const reachedFindings = keptFindings ? keptFindings.filter((f) => reachedSeverities.includes(f.severity)) : undefined;
   const reachedIds = reachedFindings ? [...new Set(reachedFindings.map((f) => f.id))] : undefined;
+  // A basic scan is known by ECR's completion time; an enhanced one by its findings (inspector-events.ts).
+  const thisScan = scan.enhanced && reachedIds ? enhancedScanKey(reachedIds) : scanKey(scan.scanStatus, completedAt, scan.eventId);
   const observed = observation(completedAt, details?.statusDescription, reachedIds);
   if (!effective.due) {
     await record(undefined, observation(completedAt, details?.statusDescription, []));

@@ -15,6 +15,7 @@ import {
 import { Construct } from 'constructs';
 import { ImageScope } from './image-scope';
 import { InUseDiscovery } from './in-use-discovery';
+import { InspectorReports } from './inspector-reports';
 import { inUseHoldSeconds, scopeEnvironment } from './in-use-settings';
 import { LedgerTable } from './ledger';
 import { createAlarms, createDashboard } from './monitoring';
@@ -270,6 +271,19 @@ export interface EcrScanReporterProps {
   readonly chatNotifications?: boolean;
 
   /**
+   * Whether Amazon Inspector's events about ECR images get reports, for registries under enhanced scanning.
+   *
+   * Two rules send `Inspector2 Scan` (the initial scan of an image) and `Inspector2 Finding` (a
+   * finding on an ECR image, created, updated or closed) to an encrypted queue that a function
+   * reads in batches gathered for up to a minute, so that a burst of finding events for one image
+   * makes one report. Reports use the same thresholds, ledger, message and routing as basic scans;
+   * SUPPRESSED and CLOSED findings do not count. In a registry under basic scanning the rules
+   * match nothing and the function never runs.
+   * @default true
+   */
+  readonly inspectorReports?: boolean;
+
+  /**
    * The KMS key that encrypts the ledger table (`ledgerTable`). The rescan and report functions
    * are granted its use for the table.
    * @default - the AWS managed key for DynamoDB (`alias/aws/dynamodb`)
@@ -439,6 +453,14 @@ export class EcrScanReporter extends Construct {
   public readonly scanEventRule: events.Rule;
   /** The function that finds where images run, on `schedule` (undefined when `inUseDiscovery` is false). */
   public readonly discoverFunction?: lambda.Function;
+  /** The function that reports Amazon Inspector's events on ECR images (undefined when `inspectorReports` is false). */
+  public readonly inspectorReportFunction?: lambda.Function;
+  /** The queue of Amazon Inspector's events on ECR images (undefined when `inspectorReports` is false). */
+  public readonly inspectorEventQueue?: sqs.IQueue;
+  /** The rule that sends `Inspector2 Scan` events (initial scan complete) to `inspectorEventQueue` (undefined when `inspectorReports` is false). */
+  public readonly inspectorScanRule?: events.Rule;
+  /** The rule that sends `Inspector2 Finding` events on ECR images to `inspectorEventQueue` (undefined when `inspectorReports` is false). */
+  public readonly inspectorFindingRule?: events.Rule;
 
   /**
    * The alarm that fires while `rescanDeadLetterQueue` holds a message: a repository failed
@@ -623,6 +645,22 @@ export class EcrScanReporter extends Construct {
     this.scheduleRule = rescan.scheduleRule;
     this.reportFunction = report.reportFunction;
     this.scanEventRule = report.scanEventRule;
+    if (props.inspectorReports ?? true) {
+      const inspector = new InspectorReports(this, {
+        environment: report.reportEnvironment,
+        filterEnvironment,
+        readsOwnerTags: props.ownerTagKey !== undefined,
+        topic: this.topic,
+        ledger,
+        eventDeadLetterQueue: this.eventDeadLetterQueue,
+        logRetention,
+        maxReceiveCount,
+      });
+      this.inspectorReportFunction = inspector.inspectorReportFunction;
+      this.inspectorEventQueue = inspector.queue;
+      this.inspectorScanRule = inspector.scanRule;
+      this.inspectorFindingRule = inspector.findingRule;
+    }
     if (discoveryOn) {
       const discovery = new InUseDiscovery(this, {
         scheduleRule: this.scheduleRule,
@@ -666,6 +704,7 @@ export class EcrScanReporter extends Construct {
       rescanFunction: this.rescanFunction,
       reportFunction: this.reportFunction,
       discoverFunction: this.discoverFunction,
+      inspectorReportFunction: this.inspectorReportFunction,
       eventDeadLetterQueue: this.eventDeadLetterQueue,
     });
   }

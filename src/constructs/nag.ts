@@ -13,6 +13,7 @@ export interface AcknowledgedResources {
   readonly rescanFunction: lambda.Function;
   readonly reportFunction: lambda.Function;
   readonly discoverFunction?: lambda.Function;
+  readonly inspectorReportFunction?: lambda.Function;
   readonly eventDeadLetterQueue: sqs.Queue;
 }
 
@@ -46,6 +47,10 @@ export function acknowledgeNagRules(scope: Construct, r: AcknowledgedResources):
   acknowledge(policyOf(r.rescanFunction), 'AwsSolutions-IAM5', `${rescan.reason} ${registryLevel} ${noWildcardAction}`, [...rescan.findings, 'Resource::*']);
   const report = repositories(r.reportFunction, selected);
   acknowledge(policyOf(r.reportFunction), 'AwsSolutions-IAM5', `${report.reason} ${noWildcardAction}`, report.findings);
+  if (r.inspectorReportFunction) {
+    const inspector = repositories(r.inspectorReportFunction, selected);
+    acknowledge(policyOf(r.inspectorReportFunction), 'AwsSolutions-IAM5', `${inspector.reason} ${noWildcardAction}`, inspector.findings);
+  }
   if (r.discoverFunction) {
     const discover = repositories(
       r.discoverFunction,
@@ -63,7 +68,8 @@ export function acknowledgeNagRules(scope: Construct, r: AcknowledgedResources):
   acknowledge(
     r.eventDeadLetterQueue,
     'AwsSolutions-SQS3',
-    'This queue is itself a dead-letter queue: the on-failure destination of the dispatch and report functions and the dead-letter queue of their EventBridge targets.',
+    'This queue is itself a dead-letter queue: the on-failure destination of the dispatch and report functions, the dead-letter queue of their EventBridge targets, ' +
+      'and that of the Inspector event queue and its rules\' targets.',
   );
 }
 

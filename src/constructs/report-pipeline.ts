@@ -9,6 +9,7 @@ import {
   Tokenization,
   aws_events as events,
   aws_events_targets as targets,
+  aws_lambda as lambda,
   aws_logs as logs,
   aws_sns as sns,
   aws_sqs as sqs,
@@ -42,36 +43,33 @@ export interface ReportPipelineOptions {
 export class ReportPipeline {
   public readonly reportFunction: ReportFunction;
   public readonly scanEventRule: events.Rule;
+  /** The report function's environment: the Inspector report function (inspector-reports.ts) reads the same. */
+  public readonly reportEnvironment: Record<string, string>;
 
   constructor(scope: Construct, options: ReportPipelineOptions) {
+    this.reportEnvironment = {
+      ...options.filterEnvironment,
+      [ENV.TOPIC_ARN]: options.topic.topicArn,
+      [ENV.THRESHOLDS]: Stack.of(scope).toJsonString(options.thresholds),
+      [ENV.NOTIFY_ON_SCAN_FAILURE]: String(options.notifyOnScanFailure),
+      [ENV.MAX_FINDINGS]: Tokenization.stringifyNumber(options.maxFindingsPerReport ?? DEFAULTS.maxFindingsPerReport),
+      [ENV.REPORT_ON]: options.reportOn,
+      // For the TTL of the ledger's entries (3 scan expiries, at least 90 days).
+      [ENV.SCAN_EXPIRY_SECONDS]: Tokenization.stringifyNumber(options.scanExpiry.toSeconds()),
+      [ENV.LEDGER_TABLE]: options.ledger.table.tableName,
+      ...options.contextEnvironment,
+    };
     this.reportFunction = new ReportFunction(scope, 'ReportFunction', {
       ...handlerFunctionOptions(scope, {
         name: 'Report',
         description: 'Publishes ECR scan reports above thresholds',
         timeout: Duration.minutes(1),
-        environment: {
-          ...options.filterEnvironment,
-          [ENV.TOPIC_ARN]: options.topic.topicArn,
-          [ENV.THRESHOLDS]: Stack.of(scope).toJsonString(options.thresholds),
-          [ENV.NOTIFY_ON_SCAN_FAILURE]: String(options.notifyOnScanFailure),
-          [ENV.MAX_FINDINGS]: Tokenization.stringifyNumber(options.maxFindingsPerReport ?? DEFAULTS.maxFindingsPerReport),
-          [ENV.REPORT_ON]: options.reportOn,
-          // For the TTL of the ledger's entries (3 scan expiries, at least 90 days).
-          [ENV.SCAN_EXPIRY_SECONDS]: Tokenization.stringifyNumber(options.scanExpiry.toSeconds()),
-          [ENV.LEDGER_TABLE]: options.ledger.table.tableName,
-          ...options.contextEnvironment,
-        },
+        environment: this.reportEnvironment,
         logRetention: options.logRetention,
       }),
       ...asyncFailureHandling(options.eventDeadLetterQueue),
     });
-    // DescribeImages reads the image's last pull for the report (read-only, unlike BatchGetImage, no pull itself).
-    // Only selected repositories: the rule delivers every repository's scans, and the function skips
-    // those the patterns do not select before any ECR call.
-    const actions = ['ecr:DescribeImageScanFindings', 'ecr:DescribeImages', ...(options.readsOwnerTags ? ['ecr:ListTagsForResource'] : [])];
-    grantOnRepositories(this.reportFunction, actions, selectedRepositoryNames(options.filterEnvironment[ENV.REPOSITORY_PATTERN]));
-    options.topic.grantPublish(this.reportFunction);
-    options.ledger.grant(this.reportFunction, LEDGER_ACTIONS.report);
+    grantReporting(this.reportFunction, options);
 
     this.scanEventRule = new events.Rule(scope, 'ScanEventRule', {
       description: 'Sends finished ECR image scans to the report function',
@@ -85,4 +83,20 @@ export class ReportPipeline {
       targets: [new targets.LambdaFunction(this.reportFunction, eventTargetOptions(options.eventDeadLetterQueue))],
     });
   }
+}
+
+/**
+ * What a function that reports needs: DescribeImageScanFindings and DescribeImages (the image's
+ * last pull; read-only, unlike BatchGetImage, no pull itself), ListTagsForResource for owner tags,
+ * Publish on the topic, and the ledger. Only on selected repositories: the rules deliver every
+ * repository's scans, and the functions skip those the patterns do not select before any ECR call.
+ */
+export function grantReporting(
+  fn: lambda.Function,
+  options: Pick<ReportPipelineOptions, 'readsOwnerTags' | 'filterEnvironment' | 'topic' | 'ledger'>,
+): void {
+  const actions = ['ecr:DescribeImageScanFindings', 'ecr:DescribeImages', ...(options.readsOwnerTags ? ['ecr:ListTagsForResource'] : [])];
+  grantOnRepositories(fn, actions, selectedRepositoryNames(options.filterEnvironment[ENV.REPOSITORY_PATTERN]));
+  options.topic.grantPublish(fn);
+  options.ledger.grant(fn, LEDGER_ACTIONS.report);
 }

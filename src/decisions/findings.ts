@@ -17,6 +17,12 @@ export interface Finding {
   readonly score?: number;
   /** Amazon Inspector's status of the finding (ACTIVE, SUPPRESSED, CLOSED), under enhanced scanning. */
   readonly status?: string;
+  /** Under enhanced scanning: whether a package update fixes it (YES, NO, PARTIAL), as Inspector says. */
+  readonly fixAvailable?: string;
+  /** Under enhanced scanning: whether an exploit is known (YES, NO), as Inspector says. */
+  readonly exploitAvailable?: string;
+  /** The EPSS score (0 to 1, the probability of exploitation in 30 days), from Amazon Inspector's finding events. */
+  readonly epssScore?: number;
 }
 
 interface Attribute {
@@ -38,6 +44,8 @@ export interface EnhancedFindingLike {
   readonly severity?: string;
   readonly score?: number;
   readonly status?: string;
+  readonly fixAvailable?: string;
+  readonly exploitAvailable?: string;
   readonly packageVulnerabilityDetails?: {
     readonly vulnerabilityId?: string;
     readonly sourceUrl?: string;
@@ -76,6 +84,8 @@ export function fromEnhancedFinding(f: EnhancedFindingLike): Finding {
     url: details?.sourceUrl,
     score: parseScore(f.score),
     ...(f.status ? { status: f.status } : {}),
+    ...(f.fixAvailable ? { fixAvailable: f.fixAvailable } : {}),
+    ...(f.exploitAvailable ? { exploitAvailable: f.exploitAvailable } : {}),
   };
 }
 

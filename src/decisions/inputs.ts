@@ -15,9 +15,9 @@ export class InvalidInputError extends Error {
 
 // ECR's repository name rule (CreateRepository API reference), 2 to 256 characters.
 const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-const IMAGE_DIGEST = /^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/;
+export const IMAGE_DIGEST = /^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/;
 
-function preview(value: unknown): string {
+export function preview(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
   return text.length > 200 ? `${text.slice(0, 200)}... (${text.length} characters)` : text;
 }
@@ -207,6 +207,8 @@ export interface ScanEvent {
   readonly rawSeverityCounts: unknown;
   /** Entries of `image-tags` dropped because they were not non-empty strings (the handler logs them). */
   readonly ignoredTags: number;
+  /** From Amazon Inspector (enhanced scanning, inspector-events.ts): the report is known by its findings, not a scan time. */
+  readonly enhanced?: boolean;
 }
 
 /** How the id derived for an event with neither an id nor a time ends. */

@@ -269,9 +269,15 @@ export function buildSubject(input: Pick<ReportMessageInput, 'repositoryName' | 
 
 function describeFinding(f: Finding): string {
   const pkg = f.packageName ? ` ${f.packageName}${f.packageVersion ? ` ${f.packageVersion}` : ''}` : '';
-  const score = f.score !== undefined ? ` (score ${f.score})` : '';
+  // Amazon Inspector's signals, where it gives them: what a reader triages by after the severity.
+  const notes = [
+    ...(f.score !== undefined ? [`score ${f.score}`] : []),
+    ...(f.fixAvailable === 'YES' ? ['fix available'] : f.fixAvailable === 'PARTIAL' ? ['fix available for some packages'] : f.fixAvailable === 'NO' ? ['no fix yet'] : []),
+    ...(f.exploitAvailable === 'YES' ? ['exploit available'] : []),
+    ...(f.epssScore !== undefined ? [`EPSS ${f.epssScore}`] : []),
+  ];
   const link = f.url ? `\n      ${f.url}` : '';
-  return `  - ${f.severity.padEnd(13)} ${f.id}${pkg}${score}${link}`;
+  return `  - ${f.severity.padEnd(13)} ${f.id}${pkg}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}${link}`;
 }
 
 /** The sentence that leads a report: what is new, before the rest. */

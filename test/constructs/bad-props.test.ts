@@ -368,7 +368,8 @@ describe('anchored patterns are accepted and behave as anchored', () => {
     const { stack } = build({ repositoryPattern: '^app$', excludePattern: '^app-sandbox$' });
     // The in-use discovery reads every workload of the account: the patterns select repositories, not workloads.
     const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).filter((fn) => !fn.Properties.Description.startsWith('Finds where'));
-    expect(functions).toHaveLength(3);
+    // Dispatch, rescan, report and Inspector report.
+    expect(functions).toHaveLength(4);
     for (const fn of functions) {
       expect(fn.Properties.Environment.Variables).toMatchObject({ REPOSITORY_PATTERN: '^app$', EXCLUDE_PATTERN: '^app-sandbox$' });
     }

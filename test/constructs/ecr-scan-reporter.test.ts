@@ -1,4 +1,4 @@
-import { App, Duration, Lazy, Stack, aws_events as events, aws_kms as kms, aws_sns as sns } from 'aws-cdk-lib';
+import { App, Duration, Lazy, Stack, aws_events as events, aws_kms as kms, aws_sns as sns, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { EcrScanReporter, EcrScanReporterProps } from '../../src';
 
@@ -32,9 +32,9 @@ const REPOSITORY_ARNS = {
 describe('EcrScanReporter defaults', () => {
   const { template } = synth();
 
-  test('four functions (dispatch, rescan, report, in-use discovery) on nodejs24.x, ARM64, with prebundled code and their own log groups', () => {
+  test('five functions (dispatch, rescan, report, Inspector report, in-use discovery) on nodejs24.x, ARM64, with prebundled code and their own log groups', () => {
     const functions = template.findResources('AWS::Lambda::Function') as Resources;
-    expect(Object.keys(functions)).toHaveLength(4);
+    expect(Object.keys(functions)).toHaveLength(5);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -42,16 +42,16 @@ describe('EcrScanReporter defaults', () => {
       expect(fn.Properties.Code.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
     }
-    template.resourceCountIs('AWS::Logs::LogGroup', 4);
+    template.resourceCountIs('AWS::Logs::LogGroup', 5);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
   test('the rescan queue is encrypted, has a dead-letter queue, and a visibility timeout of 6x the function timeout', () => {
     const queues = template.findResources('AWS::SQS::Queue') as Resources;
-    expect(Object.keys(queues)).toHaveLength(3);
+    expect(Object.keys(queues)).toHaveLength(4);
     for (const q of Object.values(queues)) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
 
-    const rescanQueue = Object.values(queues).find((q) => q.Properties.RedrivePolicy);
+    const rescanQueue = Object.entries(queues).find(([id]) => /RescanQueue/.test(id))?.[1];
     expect(rescanQueue?.Properties.RedrivePolicy).toEqual({
       deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/RescanDeadLetterQueue/), 'Arn'] },
       maxReceiveCount: 3,
@@ -60,13 +60,48 @@ describe('EcrScanReporter defaults', () => {
     expect(rescanQueue?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * rescanFunction.Timeout);
   });
 
+  test('the Inspector event queue is encrypted, redrives to the event dead-letter queue, and outlasts 6 function timeouts plus the batching window', () => {
+    const queues = template.findResources('AWS::SQS::Queue') as Resources;
+    const inspectorQueue = Object.entries(queues).find(([id]) => /InspectorEventQueue/.test(id))![1];
+    expect(inspectorQueue.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/EventDeadLetterQueue/), 'Arn'] },
+      maxReceiveCount: 3,
+    });
+    const fn = Object.entries(functionsByDescription(template)).find(([d]) => d.startsWith('Publishes Amazon Inspector reports'))![1];
+    expect(inspectorQueue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fn.Timeout + 60);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 60,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('InspectorEventQueue'), 'Arn'] },
+    });
+  });
+
+  test('two rules send Amazon Inspector\'s initial scans and its findings on ECR images, and nothing else, to the Inspector queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'], 'detail': { 'scan-status': ['INITIAL_SCAN_COMPLETE'] } },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('InspectorEventQueue'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 } })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Finding'], 'detail': { resources: { type: ['AWS_ECR_CONTAINER_IMAGE'] } } },
+    });
+  });
+
+  test('inspectorReports false: no Inspector queue, rules or function', () => {
+    const { template: without, reporter } = synth({ inspectorReports: false });
+    expect(reporter.inspectorReportFunction).toBeUndefined();
+    expect(reporter.inspectorEventQueue).toBeUndefined();
+    without.resourceCountIs('AWS::Lambda::Function', 4);
+    expect(JSON.stringify(without.toJSON())).not.toContain('aws.inspector2');
+  });
+
   test('every queue and the topic refuse requests without TLS', () => {
     const denyInsecure = Match.objectLike({
       Effect: 'Deny',
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
     });
     const queuePolicies = template.findResources('AWS::SQS::QueuePolicy') as Resources;
-    expect(Object.keys(queuePolicies)).toHaveLength(3);
+    expect(Object.keys(queuePolicies)).toHaveLength(4);
     for (const policy of Object.values(queuePolicies)) {
       expect(policy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]));
     }
@@ -204,18 +239,20 @@ describe('EcrScanReporter IAM', () => {
     expect(list).toMatchObject({ Resource: '*', Condition: { ArnLike: { 'ecs:cluster': expect.anything() } } });
   });
 
-  test('only the report function may publish, and only to the topic', () => {
+  test('only the report functions (basic and Inspector) may publish, and only to the topic', () => {
     const publishers = Object.entries(policies).filter(([, p]) =>
       (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).some((s) => actions(s).includes('sns:Publish')),
     );
-    expect(publishers.map(([id]) => id)).toEqual([expect.stringMatching(/ReportRole/)]);
-    const publish = statementsOf(/ReportRole/).find((s) => actions(s).includes('sns:Publish'));
-    expect(publish?.Resource).toEqual({ Ref: expect.stringMatching(/Topic/) });
+    expect(publishers.map(([id]) => id).sort()).toEqual([expect.stringMatching(/InspectorReportRole/), expect.stringMatching(/^ScanReporterReportRole/)]);
+    for (const role of [/^ScanReporterReportRole/, /InspectorReportRole/]) {
+      const publish = statementsOf(role).find((s) => actions(s).includes('sns:Publish'));
+      expect(publish?.Resource).toEqual({ Ref: expect.stringMatching(/Topic/) });
+    }
   });
 
   test('functions use roles without managed policies', () => {
     const roles = template.findResources('AWS::IAM::Role') as Resources;
-    expect(Object.keys(roles)).toHaveLength(4);
+    expect(Object.keys(roles)).toHaveLength(5);
     for (const role of Object.values(roles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 });
@@ -302,7 +339,7 @@ describe('EcrScanReporter props', () => {
     new EcrScanReporter(stack, 'TeamA', { repositoryPattern: '^team-a/' });
     new EcrScanReporter(stack, 'TeamB', { repositoryPattern: '^team-b/' });
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::Lambda::Function', 8);
+    template.resourceCountIs('AWS::Lambda::Function', 10);
     template.resourceCountIs('AWS::SNS::Topic', 2);
     // No physical names: CloudFormation names everything, so nothing collides.
     for (const type of ['AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic']) {
@@ -317,13 +354,13 @@ describe('EcrScanReporter props', () => {
     const template = Template.fromStack(stack);
     const logicalId = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as any);
     expect(Object.keys(template.findResources('AWS::Lambda::Function')).sort()).toEqual(
-      [reporter.dispatchFunction, reporter.rescanFunction, reporter.reportFunction, reporter.discoverFunction!].map(logicalId).sort(),
+      [reporter.dispatchFunction, reporter.rescanFunction, reporter.reportFunction, reporter.discoverFunction!, reporter.inspectorReportFunction!].map(logicalId).sort(),
     );
     expect(Object.keys(template.findResources('AWS::SQS::Queue')).sort()).toEqual(
-      [reporter.rescanQueue, reporter.rescanDeadLetterQueue, reporter.eventDeadLetterQueue].map(logicalId).sort(),
+      [reporter.rescanQueue, reporter.rescanDeadLetterQueue, reporter.eventDeadLetterQueue, reporter.inspectorEventQueue as sqs.Queue].map(logicalId).sort(),
     );
     expect(Object.keys(template.findResources('AWS::Events::Rule')).sort()).toEqual(
-      [reporter.scheduleRule, reporter.scanEventRule].map(logicalId).sort(),
+      [reporter.scheduleRule, reporter.scanEventRule, reporter.inspectorScanRule!, reporter.inspectorFindingRule!].map(logicalId).sort(),
     );
     expect(Object.keys(template.findResources('AWS::SNS::Topic'))).toEqual([logicalId(reporter.topic as sns.Topic)]);
   });

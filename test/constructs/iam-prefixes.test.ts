@@ -116,7 +116,7 @@ describe('ECR statements about the selected repositories are on the prefixes of 
     const { stack } = build({ repositoryPattern: '^team-a/api-' });
     const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function');
     const patterns = Object.values(functions).map((f) => f.Properties.Environment.Variables.REPOSITORY_PATTERN);
-    expect(patterns.filter((p) => p !== undefined)).toEqual(['^team-a/api-', '^team-a/api-', '^team-a/api-']);
+    expect(patterns.filter((p) => p !== undefined)).toEqual(['^team-a/api-', '^team-a/api-', '^team-a/api-', '^team-a/api-']);
     expect(ecrGrants(stack).Rescan['ecr:StartImageScan']).toEqual(repository('team-a/api-*'));
   });
 });

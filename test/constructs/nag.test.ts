@@ -54,6 +54,7 @@ describe('cdk-nag AwsSolutions', () => {
       `Acks/ScanReporter/DispatchRole/DefaultPolicy ${repositories}`,
       'Acks/ScanReporter/DispatchRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'Acks/ScanReporter/EventDeadLetterQueue AwsSolutions-SQS3',
+      `Acks/ScanReporter/InspectorReportRole/DefaultPolicy ${repositories}`,
       `Acks/ScanReporter/ReportRole/DefaultPolicy ${repositories}`,
       `Acks/ScanReporter/RescanRole/DefaultPolicy ${repositories}`,
       'Acks/ScanReporter/RescanRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',

@@ -79,10 +79,11 @@ describe('inUseDiscovery', () => {
     const { template, reporter } = synth({ inUseDiscovery: false });
     expect(reporter.discoverFunction).toBeUndefined();
     const descriptions = Object.values(template.findResources('AWS::Lambda::Function') as Resources).map((f) => f.Properties.Description);
-    expect(descriptions).toHaveLength(3);
+    // Dispatch, rescan, report and Inspector report.
+    expect(descriptions).toHaveLength(4);
     expect(descriptions.some((d) => String(d).startsWith(DESCRIPTIONS.discover))).toBe(false);
     expect(Object.keys(template.findResources('AWS::IAM::Role')).some((id) => /Discover/.test(id))).toBe(false);
-    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    template.resourceCountIs('AWS::Logs::LogGroup', 4);
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'cron(0 3 * * ? *)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DispatchFunction'), 'Arn'] } })],
@@ -192,12 +193,14 @@ describe('owners: ownerTagKey and repositoryOwners reach the report function onl
     }
   });
 
-  test('the report function may read repository tags with ownerTagKey, on this registry\'s repositories', () => {
+  test('the report functions (basic and Inspector) may read repository tags with ownerTagKey, on this registry\'s repositories', () => {
     const policies = template.findResources('AWS::IAM::Policy') as Resources;
     const withTags = Object.entries(policies).filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('ecr:ListTagsForResource'));
-    expect(withTags.map(([id]) => id)).toEqual([expect.stringMatching(/ReportRole/)]);
-    const statement = (withTags[0][1].Properties.PolicyDocument.Statement as Array<{ Action: string[]; Resource: unknown }>).find((s) => ([] as string[]).concat(s.Action).includes('ecr:ListTagsForResource'));
-    expect(statement?.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:eu-west-1:123456789012:repository/*']] });
+    expect(withTags.map(([id]) => id).sort()).toEqual([expect.stringMatching(/InspectorReportRole/), expect.stringMatching(/^ScanReporterReportRole/)]);
+    for (const [, policy] of withTags) {
+      const statement = (policy.Properties.PolicyDocument.Statement as Array<{ Action: string[]; Resource: unknown }>).find((s) => ([] as string[]).concat(s.Action).includes('ecr:ListTagsForResource'));
+      expect(statement?.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:eu-west-1:123456789012:repository/*']] });
+    }
   });
 
   test('repositoryOwners alone: no tag reads', () => {

@@ -49,7 +49,7 @@ const BEFORE_THE_LEDGER: Array<[string, string]> = [
   ['ScanReporterTopicPolicy43BC8EE4', 'AWS::SNS::TopicPolicy'],
 ];
 
-test('every resource of the previous default template keeps its logical ID and type; only the ledger (issue 11) and the in-use discovery (issue 12) are added', () => {
+test('every resource of the previous default template keeps its logical ID and type; only the ledger (issue 11), the in-use discovery (issue 12) and the Inspector reports (issue 13) are added', () => {
   const stack = new Stack(new App(), 'Snapshot');
   new EcrScanReporter(stack, 'ScanReporter');
   const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string }>;
@@ -66,6 +66,16 @@ test('every resource of the previous default template keeps its logical ID and t
     ['ScanReporterDiscoverLogsB4FC59CA', 'AWS::Logs::LogGroup'],
     ['ScanReporterDiscoverRoleC35F9A4D', 'AWS::IAM::Role'],
     ['ScanReporterDiscoverRoleDefaultPolicy309827E3', 'AWS::IAM::Policy'],
+    // The Inspector reports: a queue the two rules fill, read by a function of its own.
+    ['ScanReporterInspectorEventQueue0AA255FB', 'AWS::SQS::Queue'],
+    ['ScanReporterInspectorEventQueuePolicy4CCA8F36', 'AWS::SQS::QueuePolicy'],
+    ['ScanReporterInspectorFindingRule43052FC2', 'AWS::Events::Rule'],
+    ['ScanReporterInspectorReportFunctionE5B89018', 'AWS::Lambda::Function'],
+    ['ScanReporterInspectorReportFunctionSqsEventSourceSnapshotScanReporterInspectorEventQueue8C93A65026B04719', 'AWS::Lambda::EventSourceMapping'],
+    ['ScanReporterInspectorReportLogsCBFE59A9', 'AWS::Logs::LogGroup'],
+    ['ScanReporterInspectorReportRole495CFF96', 'AWS::IAM::Role'],
+    ['ScanReporterInspectorReportRoleDefaultPolicyA60173AC', 'AWS::IAM::Policy'],
+    ['ScanReporterInspectorScanRuleC36EFA35', 'AWS::Events::Rule'],
     ['ScanReporterLedger4520E0EE', 'AWS::DynamoDB::Table'],
     ['ScanReporterLedgerAlarmECAD4892', 'AWS::CloudWatch::Alarm'],
     ['ScanReporterScheduleRuleAllowEventRuleSnapshotScanReporterDiscoverFunctionDBEE6CEB57B01DB5', 'AWS::Lambda::Permission'],
