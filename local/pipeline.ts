@@ -34,6 +34,11 @@ export interface Infrastructure {
   readonly rescanDeadLetterQueueUrl: string;
   /** Where the scan-event rule delivers (moto cannot target Lambda). */
   readonly scanEventQueueUrl: string;
+  /** Where the Inspector rules deliver, as in the construct: the Inspector report function's event source. */
+  readonly inspectorEventQueueUrl: string;
+  readonly inspectorEventQueueArn: string;
+  /** The Inspector queue's dead-letter queue (in the construct, the event dead-letter queue). */
+  readonly inspectorDeadLetterQueueUrl: string;
   readonly topicArn: string;
   /** An SQS queue subscribed to the topic: what a subscriber receives. */
   readonly subscriberQueueUrl: string;
@@ -46,6 +51,8 @@ export interface InfrastructureOptions {
   readonly maxReceiveCount: number;
   /** The scan-event rule's pattern, as the construct synthesizes it. */
   readonly scanEventPattern: Record<string, unknown>;
+  /** The Inspector rules' patterns, as the construct synthesizes them (none when `inspectorReports` is off). */
+  readonly inspectorEventPatterns?: readonly Record<string, unknown>[];
   /** The ledger table, as the construct synthesizes it. */
   readonly ledgerTable: LedgerTableDefinition;
 }
@@ -96,6 +103,16 @@ export async function createInfrastructure(emulator: Emulator, options: Infrastr
         Targets: [{ Id: 'report', Arn: scanEvents.arn, InputTransformer: FULL_EVENT_TRANSFORMER }],
       }),
     );
+    const inspectorDeadLetter = await queue(sqs, 'inspector-dead-letter');
+    const inspectorEvents = await queue(sqs, 'inspector-events', {
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: inspectorDeadLetter.arn, maxReceiveCount: options.maxReceiveCount }),
+    });
+    for (const [i, pattern] of (options.inspectorEventPatterns ?? []).entries()) {
+      await eventBridge.send(new PutRuleCommand({ Name: `inspector-rule-${i}`, EventPattern: JSON.stringify(pattern) }));
+      await eventBridge.send(
+        new PutTargetsCommand({ Rule: `inspector-rule-${i}`, Targets: [{ Id: 'inspector', Arn: inspectorEvents.arn, InputTransformer: FULL_EVENT_TRANSFORMER }] }),
+      );
+    }
     const topic = await sns.send(new CreateTopicCommand({ Name: 'scan-reports' }));
     const subscriber = await queue(sqs, 'report-subscriber');
     await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: 'sqs', Endpoint: subscriber.arn }));
@@ -119,6 +136,9 @@ export async function createInfrastructure(emulator: Emulator, options: Infrastr
       rescanQueueArn: rescan.arn,
       rescanDeadLetterQueueUrl: deadLetter.url,
       scanEventQueueUrl: scanEvents.url,
+      inspectorEventQueueUrl: inspectorEvents.url,
+      inspectorEventQueueArn: inspectorEvents.arn,
+      inspectorDeadLetterQueueUrl: inspectorDeadLetter.url,
       topicArn: topic.TopicArn as string,
       subscriberQueueUrl: subscriber.url,
       ledgerTableName,
@@ -133,6 +153,20 @@ export async function createInfrastructure(emulator: Emulator, options: Infrastr
 
 export type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 
+/** What the Inspector report bundle says one scan event or finding group came to (src/lambda/inspector-report.lambda.ts). */
+export interface InspectorOutcome {
+  readonly repositoryName: string;
+  readonly imageDigest: string;
+  readonly records: number;
+  readonly outcome: {
+    readonly published: boolean;
+    readonly reason: string;
+    readonly withheld?: string;
+    readonly news?: string;
+    readonly newFindings?: number;
+  };
+}
+
 export interface Handlers {
   readonly dispatch: Handler<unknown, { registryScanType: string; repositoriesListed: number; repositoriesSelected: number; messagesSent: number }>;
   readonly rescan: Handler<SQSEvent, SQSBatchResponse>;
@@ -141,6 +175,7 @@ export interface Handlers {
     { published: boolean; reason: string; messageId?: string; news?: string; newFindings?: number; owner?: string; inUse?: string }
   >;
   readonly discover: Handler<unknown, { inUseDigests: number; tasks: number; functions: number; continuedInPart?: number; completedAt?: string }>;
+  readonly inspectorReport: Handler<SQSEvent, SQSBatchResponse & { outcomes: InspectorOutcome[] }>;
 }
 
 /**
@@ -155,7 +190,7 @@ export function loadHandlers(): Handlers {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(file).handler;
   };
-  return { dispatch: load('dispatch'), rescan: load('rescan'), report: load('report'), discover: load('discover') };
+  return { dispatch: load('dispatch'), rescan: load('rescan'), report: load('report'), discover: load('discover'), inspectorReport: load('inspector-report') };
 }
 
 /** A Lambda context good enough for Powertools; the deadline is `timeoutSeconds` from now. */
@@ -224,15 +259,21 @@ export async function runQueue(
   const failedMessageIds: string[] = [];
   const maxInvocations = options.maxInvocations ?? 1000;
   for (;;) {
-    const received = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: options.batchSize,
-        WaitTimeSeconds: 0,
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    const messages = received.Messages ?? [];
+    // SQS hands out at most 10 messages a call; Lambda's poller gathers a batch of up to batchSize (100 for the
+    // Inspector queue, within its batching window) from several calls, as this does from what is there now.
+    const messages: Message[] = [];
+    while (messages.length < options.batchSize) {
+      const received = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.min(10, options.batchSize - messages.length),
+          WaitTimeSeconds: 0,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      if ((received.Messages ?? []).length === 0) break;
+      messages.push(...(received.Messages ?? []));
+    }
     if (messages.length === 0) break;
     if (++invocations > maxInvocations) throw new Error(`runQueue: more than ${maxInvocations} invocations; is a message retried forever?`);
     recordsDelivered += messages.length;
@@ -247,16 +288,18 @@ export async function runQueue(
     failedMessageIds.push(...records.filter((r) => failed.has(r.messageId)).map((r) => r.messageId));
     const done = messages.filter((m) => !failed.has(m.MessageId as string));
     const retry = messages.filter((m) => failed.has(m.MessageId as string));
-    if (done.length > 0) {
-      await sqs.send(
-        new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }),
-      );
+    // 10 entries a call, as SQS allows.
+    for (let start = 0; start < done.length; start += 10) {
+      const part = done.slice(start, start + 10);
+      const entries = part.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle }));
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
     }
-    if (retry.length > 0) {
+    for (let start = 0; start < retry.length; start += 10) {
+      const part = retry.slice(start, start + 10);
       await sqs.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: queueUrl,
-          Entries: retry.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
+          Entries: part.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
         }),
       );
     }

@@ -20,8 +20,14 @@ export interface ServiceConfiguration {
     readonly report: Record<string, unknown>;
     /** The in-use discovery's, when `inUseDiscovery` is on. */
     readonly discover?: Record<string, unknown>;
+    /** The Inspector report function's, when `inspectorReports` is on (the report function's, in fact). */
+    readonly inspectorReport?: Record<string, unknown>;
   };
   readonly scanEventPattern: Record<string, unknown>;
+  /** The Inspector rules' patterns (initial scans, findings), when `inspectorReports` is on. */
+  readonly inspectorEventPatterns: Record<string, unknown>[];
+  /** The Inspector event source's batch size. */
+  readonly inspectorBatchSize?: number;
   readonly maxReceiveCount: number;
   readonly batchSize: number;
   /** The ledger table as the template defines it: its key and TTL attribute. */
@@ -63,7 +69,12 @@ export function synthesizeService(props: EcrScanReporterProps = {}): ServiceConf
     template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.ecr'] } } }) as Resources,
     'scan-event rule',
   );
-  const [, mapping] = only(template.findResources('AWS::Lambda::EventSourceMapping') as Resources, 'event source mapping');
+  const mappings = template.findResources('AWS::Lambda::EventSourceMapping') as Resources;
+  const mappingOf = (queueId: string) =>
+    only(Object.fromEntries(Object.entries(mappings).filter(([, m]) => m.Properties.EventSourceArn?.['Fn::GetAtt']?.[0] === queueId)), `event source mapping of ${queueId}`);
+  const [, mapping] = mappingOf(rescanQueueId);
+  const inspectorMapping = reporter.inspectorEventQueue ? mappingOf(id(reporter.inspectorEventQueue as any))[1] : undefined;
+  const inspectorRules = template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.inspector2'] } } }) as Resources;
   const [ledgerTableId, table] = only(template.findResources('AWS::DynamoDB::Table') as Resources, 'ledger table');
   return {
     environments: {
@@ -71,8 +82,11 @@ export function synthesizeService(props: EcrScanReporterProps = {}): ServiceConf
       rescan: environment(reporter.rescanFunction),
       report: environment(reporter.reportFunction),
       ...(reporter.discoverFunction ? { discover: environment(reporter.discoverFunction) } : {}),
+      ...(reporter.inspectorReportFunction ? { inspectorReport: environment(reporter.inspectorReportFunction) } : {}),
     },
     scanEventPattern: rule.Properties.EventPattern,
+    inspectorEventPatterns: Object.values(inspectorRules).map((r) => r.Properties.EventPattern),
+    ...(inspectorMapping ? { inspectorBatchSize: inspectorMapping.Properties.BatchSize } : {}),
     maxReceiveCount: queue.Properties.RedrivePolicy.maxReceiveCount,
     batchSize: mapping.Properties.BatchSize,
     ledgerTable: {
@@ -142,6 +156,7 @@ export async function deployService(
   const infrastructure = await createInfrastructure(emulator, {
     maxReceiveCount: config.maxReceiveCount,
     scanEventPattern: config.scanEventPattern,
+    inspectorEventPatterns: config.inspectorEventPatterns,
     ledgerTable: config.ledgerTable,
   });
   const seeded = await seedRegistry(emulator, ecr, registry, now);

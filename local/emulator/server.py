@@ -98,6 +98,13 @@ This wrapper adds, under /_emulator/ and in moto:
   the next UpdateFunctionCode, whatever the tag points at since. ListFunctions pages (MaxItems 1 to 10,000, at
   most 50 functions per response, NextMarker passed back as Marker). As in Lambda, the function's role must
   exist in IAM (local/emulator/workloads.ts creates one with a plain IAM call).
+
+- EventBridge patterns on arrays of objects (`_patch_events`). moto flattens an event's nested maps into dotted
+  keys but not its arrays, so `{"detail": {"resources": {"type": ["AWS_ECR_CONTAINER_IMAGE"]}}}` (the Inspector
+  finding rule's pattern) never matched an event whose `detail.resources` is a list of objects. EventBridge
+  matches a pattern field against every object of such an array: the event matches when one object does
+  (EventBridge User Guide, "Event patterns": matching values in arrays, and the `detail.resources` examples of the
+  Amazon Inspector User Guide, "Amazon EventBridge event schema for Amazon Inspector events").
 """
 
 import argparse
@@ -353,6 +360,43 @@ def _patch_moto() -> None:
     _patch_dynamodb()
     _patch_ecs()
     _patch_lambda()
+    _patch_events()
+
+
+def _patch_events() -> None:
+    """EventBridge's matching of a pattern against an array of objects (see the module docstring)."""
+    from moto.events import models
+
+    def matches(pattern_owner, node, pattern) -> bool:
+        if not isinstance(pattern, dict):
+            return False
+        for key, wanted in pattern.items():
+            if key == "$or":
+                if not any(matches(pattern_owner, node, p) for p in wanted):
+                    return False
+                continue
+            value = node.get(key, models.UNDEFINED) if isinstance(node, dict) else models.UNDEFINED
+            if isinstance(wanted, dict):
+                # A nested pattern: against the map, or against each object of an array (one must match).
+                if isinstance(value, list):
+                    if not any(isinstance(element, dict) and matches(pattern_owner, element, wanted) for element in value):
+                        return False
+                elif not matches(pattern_owner, value if isinstance(value, dict) else {}, wanted):
+                    return False
+            elif isinstance(wanted, list):
+                # Filters (values, prefix, exists, ...): moto's own, on a value or an array of values.
+                if not pattern_owner._does_item_match_filters(value, wanted):
+                    return False
+            else:
+                return False
+        return True
+
+    def matches_event(self, event) -> bool:
+        if not self._pattern:
+            return True
+        return matches(self, json.loads(json.dumps(event)), self._pattern)
+
+    models.EventPattern.matches_event = matches_event
 
 
 # -- Image formats and the archive storage class (ECR since 2025). --

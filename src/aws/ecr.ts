@@ -305,7 +305,8 @@ export async function readScanDetails(
     completedAt ??= page.imageScanFindings?.imageScanCompletedAt;
     vulnerabilitySourceUpdatedAt ??= page.imageScanFindings?.vulnerabilitySourceUpdatedAt;
     findings.push(...(page.imageScanFindings?.findings ?? []).map(fromBasicFinding));
-    findings.push(...(page.imageScanFindings?.enhancedFindings ?? []).map(fromEnhancedFinding));
+    // A CLOSED finding (fixed, or its package gone) is no finding of the image any more.
+    findings.push(...(page.imageScanFindings?.enhancedFindings ?? []).filter((f) => f.status !== 'CLOSED').map(fromEnhancedFinding));
     for (const finding of page.imageScanFindings?.enhancedFindings ?? []) {
       const image = finding.resources?.find((r) => r.details?.awsEcrContainerImage)?.details?.awsEcrContainerImage;
       if (!image || (image.inUseCount === undefined && image.lastInUseAt === undefined)) continue;

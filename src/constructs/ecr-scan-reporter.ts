@@ -15,8 +15,8 @@ import {
 import { Construct } from 'constructs';
 import { ImageScope } from './image-scope';
 import { InUseDiscovery } from './in-use-discovery';
-import { InspectorReports } from './inspector-reports';
 import { inUseHoldSeconds, scopeEnvironment } from './in-use-settings';
+import { InspectorReports } from './inspector-reports';
 import { LedgerTable } from './ledger';
 import { createAlarms, createDashboard } from './monitoring';
 import { acknowledgeNagRules } from './nag';

@@ -56,7 +56,11 @@ export class InspectorReports {
     const batching = { batchSize: INSPECTOR_BATCH_SIZE, maxBatchingWindow: INSPECTOR_BATCH_WINDOW, reportBatchItemFailures: true };
     this.inspectorReportFunction.addEventSource(new sources.SqsEventSource(this.queue, batching));
     // EventBridge's delivery to the queue: 4 retries within 2 hours, then the event dead-letter queue.
-    const target = new targets.SqsQueue(this.queue, { deadLetterQueue: options.eventDeadLetterQueue, retryAttempts: 4, maxEventAge: Duration.hours(2) });
+    const target = new targets.SqsQueue(this.queue, {
+      deadLetterQueue: options.eventDeadLetterQueue,
+      retryAttempts: 4,
+      maxEventAge: Duration.hours(2),
+    });
     this.scanRule = new events.Rule(scope, 'InspectorScanRule', {
       description: 'Sends Amazon Inspector\'s initial scans of ECR images to the Inspector report queue',
       eventPattern: { source: ['aws.inspector2'], detailType: [INSPECTOR_SCAN], detail: { 'scan-status': [INITIAL_SCAN_COMPLETE] } },

@@ -216,11 +216,15 @@ export function enhancedScanKey(reachedFindingIds: readonly string[]): string {
 /** Severities an `Inspector2 Scan` event counts: a threshold on another one needs the image's findings. */
 export const EVENT_COUNTED_SEVERITIES: readonly string[] = ['CRITICAL', 'HIGH', 'MEDIUM'];
 
-/** Counts by severity of the findings that count: those neither SUPPRESSED nor CLOSED. */
-export function activeFindingCounts(findings: readonly { readonly severity: string; readonly status?: string }[]): Record<string, number> {
+/**
+ * Counts by severity of an image's findings as ECR gives them, the scan's counts for a report: every
+ * finding but a CLOSED one. SUPPRESSED findings are counted here because the report takes them off,
+ * with accepted risks, where it says what it left out (accepted-risks.ts).
+ */
+export function findingCounts(findings: readonly { readonly severity: string; readonly status?: string }[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const f of findings) {
-    if (f.status === 'SUPPRESSED' || f.status === 'CLOSED') continue;
+    if (f.status === 'CLOSED') continue;
     counts[f.severity] = (counts[f.severity] ?? 0) + 1;
   }
   return counts;

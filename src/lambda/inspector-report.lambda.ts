@@ -29,7 +29,7 @@ import {
   EVENT_COUNTED_SEVERITIES,
   FindingGroup,
   InspectorFindingEvent,
-  activeFindingCounts,
+  findingCounts,
   groupFindingEvents,
   parseInspectorEvent,
 } from '../decisions/inspector-events';
@@ -137,7 +137,7 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<Inspe
         if (needsFindings) {
           const details = await readDetails(scan.repositoryName, scan.imageDigest);
           if (details) {
-            counted = { ...scan, rawSeverityCounts: activeFindingCounts(details.findings) };
+            counted = { ...scan, rawSeverityCounts: findingCounts(details.findings) };
             Object.assign(options, { details });
           }
         }
@@ -161,7 +161,7 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<Inspe
         logger.info('Report skipped: the image or its findings are gone', { findingEvents: group.findings.length });
         return { published: false, reason: 'image-gone' };
       }
-      const counts = activeFindingCounts(details.findings);
+      const counts = findingCounts(details.findings);
       if (group.closedOnly) {
         // Findings suppressed or closed: what ECR gives now is recorded; nothing is reported.
         try {

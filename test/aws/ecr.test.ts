@@ -452,6 +452,19 @@ describe('readScanDetails', () => {
     ]);
   });
 
+  test('an enhanced finding CLOSED is none of the image\'s; fix and exploit availability are kept', async () => {
+    const pages = enhancedPages();
+    const [first] = pages[0].imageScanFindings!.enhancedFindings!;
+    pages[0].imageScanFindings!.enhancedFindings!.push({ ...first, status: 'CLOSED', packageVulnerabilityDetails: { ...first.packageVulnerabilityDetails, vulnerabilityId: 'CVE-2020-0001' } });
+    pages[0].imageScanFindings!.enhancedFindings![0] = { ...first, fixAvailable: 'YES', exploitAvailable: 'NO' };
+    ecrMock.on(DescribeImageScanFindingsCommand).callsFake(paginatedFake(pages).fake);
+
+    const details = await readScanDetails(ecr, REPOSITORY, DIGESTS.report, 5000);
+
+    expect(details.findings.map((f) => f.id)).not.toContain('CVE-2020-0001');
+    expect(details.findings[0]).toMatchObject({ id: 'CVE-2023-44487', fixAvailable: 'YES', exploitAvailable: 'NO' });
+  });
+
   test('stops at the limit within a page, reads no further page and sets truncated', async () => {
     ecrMock.on(DescribeImageScanFindingsCommand).callsFake(paginatedFake(basicPages()).fake);
 

@@ -80,10 +80,19 @@ describe('EcrScanReporter defaults', () => {
   test('two rules send Amazon Inspector\'s initial scans and its findings on ECR images, and nothing else, to the Inspector queue', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'], 'detail': { 'scan-status': ['INITIAL_SCAN_COMPLETE'] } },
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('InspectorEventQueue'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 } })],
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('InspectorEventQueue'), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+        }),
+      ],
     });
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Finding'], 'detail': { resources: { type: ['AWS_ECR_CONTAINER_IMAGE'] } } },
+      EventPattern: {
+        'source': ['aws.inspector2'],
+        'detail-type': ['Inspector2 Finding'],
+        'detail': { resources: { type: ['AWS_ECR_CONTAINER_IMAGE'] } },
+      },
     });
   });
 
@@ -354,10 +363,14 @@ describe('EcrScanReporter props', () => {
     const template = Template.fromStack(stack);
     const logicalId = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as any);
     expect(Object.keys(template.findResources('AWS::Lambda::Function')).sort()).toEqual(
-      [reporter.dispatchFunction, reporter.rescanFunction, reporter.reportFunction, reporter.discoverFunction!, reporter.inspectorReportFunction!].map(logicalId).sort(),
+      [reporter.dispatchFunction, reporter.rescanFunction, reporter.reportFunction, reporter.discoverFunction!, reporter.inspectorReportFunction!]
+        .map(logicalId)
+        .sort(),
     );
     expect(Object.keys(template.findResources('AWS::SQS::Queue')).sort()).toEqual(
-      [reporter.rescanQueue, reporter.rescanDeadLetterQueue, reporter.eventDeadLetterQueue, reporter.inspectorEventQueue as sqs.Queue].map(logicalId).sort(),
+      [reporter.rescanQueue, reporter.rescanDeadLetterQueue, reporter.eventDeadLetterQueue, reporter.inspectorEventQueue as sqs.Queue]
+        .map(logicalId)
+        .sort(),
     );
     expect(Object.keys(template.findResources('AWS::Events::Rule')).sort()).toEqual(
       [reporter.scheduleRule, reporter.scanEventRule, reporter.inspectorScanRule!, reporter.inspectorFindingRule!].map(logicalId).sort(),

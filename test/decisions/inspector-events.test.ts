@@ -1,13 +1,13 @@
-import { loadEventFixture } from '../aws/helpers';
 import { InvalidInputError } from '../../src/decisions/inputs';
 import {
   InspectorFindingEvent,
-  activeFindingCounts,
+  findingCounts,
   enhancedScanKey,
   groupFindingEvents,
   parseInspectorEvent,
   repositoryNameFromArn,
 } from '../../src/decisions/inspector-events';
+import { loadEventFixture } from '../aws/helpers';
 
 const scanEvent = () => loadEventFixture('eventbridge-inspector2-scan.json');
 const findingEvent = () => loadEventFixture('eventbridge-inspector2-finding-ecr.json');
@@ -168,14 +168,14 @@ test('enhancedScanKey: the same reached findings are the same report, in any ord
   expect(enhancedScanKey([])).toMatch(/^ENHANCED#[0-9a-f]{32}$/);
 });
 
-test('activeFindingCounts leaves SUPPRESSED and CLOSED findings out', () => {
+test('findingCounts leaves CLOSED findings out, and counts SUPPRESSED ones for the report to take off with accepted risks', () => {
   expect(
-    activeFindingCounts([
+    findingCounts([
       { severity: 'HIGH', status: 'ACTIVE' },
       { severity: 'HIGH' },
       { severity: 'LOW', status: 'SUPPRESSED' },
       { severity: 'CRITICAL', status: 'CLOSED' },
       { severity: 'LOW', status: 'ACTIVE' },
     ]),
-  ).toEqual({ HIGH: 2, LOW: 1 });
+  ).toEqual({ HIGH: 2, LOW: 2 });
 });

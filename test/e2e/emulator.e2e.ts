@@ -36,6 +36,7 @@ import {
   paginateListServices,
   paginateListTasks,
 } from '@aws-sdk/client-ecs';
+import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import {
   CreateFunctionCommand,
   GetFunctionCommand,
@@ -45,6 +46,7 @@ import {
   UpdateFunctionCodeCommand,
   paginateListFunctions,
 } from '@aws-sdk/client-lambda';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { useEmulator } from './harness';
 import {
   REGISTRY_HOST,
@@ -508,5 +510,37 @@ describe('ECS and Lambda as the in-use discovery reads them', () => {
 
     await lambda.send(new InvokeCommand({ FunctionName: 'worker', InvocationType: 'Event', Payload: Buffer.from('{"ping":1}') }));
     expect(await fixture().emulator.takeInvocations()).toEqual([{ functionName: 'worker', invocationType: 'Event', payload: { ping: 1 } }]);
+  });
+});
+
+describe('EventBridge patterns on arrays of objects', () => {
+  test('a pattern field matches when one object of an event\'s array matches it, as EventBridge does (the Inspector finding rule)', async () => {
+    const { emulator, sqs } = fixture();
+    const config = emulator.clientConfig();
+    const events = new EventBridgeClient(config);
+    try {
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'array-pattern' }));
+      const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn;
+      const pattern = { 'source': ['aws.inspector2'], 'detail-type': ['Inspector2 Finding'], 'detail': { resources: { type: ['AWS_ECR_CONTAINER_IMAGE'] } } };
+      await events.send(new PutRuleCommand({ Name: 'array-pattern', EventPattern: JSON.stringify(pattern) }));
+      await events.send(new PutTargetsCommand({ Rule: 'array-pattern', Targets: [{ Id: 'q', Arn: arn }] }));
+      const send = (detail: Record<string, unknown>) =>
+        events.send(new PutEventsCommand({ Entries: [{ Source: 'aws.inspector2', DetailType: 'Inspector2 Finding', Detail: JSON.stringify(detail) }] }));
+      await send({ n: 1, resources: [{ type: 'AWS_ECR_CONTAINER_IMAGE', id: 'image' }] });
+      await send({ n: 2, resources: [{ type: 'AWS_EC2_INSTANCE', id: 'i-1' }] });
+      await send({ n: 3, resources: [{ type: 'AWS_EC2_INSTANCE' }, { type: 'AWS_ECR_CONTAINER_IMAGE' }] });
+      await send({ n: 4, resources: { type: 'AWS_ECR_CONTAINER_IMAGE' } });
+      await send({ n: 5 });
+      const received: number[] = [];
+      for (;;) {
+        const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
+        if (!Messages?.length) break;
+        received.push(...Messages.map((m) => JSON.parse(m.Body!).detail.n as number));
+      }
+      // One object matching is enough; a map still matches as a map; no such field, no match.
+      expect(received.sort()).toEqual([1, 3, 4]);
+    } finally {
+      events.destroy();
+    }
   });
 });
