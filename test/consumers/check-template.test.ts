@@ -122,7 +122,14 @@ test.each<[string, (outdir: string, template: any) => void, RegExp]>([
     (_, t) => { resourcesOf(t, 'AWS::Lambda::Function')[1].Properties.Code = { ZipFile: 'exports.handler = 1' }; },
     /not a file asset/,
   ],
-  ['the rescan queue has no dead-letter queue', (_, t) => { delete resourcesOf(t, 'AWS::SQS::Queue').find((q) => q.Properties.RedrivePolicy).Properties.RedrivePolicy; }, /one queue with a RedrivePolicy/],
+  [
+    'the rescan queue has no dead-letter queue',
+    (_, t) => {
+      delete resourcesOf(t, 'AWS::SQS::Queue').find((q) => /RescanDeadLetterQueue/.test(q.Properties.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0])).Properties.RedrivePolicy;
+    },
+    /the queue the rescan function reads .* has no RedrivePolicy/,
+  ],
+  ['an Inspector rule targets another queue', (_, t) => { resourcesOf(t, 'AWS::Events::Rule').find((r) => r.Properties.EventPattern?.source?.[0] === 'aws.inspector2').Properties.Targets[0].Arn = 'arn:aws:sqs:eu-west-1:123456789012:elsewhere'; }, /Inspector2 .* rule target/],
   ['maxReceiveCount did not arrive', (_, t) => { resourcesOf(t, 'AWS::SQS::Queue').find((q) => q.Properties.RedrivePolicy).Properties.RedrivePolicy.maxReceiveCount = 3; }, /maxReceiveCount/],
   ['rescanConcurrency did not arrive', (_, t) => { resourcesOf(t, 'AWS::Lambda::EventSourceMapping')[0].Properties.ScalingConfig.MaximumConcurrency = 2; }, /MaximumConcurrency/],
   ['the rule leaves FAILED scans out', (_, t) => { resourcesOf(t, 'AWS::Events::Rule').find((r) => r.Properties.EventPattern).Properties.EventPattern.detail['scan-status'].pop(); }, /EventPattern/],

@@ -40,6 +40,7 @@ const FUNCTIONS = {
   rescan: { description: 'Starts ECR image scans', asset: 'rescan.lambda' },
   report: { description: 'Publishes ECR scan reports', asset: 'report.lambda' },
   discover: { description: 'Finds where ECR images run', asset: 'discover.lambda' },
+  inspectorReport: { description: 'Publishes Amazon Inspector reports', asset: 'inspector-report.lambda' },
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 
@@ -85,7 +86,7 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     results.push({ name, problems });
   };
 
-  // The four functions, found by description.
+  // The five functions, found by description.
   const functions: Partial<Record<FunctionName, { id: string; props: Record<string, any> }>> = {};
   for (const [id, r] of ofType('AWS::Lambda::Function')) {
     for (const [name, f] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
@@ -104,8 +105,8 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     }
   };
 
-  check('four Node.js 24 functions on ARM64, one per handler', (problems) => {
-    expectEqual(problems, 'number of AWS::Lambda::Function', ofType('AWS::Lambda::Function').length, 4);
+  check('five Node.js 24 functions on ARM64, one per handler', (problems) => {
+    expectEqual(problems, 'number of AWS::Lambda::Function', ofType('AWS::Lambda::Function').length, 5);
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       const { props } = fn(name);
       expectEqual(problems, `${name} Runtime`, props.Runtime, 'nodejs24.x');
@@ -143,13 +144,17 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
 
   check('the rescan queue has a dead-letter queue after maxReceiveCount deliveries', (problems) => {
     const queues = ofType('AWS::SQS::Queue');
-    expectEqual(problems, 'number of AWS::SQS::Queue', queues.length, 3);
-    const redriven = queues.filter(([, q]) => q.Properties?.RedrivePolicy);
-    if (redriven.length !== 1) {
-      problems.push(`expected one queue with a RedrivePolicy, found ${redriven.length}`);
+    // The rescan queue, its dead-letter queue, the event dead-letter queue and the Inspector event queue.
+    expectEqual(problems, 'number of AWS::SQS::Queue', queues.length, 4);
+    // The rescan queue: the one the rescan function's event source mapping reads.
+    const rescanMapping = ofType('AWS::Lambda::EventSourceMapping').find(([, m]) => m.Properties?.FunctionName?.Ref === fn('rescan').id);
+    const rescanQueueId = rescanMapping?.[1].Properties?.EventSourceArn?.['Fn::GetAtt']?.[0];
+    const found = queues.find(([id]) => id === rescanQueueId);
+    if (!found || !found[1].Properties?.RedrivePolicy) {
+      problems.push(`the queue the rescan function reads (${JSON.stringify(rescanQueueId)}) has no RedrivePolicy`);
       return;
     }
-    const [queueId, queue] = redriven[0];
+    const [queueId, queue] = found;
     const policy = queue.Properties!.RedrivePolicy;
     const dlqId = policy.deadLetterTargetArn?.['Fn::GetAtt']?.[0];
     if (dlqId === queueId || resources[dlqId]?.Type !== 'AWS::SQS::Queue') {
@@ -167,10 +172,16 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     expectEqual(problems, 'event source mapping FunctionResponseTypes', mapping.FunctionResponseTypes, ['ReportBatchItemFailures']);
   });
 
-  check('the rules: ECR scan events (COMPLETE and FAILED, which the ledger records even when not reported) to report, the schedule to dispatch', (problems) => {
+  check('the rules: ECR scan events (COMPLETE and FAILED, which the ledger records even when not reported) to report, the schedule to dispatch, Amazon Inspector\'s to its queue', (problems) => {
     const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties ?? {});
-    expectEqual(problems, 'number of AWS::Events::Rule', rules.length, 2);
-    const scanRule = rules.find((r) => r.EventPattern);
+    expectEqual(problems, 'number of AWS::Events::Rule', rules.length, 4);
+    const scanRule = rules.find((r) => r.EventPattern?.source?.[0] === 'aws.ecr');
+    const inspectorRules = rules.filter((r) => r.EventPattern?.source?.[0] === 'aws.inspector2');
+    expectEqual(problems, 'Inspector rules\' detail-types', inspectorRules.map((r) => r.EventPattern['detail-type']).sort(), [['Inspector2 Finding'], ['Inspector2 Scan']]);
+    const inspectorQueueId = ofType('AWS::Lambda::EventSourceMapping').find(([, m]) => m.Properties?.FunctionName?.Ref === fn('inspectorReport').id)?.[1].Properties?.EventSourceArn?.['Fn::GetAtt']?.[0];
+    for (const rule of inspectorRules) {
+      expectEqual(problems, `${rule.EventPattern['detail-type']} rule target`, rule.Targets?.map((t: any) => t.Arn), [{ 'Fn::GetAtt': [inspectorQueueId, 'Arn'] }]);
+    }
     const scheduleRule = rules.find((r) => r.ScheduleExpression);
     expectEqual(problems, 'scan event rule EventPattern', scanRule?.EventPattern, {
       'source': ['aws.ecr'],
