@@ -96,6 +96,9 @@ describe('fromEnhancedFinding', () => {
 
         // Inspector's status, for the accepted-risk rule (SUPPRESSED findings are left out).
         status: 'ACTIVE',
+        // Inspector's fix and exploit availability, shown in the report.
+        fixAvailable: 'YES',
+        exploitAvailable: 'YES',
       },
       {
         // Two vulnerable packages: the first is named.
@@ -108,6 +111,8 @@ describe('fromEnhancedFinding', () => {
 
         // Inspector's status, for the accepted-risk rule (SUPPRESSED findings are left out).
         status: 'ACTIVE',
+        fixAvailable: 'YES',
+        exploitAvailable: 'NO',
       },
     ]);
   });

@@ -284,6 +284,17 @@ describe('text body', () => {
     expect(text).not.toContain('more, not listed');
   });
 
+  test.each<[string, Partial<Finding>, string]>([
+    ['fix and exploit available, with EPSS', { fixAvailable: 'YES', exploitAvailable: 'YES', epssScore: 0.97 }, '(score 9.8, fix available, exploit available, EPSS 0.97)'],
+    ['a partial fix', { fixAvailable: 'PARTIAL' }, '(score 9.8, fix available for some packages)'],
+    ['no fix, no known exploit', { fixAvailable: 'NO', exploitAvailable: 'NO' }, '(score 9.8, no fix yet)'],
+  ])('Amazon Inspector\'s signals follow the score: %s', (_what, signals, note) => {
+    const findings: Finding[] = [{ id: 'CVE-2024-0001', severity: 'CRITICAL', packageName: 'busybox', score: 9.8, ...signals }];
+    const { text, document } = build({ findings, counts: { CRITICAL: 1 } });
+    expect(text.split('\n').find((l) => l.includes('CVE-2024-0001'))).toMatch(new RegExp(`CVE-2024-0001 busybox ${note.replace(/[().]/g, '\\$&')}$`));
+    expect(document.findings[0]).toMatchObject(signals);
+  });
+
   test('a finding without version, link or package is listed with what it has', () => {
     const findings: Finding[] = [
       { id: 'CVE-2024-0001', severity: 'CRITICAL', packageName: 'busybox', score: 9.8 },
