@@ -160,7 +160,7 @@ export async function reportScan(
     const merged = entryRead?.entry ? mergeScan(entryRead.entry.scan, observed) : observed;
     try {
       const written = await deps.ledger.write(
-        { ...key, imageTags: scan.imageTags, ...(merged ? { scan: merged } : {}), ...(claim ? { claim } : {}), remove: observed.status === 'COMPLETE' ? ['failureReport'] : [] },
+        { ...key, imageTags: scan.imageTags, ...(merged ? { scan: merged } : {}), ...(claim ? { claim } : {}), remove: observed.status === 'COMPLETE' ? ['failureReport', 'deferredOn'] : [] },
         entryRead ? { kind: 'locked', read: entryRead } : { kind: 'monotonic' },
         deps.now(),
       );

@@ -228,7 +228,7 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
     if (!scan) return;
     try {
       await ledger.write(
-        { repositoryName, imageDigest, imageTags: image.imageTags ?? [], scan, remove: [...(scan.status === 'COMPLETE' ? ['failureReport' as const] : []), ...alsoRemove] },
+        { repositoryName, imageDigest, imageTags: image.imageTags ?? [], scan, remove: [...(scan.status === 'COMPLETE' ? ['failureReport' as const, 'deferredOn' as const] : []), ...alsoRemove] },
         // An entry that could not be parsed is replaced, exactly the one read; any other write never goes back in time.
         read.ignored === undefined ? { kind: 'monotonic' } : { kind: 'locked', read },
         options.now,

@@ -138,7 +138,8 @@ export interface LedgerEntry {
   readonly inUse?: readonly InUsePlace[];
   /**
    * The UTC day (YYYY-MM-DD) the daily scan budget last deferred the digest (budget.ts): it comes
-   * first on a later day. Removed when a scan of it starts; written without bumping `version`.
+   * first on a later day. Removed when a scan of it starts or a COMPLETE scan of it is recorded; written
+   * without bumping `version`.
    */
   readonly deferredOn?: string;
   /** Bumped by every write: the optimistic lock of the report function's claim. */

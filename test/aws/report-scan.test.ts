@@ -173,7 +173,7 @@ describe('exactly one report per scan', () => {
       imageTags: ['v1.4.2', 'latest'],
       scan: { status: 'COMPLETE', source: 'scan-event', severityCounts: { CRITICAL: 1, HIGH: 4, MEDIUM: 2, LOW: 1, INFORMATIONAL: 1 }, findingIds: expect.any(Array) },
       claim: { id: 'claim-1', eventId: '85fc3613-e913-7fc4-a80c-a3753e4aa9ae', expiresAt: new Date(NOW.getTime() + 3 * 60_000) },
-      remove: ['failureReport'],
+      remove: ['failureReport', 'deferredOn'],
     });
     expect(ledger.settles).toEqual([
       {
@@ -310,7 +310,7 @@ describe('every event is recorded, reported or not', () => {
         change: expect.objectContaining({
           // No finding at or above a threshold: the ids at reached severities are known to be none.
           scan: { status: 'COMPLETE', observedAt: new Date('2026-11-15T11:58:05Z'), source: 'scan-event', completedAt: new Date('2026-11-15T11:58:05Z'), severityCounts: { LOW: 2 }, findingIds: [] },
-          remove: ['failureReport'],
+          remove: ['failureReport', 'deferredOn'],
         }),
       },
     ]);

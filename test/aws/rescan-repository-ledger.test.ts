@@ -161,7 +161,7 @@ test('what the ledger lacks or shows in another status is read from ECR, decided
   ]);
   // A COMPLETE state read from ECR ends any failure report; the write carries ECR's completion time.
   const digest2 = ledger.writes.find((w) => w.change.imageDigest === digest(2))!.change;
-  expect(digest2.remove).toEqual(['failureReport']);
+  expect(digest2.remove).toEqual(['failureReport', 'deferredOn']);
   expect(digest2.scan!.completedAt).toEqual(new Date(NOW.getTime() - 3 * DAY));
 });
 
