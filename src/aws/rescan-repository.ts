@@ -310,7 +310,7 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
     const format = options.registryScanType === 'BASIC' ? decideImageFormat(image) : undefined;
     try {
       const fromDetail = scanStateFromDetail(image);
-      const verdict = ledgerVerdict(read, image.imagePushedAt);
+      const verdict = ledgerVerdict(read, image.imagePushedAt, { now: options.now, recheckMs: options.scanExpiryMs });
       if (options.registryScanType === 'ENHANCED' && options.coverage && worthACoverageRead({ lastRecordedPullTime: image.lastRecordedPullTime }, options.coverage)) {
         // A pulled image whose monitoring may have expired: worth its status, to name the gap.
         state = await readScanStatus(ecr, repositoryName, imageDigest);

@@ -309,11 +309,19 @@ export function parseLedgerItem(item: unknown, expected: { repositoryName: strin
  * |---|---|
  * | COMPLETE with a completion time | decides on it: `fresh` while younger than `scanExpiry`, else due (no status read; StartImageScan's LimitExceededException still guards the 24-hour rule) |
  * | COMPLETE, but the image was pushed after that scan completed | reads the state from ECR: the digest was deleted and pushed again, and its scan went with the deleted image |
- * | absent, expired by its TTL, ignored, or any other status (IN_PROGRESS, FAILED, LIMIT_EXCEEDED, UNSUPPORTED_IMAGE, ...) | reads the state from ECR, and writes it back |
+ * | UNSUPPORTED_IMAGE, observed less than `recheckMs` (the scan expiry) ago, and not pushed since | decides on it: skipped `unsupported-image`, without a status read. A digest's content never changes, so what ECR cannot scan it still cannot; once per scan expiry the walk asks again, in case ECR has learnt to |
+ * | absent, expired by its TTL, ignored, or any other status (IN_PROGRESS, FAILED, LIMIT_EXCEEDED, UNSUPPORTED_IMAGE older than that, ...) | reads the state from ECR, and writes it back |
  */
 export type LedgerVerdict =
   | { readonly use: { readonly status: 'COMPLETE'; readonly completedAt: Date; readonly severityCounts: SeverityCounts } }
+  | { readonly use: { readonly status: 'UNSUPPORTED_IMAGE'; readonly description?: string } }
   | { readonly read: 'absent' | 'ignored' | 'not-complete' | 'pushed-after-scan' };
+
+/** When an UNSUPPORTED_IMAGE entry may be decided on: the walk's time, and how long such an observation holds. */
+export interface RecheckPolicy {
+  readonly now: Date;
+  readonly recheckMs: number;
+}
 
 /**
  * The walk's verdict on a digest's entry, given the image's push time from `DescribeImages`.
@@ -322,10 +330,15 @@ export type LedgerVerdict =
  * and the same digest pushed again has none. The entry outlives the image (its TTL), so a push
  * later than the recorded scan sends the walk to ECR, at the cost of one read.
  */
-export function ledgerVerdict(read: LedgerRead, imagePushedAt?: Date): LedgerVerdict {
+export function ledgerVerdict(read: LedgerRead, imagePushedAt?: Date, recheck?: RecheckPolicy): LedgerVerdict {
   if (read.ignored !== undefined) return { read: 'ignored' };
   const scan = read.entry?.scan;
   if (!scan) return { read: 'absent' };
+  if (scan.status === 'UNSUPPORTED_IMAGE' && recheck) {
+    const recent = recheck.now.getTime() - scan.observedAt.getTime() < recheck.recheckMs;
+    const pushedSince = imagePushedAt !== undefined && imagePushedAt.getTime() > scan.observedAt.getTime();
+    if (recent && !pushedSince) return { use: { status: 'UNSUPPORTED_IMAGE', ...(scan.description ? { description: scan.description } : {}) } };
+  }
   if (scan.status !== 'COMPLETE' || !scan.completedAt) return { read: 'not-complete' };
   if (imagePushedAt && imagePushedAt.getTime() > scan.completedAt.getTime()) return { read: 'pushed-after-scan' };
   return { use: { status: 'COMPLETE', completedAt: scan.completedAt, severityCounts: scan.severityCounts } };

@@ -165,6 +165,22 @@ test('what the ledger lacks or shows in another status is read from ECR, decided
   expect(digest2.scan!.completedAt).toEqual(new Date(NOW.getTime() - 3 * DAY));
 });
 
+test('an image ECR cannot scan (UNSUPPORTED_IMAGE, an attestation manifest) costs one status read per scan expiry, not one per cycle', async () => {
+  // ECR would still say UNSUPPORTED_IMAGE; the ledger says so too, 2 days ago for 1 and 8 days ago for 2.
+  mockEcr({ 1: { state: 'never' }, 2: { state: 'never' } });
+  ecrMock.on(DescribeImageScanFindingsCommand).resolves({ imageScanStatus: { status: 'UNSUPPORTED_IMAGE', description: 'UnsupportedImageError' } });
+  const unsupported = (n: number, daysAgo: number) => entry(n, { status: 'UNSUPPORTED_IMAGE', observedAt: new Date(NOW.getTime() - daysAgo * DAY), source: 'status-read' });
+  const ledger = new ScriptedLedger({ [digest(1)]: unsupported(1, 2), [digest(2)]: unsupported(2, 8) });
+
+  const counts = await rescanRepository(ecr, REPOSITORY, options(ledger));
+
+  // 1 is decided from the ledger; 2's observation is a scan expiry old, so ECR is asked again and the answer written back.
+  expect(read()).toEqual([2]);
+  expect(scanned()).toEqual([]);
+  expect(counts).toMatchObject({ imagesEvaluated: 2, statusReadsSaved: 1, skipped: { 'unsupported-image': 2 } });
+  expect(written(ledger)).toEqual([[2, 'UNSUPPORTED_IMAGE', 'status-read', 'monotonic']]);
+});
+
 test('a digest pushed again after the scan the ledger holds (deleted, then pushed) is read from ECR, not taken as fresh', async () => {
   // The ledger's COMPLETE scan of 3 days ago went with the deleted image: ECR has none for the new push.
   mockEcr({ 1: { state: 'never', pushedDaysAgo: 1 }, 2: { state: { daysAgo: 3 }, pushedDaysAgo: 30 } });

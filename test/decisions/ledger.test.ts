@@ -174,12 +174,25 @@ describe('ledgerVerdict: what the walk may decide without asking ECR', () => {
     ['IN_PROGRESS (a scan the walk started): read', withScan({ status: 'IN_PROGRESS', source: 'start-image-scan' }), { read: 'not-complete' }],
     ['FAILED: read', withScan({ status: 'FAILED', completedAt: iso(-9 * DAY) }), { read: 'not-complete' }],
     ['LIMIT_EXCEEDED (ECR refused a scan the ledger called due): read', withScan({ status: 'LIMIT_EXCEEDED' }), { read: 'not-complete' }],
-    ['UNSUPPORTED_IMAGE: read', withScan({ status: 'UNSUPPORTED_IMAGE' }), { read: 'not-complete' }],
+    ['UNSUPPORTED_IMAGE, without a recheck policy: read', withScan({ status: 'UNSUPPORTED_IMAGE' }), { read: 'not-complete' }],
     ['an unknown status: read', withScan({ status: 'QUANTUM_PENDING' }), { read: 'not-complete' }],
     ['an entry without a scan (only a report): read', withScan(undefined), { read: 'absent' }],
     ['no entry: read', ABSENT, { read: 'absent' }],
   ])('%s', (_label, read, verdict) => {
     expect(ledgerVerdict(read)).toEqual(verdict);
+  });
+
+  test('UNSUPPORTED_IMAGE is decided on while younger than the recheck (the scan expiry) and the image was not pushed since; then read again', () => {
+    const recheck = { now: NOW, recheckMs: 7 * DAY };
+    const unsupported = (observedDaysAgo: number) =>
+      withScan({ status: 'UNSUPPORTED_IMAGE', observedAt: iso(-observedDaysAgo * DAY), description: 'The operating system is not supported.' });
+    expect(ledgerVerdict(unsupported(1), undefined, recheck)).toEqual({ use: { status: 'UNSUPPORTED_IMAGE', description: 'The operating system is not supported.' } });
+    expect(ledgerVerdict(unsupported(6.9), new Date(iso(-30 * DAY)), recheck)).toHaveProperty('use');
+    expect(ledgerVerdict(unsupported(7), undefined, recheck)).toEqual({ read: 'not-complete' });
+    // Pushed again after the observation: the digest was deleted and pushed back, so ECR is asked.
+    expect(ledgerVerdict(unsupported(2), new Date(iso(-1 * DAY)), recheck)).toEqual({ read: 'not-complete' });
+    // Other statuses are not decided on, whatever their age.
+    expect(ledgerVerdict(withScan({ status: 'FAILED', observedAt: iso(-1 * DAY) }), undefined, recheck)).toEqual({ read: 'not-complete' });
   });
 
   test('an image pushed after the recorded scan completed (deleted and pushed again) is read from ECR; one pushed before is decided on', () => {
