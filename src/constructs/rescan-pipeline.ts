@@ -108,6 +108,12 @@ export class RescanPipeline {
     this.dispatchFunction.addToRolePolicy(options.scanningConfiguration);
     // The listing is of the whole registry: dispatch applies the patterns to the names it lists.
     grantOnRepositories(this.dispatchFunction, ['ecr:DescribeRepositories'], [ALL_REPOSITORIES]);
+    // Under enhanced scanning dispatch checks the coverage of the selected repositories only (BatchGetRepositoryScanningConfiguration).
+    grantOnRepositories(
+      this.dispatchFunction,
+      ['ecr:BatchGetRepositoryScanningConfiguration'],
+      selectedRepositoryNames(options.filterEnvironment[ENV.REPOSITORY_PATTERN]),
+    );
     this.rescanQueue.grantSendMessages(this.dispatchFunction);
     // The accepted risks' match records: read once per cycle, a first check written for a new entry.
     if (Object.keys(options.risksEnvironment).length > 0) options.ledger.grant(this.dispatchFunction, ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem']);

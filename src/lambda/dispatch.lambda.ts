@@ -1,6 +1,9 @@
 /**
  * Dispatch: on schedule, lists every repository of the registry, keeps those
- * the patterns select, and puts one rescan message per repository on the queue.
+ * the patterns select, and puts one rescan message per repository on the queue. Under
+ * enhanced scanning, where Amazon Inspector scans and nothing is dispatched, it checks instead
+ * which selected repositories no scanning filter covers (25 names per
+ * BatchGetRepositoryScanningConfiguration), logs them and counts them (`RepositoriesNotCovered`).
  *
  * Work is bounded by a time budget from the Lambda context. A registry too large
  * for one invocation (100,000 repositories is a page of 1,000 at a time) continues
@@ -14,10 +17,11 @@ import { METRIC } from './metric-names';
 import { addCounts, createMetrics } from './metrics';
 import { TimeBudget } from './time-budget';
 import { RetryCounter, createDynamoDbClient, createEcrClient, createLambdaClient, createSqsClient, documentClient } from '../aws/clients';
-import { errorMessage, errorName, getRegistryScanType, repositoryPagesFrom } from '../aws/ecr';
+import { errorMessage, errorName, getRegistryScanType, repositoryPagesFrom, repositoryScanningConfigurations } from '../aws/ecr';
 import { LedgerRecords } from '../aws/ledger-records';
 import { sendMessages } from '../aws/queue';
 import { acceptedRiskKey, expiryOf, unmatchedForACycle } from '../decisions/accepted-risks';
+import { repositoryCoverageGap } from '../decisions/coverage';
 import { DispatchContinuation, MAX_CONTINUATION_PARTS, parseDispatchEvent, rescanMessageBody } from '../decisions/inputs';
 import { DispatchSettings, readDispatchSettings } from '../decisions/settings';
 
@@ -59,6 +63,8 @@ export interface DispatchResult {
   readonly repositoriesListed: number;
   readonly repositoriesSelected: number;
   readonly messagesSent: number;
+  /** Under enhanced scanning: selected repositories no scanning filter of the registry covers (../decisions/coverage.ts). */
+  readonly repositoriesNotCovered?: number;
   /** Present when the listing continues in another invocation: that invocation's part. */
   readonly continuedInPart?: number;
 }
@@ -72,7 +78,7 @@ export const handler = async (event: unknown, context?: Context): Promise<Dispat
   logger.resetKeys();
   const budget = new TimeBudget(context ?? NO_DEADLINE);
   const retriesBefore = retries.total;
-  const totals = { listed: 0, selected: 0, sent: 0, continuations: 0, rejected: 0, risksUnmatched: 0 };
+  const totals = { listed: 0, selected: 0, sent: 0, continuations: 0, rejected: 0, risksUnmatched: 0, notCovered: 0 };
   try {
     let continuation: DispatchContinuation | undefined;
     try {
@@ -95,15 +101,28 @@ export const handler = async (event: unknown, context?: Context): Promise<Dispat
       }
     }
     const registryScanType = await getRegistryScanType(ecr);
-    if (registryScanType === 'ENHANCED') {
-      logger.warn('The registry uses enhanced scanning: Amazon Inspector rescans continuously and StartImageScan is not allowed, so nothing is dispatched');
-      return { registryScanType, repositoriesListed: 0, repositoriesSelected: 0, messagesSent: 0 };
+    if (registryScanType === 'ENHANCED' && !continuation) {
+      logger.warn(
+        'The registry uses enhanced scanning: Amazon Inspector rescans continuously and StartImageScan is not allowed, so nothing is dispatched; ' +
+          'the selected repositories are checked for coverage instead',
+      );
     }
     for await (const page of repositoryPagesFrom(ecr, continuation?.nextToken)) {
       totals.listed += page.names.length;
       const selected = page.names.filter((name) => settings.filter.matches(name));
       totals.selected += selected.length;
-      totals.sent += await sendMessages(sqs, settings.queueUrl, selected.map((repositoryName) => rescanMessageBody({ repositoryName })));
+      if (registryScanType === 'ENHANCED') {
+        // Coverage gaps (../decisions/coverage.ts): a selected repository no rule of the registry covers is not scanned at all.
+        const notCovered = (await repositoryScanningConfigurations(ecr, selected)).filter((facts) => repositoryCoverageGap(facts, registryScanType));
+        totals.notCovered += notCovered.length;
+        if (notCovered.length > 0) {
+          logger.warn('Repositories not covered: no enhanced scanning filter of the registry applies, so Amazon Inspector does not scan them', {
+            repositories: notCovered.map((f) => f.repositoryName),
+          });
+        }
+      } else {
+        totals.sent += await sendMessages(sqs, settings.queueUrl, selected.map((repositoryName) => rescanMessageBody({ repositoryName })));
+      }
       if (page.nextToken !== undefined && budget.exhausted()) {
         const part = (continuation?.part ?? 0) + 1;
         if (part > MAX_CONTINUATION_PARTS) throw new Error(`dispatch reached ${MAX_CONTINUATION_PARTS} parts without finishing`);
@@ -128,18 +147,24 @@ export const handler = async (event: unknown, context?: Context): Promise<Dispat
       [METRIC.CONTINUATIONS]: totals.continuations,
       [METRIC.INPUTS_REJECTED]: totals.rejected,
       [METRIC.ACCEPTED_RISKS_UNMATCHED]: totals.risksUnmatched,
+      [METRIC.REPOSITORIES_NOT_COVERED]: totals.notCovered,
       [METRIC.AWS_RETRIES]: retries.total - retriesBefore,
     });
     metrics.publishStoredMetrics();
   }
 };
 
-function resultOf(registryScanType: string, totals: { listed: number; selected: number; sent: number }, continuedInPart?: number): DispatchResult {
+function resultOf(
+  registryScanType: string,
+  totals: { listed: number; selected: number; sent: number; notCovered: number },
+  continuedInPart?: number,
+): DispatchResult {
   return {
     registryScanType,
     repositoriesListed: totals.listed,
     repositoriesSelected: totals.selected,
     messagesSent: totals.sent,
+    ...(registryScanType === 'ENHANCED' ? { repositoriesNotCovered: totals.notCovered } : {}),
     ...(continuedInPart !== undefined ? { continuedInPart } : {}),
   };
 }

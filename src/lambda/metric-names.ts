@@ -68,6 +68,8 @@ export const METRIC = {
   FINDINGS_IGNORED: 'FindingsIgnored',
   /** Dispatch: accepted risks that held but matched no finding for a whole rescan cycle (the log names them). */
   ACCEPTED_RISKS_UNMATCHED: 'AcceptedRisksUnmatched',
+  /** Dispatch, under enhanced scanning: selected repositories no scanning filter of the registry covers (the log names them). */
+  REPOSITORIES_NOT_COVERED: 'RepositoriesNotCovered',
   /** Report: owner tags read from ECR (once a day per repository; the ledger caches them). */
   OWNER_TAG_READS: 'OwnerTagReads',
 } as const;

@@ -218,7 +218,7 @@ describe('EcrScanReporter IAM', () => {
 
   test('each function gets only the ECR actions it calls', () => {
     const ecrActions = (role: RegExp) => statementsOf(role).flatMap(actions).filter((a) => a.startsWith('ecr:')).sort();
-    expect(ecrActions(/DispatchRole/)).toEqual(['ecr:DescribeRepositories', 'ecr:GetRegistryScanningConfiguration']);
+    expect(ecrActions(/DispatchRole/)).toEqual(['ecr:BatchGetRepositoryScanningConfiguration', 'ecr:DescribeRepositories', 'ecr:GetRegistryScanningConfiguration']);
     expect(ecrActions(/RescanRole/)).toEqual([
       'ecr:DescribeImageScanFindings',
       'ecr:DescribeImages',

@@ -37,7 +37,7 @@ function ecrGrants(stack: Stack): Record<string, Record<string, unknown>> {
 /** The grants when the selected repositories are on `selected`: only dispatch's listing and the discovery's reads stay on every repository. */
 function expectedGrants(selected: unknown) {
   return {
-    Dispatch: { 'ecr:GetRegistryScanningConfiguration': '*', 'ecr:DescribeRepositories': ALL },
+    Dispatch: { 'ecr:GetRegistryScanningConfiguration': '*', 'ecr:DescribeRepositories': ALL, 'ecr:BatchGetRepositoryScanningConfiguration': selected },
     Rescan: { 'ecr:GetRegistryScanningConfiguration': '*', 'ecr:DescribeImages': selected, 'ecr:DescribeImageScanFindings': selected, 'ecr:StartImageScan': selected },
     Report: { 'ecr:DescribeImageScanFindings': selected, 'ecr:DescribeImages': selected, 'ecr:ListTagsForResource': selected },
     Discover: { 'ecr:DescribeImages': ALL },
@@ -136,7 +136,7 @@ describe('cdk-nag AwsSolutions stays clean, and acknowledges exactly the ARNs gr
     }
   });
 
-  test('narrowed: rescan and report acknowledge the prefixes, with a reason that says so; dispatch and discovery repository/*', () => {
+  test('narrowed: rescan and report acknowledge the prefixes, with a reason that says so; dispatch both (its coverage check and its listing), discovery repository/*', () => {
     const { stack } = build({ repositoryPattern: '^(team-a|team-b)/' });
     for (const role of ['Rescan', 'Report']) {
       const acks = repositoryAcknowledgments(stack, role);
@@ -145,11 +145,13 @@ describe('cdk-nag AwsSolutions stays clean, and acknowledges exactly the ARNs gr
       expect(acks.reasons[0]).toContain('ECR actions are on the repositories whose names start with the literal prefixes of repositoryPattern (repository/team-a/*, repository/team-b/*)');
       expect(acks.reasons[0]).not.toContain('repository/*');
     }
-    for (const role of ['Dispatch', 'Discover']) {
-      const acks = repositoryAcknowledgments(stack, role);
-      expect(acks.ids).toEqual([finding('*')]);
-      expect(acks.reasons[0]).toContain('ECR actions are on every repository of this account and region (repository/*) because');
-    }
+    const dispatch = repositoryAcknowledgments(stack, 'Dispatch');
+    expect(dispatch.ids).toEqual([finding('*'), finding('team-a/*'), finding('team-b/*')]);
+    expect(dispatch.reasons[0]).toContain('(repository/team-a/*, repository/team-b/*)');
+    expect(dispatch.reasons[0]).toContain('ECR actions are on every repository of this account and region (repository/*) because');
+    const discover = repositoryAcknowledgments(stack, 'Discover');
+    expect(discover.ids).toEqual([finding('*')]);
+    expect(discover.reasons[0]).toContain('ECR actions are on every repository of this account and region (repository/*) because');
   });
 
   test('wide: rescan and report acknowledge repository/*, with a reason that says why the pattern did not narrow', () => {

@@ -1,4 +1,5 @@
 import {
+  BatchGetRepositoryScanningConfigurationCommand,
   DescribeRepositoriesCommand,
   DescribeRepositoriesCommandOutput,
   ECRClient,
@@ -124,15 +125,33 @@ describe('dispatch handler', () => {
     for (const call of sqsMock.commandCalls(SendMessageBatchCommand)) expect(call.args[0].input.Entries?.length).toBeGreaterThan(0);
   });
 
-  test('an ENHANCED registry lists and sends nothing, with a warning', async () => {
+  test('an ENHANCED registry sends nothing; it names and counts the selected repositories no scanning filter covers, 25 per call', async () => {
     ecrMock.on(GetRegistryScanningConfigurationCommand).resolves(loadSdkFixture('get-registry-scanning-configuration-enhanced.json'));
+    const notCovered = ['team-a/worker-02', 'team-a/worker-03'];
+    ecrMock.on(BatchGetRepositoryScanningConfigurationCommand).callsFake(async (input: { repositoryNames?: string[] }) => {
+      if ((input.repositoryNames ?? []).length > 25) throw new Error('at most 25 names per call');
+      return {
+        scanningConfigurations: (input.repositoryNames ?? []).map((repositoryName) =>
+          notCovered.includes(repositoryName)
+            ? { repositoryName, scanFrequency: 'MANUAL', appliedScanFilters: [] }
+            : { repositoryName, scanFrequency: 'CONTINUOUS_SCAN', appliedScanFilters: [{ filter: '*', filterType: 'WILDCARD' }] },
+        ),
+        failures: [],
+      };
+    });
 
     const result = await handler(event(), fakeContext('EcrScanReporter-DispatchFunction'));
 
-    expect(result).toEqual({ registryScanType: 'ENHANCED', repositoriesListed: 0, repositoriesSelected: 0, messagesSent: 0 });
-    expect(ecrMock).toHaveReceivedCommandTimes(DescribeRepositoriesCommand, 0);
+    expect(result).toEqual({ registryScanType: 'ENHANCED', repositoriesListed: 21, repositoriesSelected: 16, messagesSent: 0, repositoriesNotCovered: 2 });
     expect(sqsMock).toHaveReceivedCommandTimes(SendMessageBatchCommand, 0);
-    expect(logs.lines().filter((l) => l.level === 'WARN' && /enhanced scanning/.test(l.message))).toHaveLength(1);
+    const asked = ecrMock.commandCalls(BatchGetRepositoryScanningConfigurationCommand).flatMap((c) => c.args[0].input.repositoryNames ?? []);
+    // Only the selected repositories are asked about, each once.
+    expect(asked).toHaveLength(16);
+    expect(new Set(asked).size).toBe(16);
+    expect(logs.lines().filter((l) => l.level === 'WARN' && /^The registry uses enhanced scanning/.test(l.message))).toHaveLength(1);
+    const named = logs.lines().filter((l) => l.message.startsWith('Repositories not covered')).flatMap((l) => l.repositories as string[]);
+    expect(named.sort()).toEqual(notCovered);
+    expect(invocationMetrics(logs.metricLines())).toMatchObject({ RepositoriesNotCovered: 2, RepositoriesDispatched: 0 });
   });
 
   test('a missing RESCAN_QUEUE_URL throws a clear error before any AWS call', async () => {
@@ -289,6 +308,7 @@ describe('dispatch handler under a time budget', () => {
       InputsRejected: 1,
       AwsRetries: 0,
       AcceptedRisksUnmatched: 0,
+      RepositoriesNotCovered: 0,
     });
   });
 });
@@ -304,6 +324,7 @@ describe('dispatch handler metrics', () => {
       InputsRejected: 0,
       AwsRetries: 0,
       AcceptedRisksUnmatched: 0,
+      RepositoriesNotCovered: 0,
     });
     const [line] = logs.metricLines();
     expect(line).toMatchObject({
@@ -322,6 +343,7 @@ describe('dispatch handler metrics', () => {
       InputsRejected: 0,
       AwsRetries: 0,
       AcceptedRisksUnmatched: 0,
+      RepositoriesNotCovered: 0,
     });
   });
 
@@ -335,6 +357,7 @@ describe('dispatch handler metrics', () => {
       InputsRejected: 0,
       AwsRetries: 0,
       AcceptedRisksUnmatched: 0,
+      RepositoriesNotCovered: 0,
     });
   });
 });
