@@ -595,9 +595,27 @@ def _patch_dynamodb() -> None:
       DynamoDB JSON protocol is that same dict as JSON. Anything that is not plain JSON (binary values) goes through
       moto's serializer as before.
     - The update-expression checks below run once per expression instead of once per node.
+
+    And one behaviour moto lacks: a conditional write is atomic. DynamoDB evaluates a ConditionExpression and
+    applies the write as one step ("Condition expressions", DynamoDB Developer Guide: conditional writes are
+    idempotent and atomic per item), so two concurrent conditional ADDs can never both pass a condition only one of
+    them may pass. moto's server answers requests on several threads and checks then writes, so concurrent
+    requests could interleave between the two; here every item write (PutItem, UpdateItem, DeleteItem,
+    TransactWriteItems) holds one lock while moto checks and writes.
     """
     from moto.dynamodb import responses as dynamodb_responses
+    from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.parsing import validators
+
+    write_lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+
+        def atomic(self, *args, _original=original, **kwargs):
+            with write_lock:
+                return _original(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, atomic)
 
     # Two of moto's update-expression checks run at every nested node of the expression's tree, each over the whole
     # subtree below it: quadratic in the number of actions (a ledger write has nine). Both are checks of the whole

@@ -263,6 +263,34 @@ describe('DynamoDB (the ledger) through the wrapper\'s faster paths', () => {
     await expect(update(`SET ${many}`)).resolves.toBeDefined();
     dynamodb.destroy();
   });
+
+  test('a conditional write is atomic, as in DynamoDB: of 60 concurrent conditional ADDs under a cap of 25, exactly 25 pass', async () => {
+    const dynamodb = await client();
+    const key = { pk: { S: 'counter' }, sk: { S: 'x' } };
+    const add = () =>
+      dynamodb
+        .send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: key,
+            UpdateExpression: 'ADD #n :one',
+            ConditionExpression: 'attribute_not_exists(#n) OR #n <= :max',
+            ExpressionAttributeNames: { '#n': 'n' },
+            ExpressionAttributeValues: { ':one': { N: '1' }, ':max': { N: '24' } },
+          }),
+        )
+        .then(
+          () => true,
+          (error) => {
+            if (error.name !== 'ConditionalCheckFailedException') throw error;
+            return false;
+          },
+        );
+    const passed = (await Promise.all(Array.from({ length: 60 }, add))).filter(Boolean).length;
+    expect(passed).toBe(25);
+    expect((await dynamodb.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item?.n).toEqual({ N: '25' });
+    dynamodb.destroy();
+  });
 });
 
 describe('ECS and Lambda as the in-use discovery reads them', () => {
