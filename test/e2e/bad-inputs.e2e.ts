@@ -839,6 +839,7 @@ describe('dispatch events', () => {
         InputsRejected: 1,
         AwsRetries: 0,
         AcceptedRisksUnmatched: 0,
+        RepositoriesNotCovered: 0,
       }),
     );
     expect(await handlerRequests()).toEqual([]);
@@ -870,7 +871,9 @@ describe('dispatch events', () => {
     expect(outcome).toMatchObject({ attempts: 1, result: { repositoriesListed: 2, repositoriesSelected: 2, messagesSent: 2 } });
     const queued = (await drainQueue(fixture().sqs, deployment.infrastructure.rescanQueueUrl)).map((m) => JSON.parse(m.Body as string));
     expect(queued.map((b) => b.repositoryName).sort()).toEqual(['shop/web', NAME_256].sort());
-    expect(perInvocation('InputsRejected')).toEqual([{ RepositoriesListed: 2, RepositoriesDispatched: 2, Continuations: 0, InputsRejected: 0, AwsRetries: 0, AcceptedRisksUnmatched: 0 }]);
+    expect(perInvocation('InputsRejected')).toEqual([
+      { RepositoriesListed: 2, RepositoriesDispatched: 2, Continuations: 0, InputsRejected: 0, AwsRetries: 0, AcceptedRisksUnmatched: 0, RepositoriesNotCovered: 0 },
+    ]);
   });
 });
 
