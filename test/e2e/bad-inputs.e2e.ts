@@ -872,7 +872,15 @@ describe('dispatch events', () => {
     const queued = (await drainQueue(fixture().sqs, deployment.infrastructure.rescanQueueUrl)).map((m) => JSON.parse(m.Body as string));
     expect(queued.map((b) => b.repositoryName).sort()).toEqual(['shop/web', NAME_256].sort());
     expect(perInvocation('InputsRejected')).toEqual([
-      { RepositoriesListed: 2, RepositoriesDispatched: 2, Continuations: 0, InputsRejected: 0, AwsRetries: 0, AcceptedRisksUnmatched: 0, RepositoriesNotCovered: 0 },
+      {
+        RepositoriesListed: 2,
+        RepositoriesDispatched: 2,
+        Continuations: 0,
+        InputsRejected: 0,
+        AwsRetries: 0,
+        AcceptedRisksUnmatched: 0,
+        RepositoriesNotCovered: 0,
+      },
     ]);
   });
 });
