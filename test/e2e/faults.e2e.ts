@@ -1154,7 +1154,8 @@ test('under throttling, server errors and dropped connections, the ledger in the
       alreadyReported: notPublished('already-reported'),
       stillFailing: notPublished('still-failing'),
       notNew: notPublished('not-new'),
-      ledgerReadFailures: count(phaseCalls, (c) => c.operation === 'GetItem' && c.result === 'failed'),
+      // The entry's GetItem, and the BatchGetItem of the discovery marker and the owner cache (report-context.ts).
+      ledgerReadFailures: count(phaseCalls, (c) => (c.operation === 'GetItem' || c.operation === 'BatchGetItem') && c.result === 'failed'),
       ledgerWriteFailures: count(phaseCalls, (c) => c.operation === 'UpdateItem' && c.result === 'failed'),
       ledgerEntriesIgnored: 0,
       // Each Publish attempt that lost its connection (the client cannot tell a drop before SNS from one after), and each takeover.
