@@ -55,7 +55,9 @@ This wrapper adds, under /_emulator/ and in moto:
   StartImageScan refuses an index or a non-image artifact (UnsupportedImageTypeException) and an archived or
   restoring image (ImageArchivedException); UpdateImageStorageClass archives and restores (ACTIVATING for 20
   minutes on ECR's clock); DescribeImages lists only ACTIVE images unless `filter.imageStatus` says otherwise.
-  ListImages still ignores `filter.imageStatus` (nothing here calls it). The bulk image seed takes
+  ListImages still ignores `filter.imageStatus` (nothing here calls it). A BuildKit attestation manifest's scan
+  FAILS. BatchGetImage finds images by digest, names a missing digest in its failure, returns
+  imageManifestMediaType and records a pull (no pull-time update exclusions). The bulk image seed takes
   `lastRecordedPullTime`. BatchGetRepositoryScanningConfiguration applies the registry's rules as ECR does (the
   continuous filter over scan on push; a filter without `*` matches names that contain it), at the time of the call.
 
@@ -423,6 +425,12 @@ def _manifest_json(image) -> dict:
     return parsed
 
 
+def _is_attestation(image) -> bool:
+    """A BuildKit attestation manifest: an image manifest whose every layer is an in-toto statement."""
+    layers = _manifest_json(image).get("layers")
+    return isinstance(layers, list) and len(layers) > 0 and all(isinstance(l, dict) and l.get("mediaType") == "application/vnd.in-toto+json" for l in layers)
+
+
 def _image_status(image) -> str:
     """ImageDetail.imageStatus: ACTIVE, ARCHIVED or ACTIVATING; a restore completes 20 minutes on."""
     status = getattr(image, "emulator_status", "ACTIVE")
@@ -482,6 +490,15 @@ def _patch_ecr_formats() -> None:
       alexjurkiewicz/ecr-scan-image#43); of a non-image artifact (a config media type that is not an image
       configuration), the same with its type: the emulator's reading. Of an ARCHIVED or ACTIVATING image,
       ImageArchivedException (StartImageScan's errors, API reference).
+    - StartImageScan of a BuildKit attestation manifest (every layer `application/vnd.in-toto+json`) is taken,
+      and the scan FAILS: DescribeImageScanFindings answers status FAILED without findings, as ECR's console
+      shows such scans (moby/buildkit#3499).
+    - BatchGetImage finds images by digest in the digest index, answers a digest it lacks with a failure that
+      names that digest (moto named an "imageTag" "null"), returns `imageManifestMediaType`, and records a pull
+      (`lastRecordedPullTime`, on ECR's clock), as ECR counts BatchGetImage (containers-roadmap #2390).
+      `acceptedMediaTypes` is not applied: ECR returns an index as pushed when the index types are accepted,
+      and the callers here always accept them. Pull-time update exclusions are not modelled (CloudFormation
+      registers them; the emulator runs none), so every BatchGetImage here counts as a pull.
     - UpdateImageStorageClass: ARCHIVE makes an image ARCHIVED (`lastArchivedAt`); STANDARD of an archived one
       makes it ACTIVATING (`lastActivatedAt`), ACTIVE 20 minutes later on ECR's clock, with no scan. DescribeImages
       without imageIds lists only ACTIVE images unless `filter.imageStatus` is ARCHIVED, ACTIVATING or ANY
@@ -541,6 +558,24 @@ def _patch_ecr_formats() -> None:
 
     models.ECRBackend.start_image_scan = start_image_scan
 
+    original_findings = responses.ECRResponse.describe_image_scan_findings
+
+    def describe_image_scan_findings(self):
+        result = original_findings(self)
+        image_id = self._get_param("imageId") or {}
+        repository = self.ecr_backend._get_repository(self._get_param("repositoryName"), self._get_param("registryId"))
+        image = repository._get_image(image_id.get("imageTag"), image_id.get("imageDigest"))
+        if not _is_attestation(image):
+            return result
+        # ECR takes the scan of a BuildKit attestation manifest and fails it (moby/buildkit#3499): its
+        # in-toto layers are no file system. The description is the emulator's wording.
+        body = dict(result.result)
+        body["imageScanStatus"] = {"status": "FAILED", "description": "UnsupportedImageError: the image's layers are in-toto attestations, not a file system"}
+        body.pop("imageScanFindings", None)
+        return ActionResult(body)
+
+    responses.ECRResponse.describe_image_scan_findings = describe_image_scan_findings
+
     def update_image_storage_class(self):
         repository = self.ecr_backend._get_repository(self._get_param("repositoryName"), self._get_param("registryId"))
         image_id = self._get_param("imageId") or {}
@@ -585,6 +620,39 @@ def _patch_ecr_formats() -> None:
         return ActionResult({"scanningConfigurations": found, "failures": failures})
 
     responses.ECRResponse.batch_get_repository_scanning_configuration = batch_get_repository_scanning_configuration
+
+    def batch_get_image(self):
+        repository = self.ecr_backend._get_repository(self._get_param("repositoryName"), self._get_param("registryId"))
+        now = datetime.now(timezone.utc) + timedelta(seconds=_clock["offset"])
+        found, failures = [], []
+        for image_id in self._get_param("imageIds") or []:
+            digest, tag = image_id.get("imageDigest"), image_id.get("imageTag")
+            if digest:
+                image = (
+                    repository.images.by_digest(digest)
+                    if isinstance(repository.images, _IndexedImages)
+                    else next((i for i in repository.images if i.get_image_digest() == digest), None)
+                )
+            else:
+                image = next((i for i in repository.images if tag in (i.image_tags or [])), None)
+            if image is None or (tag and digest and tag not in (image.image_tags or [])):
+                failures.append({"imageId": dict(image_id), "failureCode": "ImageNotFound", "failureReason": "Requested image not found"})
+                continue
+            # A pull, as ECR counts BatchGetImage (containers-roadmap #2390). Pull-time update exclusions
+            # are CloudFormation's (the construct registers the rescan role); the emulator runs none.
+            image.last_recorded_pull_time = now
+            found.append(
+                {
+                    "registryId": repository.registry_id,
+                    "repositoryName": repository.name,
+                    "imageId": {"imageDigest": image.get_image_digest(), **({"imageTag": tag} if tag else {})},
+                    "imageManifest": image.image_manifest,
+                    "imageManifestMediaType": image.image_manifest_media_type,
+                }
+            )
+        return ActionResult({"images": found, "failures": failures})
+
+    responses.ECRResponse.batch_get_image = batch_get_image
 
 
 def _patch_dynamodb() -> None:

@@ -4,6 +4,7 @@
  * so any error shape the SDK produces is classified or rethrown, never misread.
  */
 import {
+  BatchGetImageCommand,
   BatchGetRepositoryScanningConfigurationCommand,
   DescribeImageScanFindingsCommand,
   DescribeImagesCommand,
@@ -17,6 +18,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import type { RepositoryScanningFacts } from '../decisions/coverage';
 import { Finding, fromBasicFinding, fromEnhancedFinding } from '../decisions/findings';
+import { INDEX_MEDIA_TYPES } from '../decisions/image-format';
 import { ImageScanState, RegistryScanType } from '../decisions/rescan';
 
 /** ECR's largest page for the list and describe calls. */
@@ -165,6 +167,41 @@ export async function describeImagesByDigest(
     else missing.push(digest);
   }
   return { images, missing };
+}
+
+/**
+ * The manifests of up to 100 image indexes, by digest, with one BatchGetImage call (asking for the
+ * index media types, so ECR returns each index as pushed). A digest ECR could not return is in
+ * `failures`, with ECR's failure code. BatchGetImage counts as a pull: it moves the index's
+ * `lastRecordedPullTime` unless the caller is registered as a pull-time update exclusion, as the
+ * construct registers the rescan function's role.
+ */
+export async function batchGetIndexManifests(
+  ecr: ECRClient,
+  repositoryName: string,
+  imageDigests: readonly string[],
+): Promise<{ manifests: Map<string, string>; failures: Map<string, string> }> {
+  if (imageDigests.length > IMAGE_IDS_PER_CALL) throw new Error(`at most ${IMAGE_IDS_PER_CALL} digests per call; got ${imageDigests.length}`);
+  const manifests = new Map<string, string>();
+  const failures = new Map<string, string>();
+  if (imageDigests.length === 0) return { manifests, failures };
+  const response = await ecr.send(
+    new BatchGetImageCommand({
+      repositoryName,
+      imageIds: imageDigests.map((imageDigest) => ({ imageDigest })),
+      acceptedMediaTypes: [...INDEX_MEDIA_TYPES],
+    }),
+  );
+  for (const image of response.images ?? []) {
+    const digest = image.imageId?.imageDigest;
+    if (digest && typeof image.imageManifest === 'string') manifests.set(digest, image.imageManifest);
+  }
+  for (const failure of response.failures ?? []) {
+    const digest = failure.imageId?.imageDigest;
+    if (digest && !manifests.has(digest)) failures.set(digest, failure.failureCode ?? 'unknown failure');
+  }
+  for (const digest of imageDigests) if (!manifests.has(digest) && !failures.has(digest)) failures.set(digest, 'not returned');
+  return { manifests, failures };
 }
 
 function nonEmptyCounts(counts: Record<string, number> | undefined): Record<string, number> | undefined {

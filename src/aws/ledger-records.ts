@@ -5,11 +5,9 @@
  * matched. Same table, same document client as ./ledger.ts. Nothing here decides anything.
  */
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { KEYS_PER_BATCH_GET, isConditionFailure } from './ledger';
+import { KEYS_PER_BATCH_GET, bareEntryUpdate, isConditionFailure } from './ledger';
 import { DiscoveryMarker, InUsePlace, parseDiscoveryMarker, parseInUse, storedInUse } from '../decisions/in-use';
 import {
-  IMAGE_ENTITY,
-  LEDGER_SCHEMA_VERSION,
   LEDGER_TTL_ATTRIBUTE,
   LedgerKey,
   acceptedRiskRecordKey,
@@ -109,27 +107,7 @@ export class LedgerRecords {
       new UpdateCommand({
         TableName: this.options.tableName,
         Key: imageKey(image.repositoryName, image.imageDigest),
-        UpdateExpression:
-          'SET #inUse = :inUse, #entity = :entity, #schemaVersion = :schemaVersion, #repositoryName = :repositoryName, #imageDigest = :imageDigest, ' +
-          '#version = if_not_exists(#version, :zero), #ttl = :ttl',
-        ExpressionAttributeNames: {
-          '#inUse': 'inUse',
-          '#entity': 'entity',
-          '#schemaVersion': 'schemaVersion',
-          '#repositoryName': 'repositoryName',
-          '#imageDigest': 'imageDigest',
-          '#version': 'version',
-          '#ttl': LEDGER_TTL_ATTRIBUTE,
-        },
-        ExpressionAttributeValues: {
-          ':inUse': storedInUse(places),
-          ':entity': IMAGE_ENTITY,
-          ':schemaVersion': LEDGER_SCHEMA_VERSION,
-          ':repositoryName': image.repositoryName,
-          ':imageDigest': image.imageDigest,
-          ':zero': 0,
-          ':ttl': this.ttl(now),
-        },
+        ...bareEntryUpdate(image, { inUse: storedInUse(places) }, this.ttl(now)),
       }),
     );
   }

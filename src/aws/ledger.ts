@@ -6,6 +6,8 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mapWithConcurrency } from './concurrency';
+import { IndexChild, IndexRef } from '../decisions/image-index';
 import {
   ClaimRecord,
   FailureReportRecord,
@@ -24,7 +26,9 @@ export const KEYS_PER_BATCH_GET = 100;
 /** Rounds of UnprocessedKeys retried before the rest is reported unread. */
 const UNPROCESSED_ROUNDS = 5;
 /** The attributes the rescan walk reads: not the last report's finding ids. */
-const SCAN_VIEW = ['pk', 'sk', 'entity', 'schemaVersion', 'repositoryName', 'imageDigest', 'imageTags', 'scan', 'inUse', 'deferredOn', 'version', LEDGER_TTL_ATTRIBUTE];
+const SCAN_VIEW = [
+  'pk', 'sk', 'entity', 'schemaVersion', 'repositoryName', 'imageDigest', 'imageTags', 'scan', 'inUse', 'deferredOn', 'index', 'children', 'version', LEDGER_TTL_ATTRIBUTE,
+];
 
 export interface LedgerOptions {
   readonly tableName: string;
@@ -67,6 +71,50 @@ function stored(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, stored(v)]));
   }
   return value;
+}
+
+/**
+ * The parts of an UpdateItem that set `attributes` on an image's item and make it a bare entry
+ * when there is none (its entity, schema, names and a version of 0), with a fresh TTL. Used by the
+ * writes that never bump `version`: where an image runs, a deferral, an index's manifests.
+ */
+export function bareEntryUpdate(
+  image: { readonly repositoryName: string; readonly imageDigest: string },
+  attributes: Readonly<Record<string, unknown>>,
+  ttl: number,
+): { UpdateExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> } {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  for (const [name, value] of Object.entries(attributes)) {
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`not a plain attribute name: ${name}`);
+    names[`#${name}`] = name;
+    values[`:${name}`] = stored(value);
+    sets.push(`#${name} = :${name}`);
+  }
+  return {
+    UpdateExpression:
+      `SET ${sets.join(', ')}, #entity = :entity, #schemaVersion = :schemaVersion, #repositoryName = :repositoryName, ` +
+      '#imageDigest = :imageDigest, #version = if_not_exists(#version, :zero), #ttl = :ttl',
+    ExpressionAttributeNames: {
+      ...names,
+      '#entity': 'entity',
+      '#schemaVersion': 'schemaVersion',
+      '#repositoryName': 'repositoryName',
+      '#imageDigest': 'imageDigest',
+      '#version': 'version',
+      '#ttl': LEDGER_TTL_ATTRIBUTE,
+    },
+    ExpressionAttributeValues: {
+      ...values,
+      ':entity': IMAGE_ENTITY,
+      ':schemaVersion': LEDGER_SCHEMA_VERSION,
+      ':repositoryName': image.repositoryName,
+      ':imageDigest': image.imageDigest,
+      ':zero': 0,
+      ':ttl': ttl,
+    },
+  };
 }
 
 export function isConditionFailure(error: unknown): boolean {
@@ -208,33 +256,14 @@ export class Ledger {
    * was already marked that day, so each digest counts once a day among the deferred.
    */
   public async markDeferred(repositoryName: string, imageDigest: string, day: string, now: Date): Promise<boolean> {
+    const update = bareEntryUpdate({ repositoryName, imageDigest }, { deferredOn: day }, this.ttl(now));
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: imageKey(repositoryName, imageDigest),
-          UpdateExpression:
-            'SET #deferredOn = :day, #entity = :entity, #schemaVersion = :schemaVersion, #repositoryName = :repositoryName, ' +
-            '#imageDigest = :imageDigest, #version = if_not_exists(#version, :zero), #ttl = :ttl',
-          ConditionExpression: 'attribute_not_exists(#deferredOn) OR #deferredOn <> :day',
-          ExpressionAttributeNames: {
-            '#deferredOn': 'deferredOn',
-            '#entity': 'entity',
-            '#schemaVersion': 'schemaVersion',
-            '#repositoryName': 'repositoryName',
-            '#imageDigest': 'imageDigest',
-            '#version': 'version',
-            '#ttl': LEDGER_TTL_ATTRIBUTE,
-          },
-          ExpressionAttributeValues: {
-            ':day': day,
-            ':entity': IMAGE_ENTITY,
-            ':schemaVersion': LEDGER_SCHEMA_VERSION,
-            ':repositoryName': repositoryName,
-            ':imageDigest': imageDigest,
-            ':zero': 0,
-            ':ttl': Math.floor(now.getTime() / 1000) + this.options.ttlSeconds,
-          },
+          ...update,
+          ConditionExpression: 'attribute_not_exists(#deferredOn) OR #deferredOn <> :deferredOn',
         }),
       );
       return true;
@@ -242,6 +271,37 @@ export class Ledger {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Records what an image index lists (../decisions/image-index.ts): each listed manifest's entry
+   * gets the index (its digest, tags, the manifest's role and platform), then the index's entry
+   * gets the list and the tags written, so that a walk reads the manifest once and writes again
+   * only when the index's tags change. Neither write bumps `version`. A failure part-way leaves
+   * the index's entry without the list (or with the old tags): the next walk writes them again.
+   */
+  public async recordIndex(
+    repositoryName: string,
+    index: { readonly digest: string; readonly tags: readonly string[] },
+    children: readonly IndexChild[],
+    now: Date,
+    concurrency = 4,
+  ): Promise<void> {
+    const ttl = this.ttl(now);
+    const set = async (imageDigest: string, attributes: Record<string, unknown>) => {
+      const update = bareEntryUpdate({ repositoryName, imageDigest }, attributes, ttl);
+      await this.client.send(new UpdateCommand({ TableName: this.options.tableName, Key: imageKey(repositoryName, imageDigest), ...update }));
+    };
+    await mapWithConcurrency(children, concurrency, async (child) => {
+      const platform = child.platform ? { platform: child.platform } : {};
+      const ref: IndexRef = { digest: index.digest, tags: [...index.tags], role: child.role, ...platform };
+      await set(child.digest, { index: ref });
+    });
+    await set(index.digest, { children: { manifests: children.map((c) => ({ ...c })), tags: [...index.tags] } });
+  }
+
+  private ttl(now: Date): number {
+    return Math.floor(now.getTime() / 1000) + this.options.ttlSeconds;
   }
 
   /**

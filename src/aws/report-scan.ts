@@ -24,6 +24,7 @@ import { LedgerRecords } from './ledger-records';
 import { readReportContext } from './report-context';
 import type { Log } from './rescan-repository';
 import { acceptedRiskKey, applyAcceptedRisks } from '../decisions/accepted-risks';
+import type { IndexRef } from '../decisions/image-index';
 import { inUseSummary, inUseView } from '../decisions/in-use';
 import type { ScanEvent } from '../decisions/inputs';
 import { enhancedScanKey } from '../decisions/inspector-events';
@@ -101,6 +102,8 @@ export interface ReportScanOptions {
   /** EPSS scores by vulnerability id, from Amazon Inspector's finding events, added to the report's findings. */
   readonly epss?: Readonly<Record<string, number>>;
 }
+
+const platformOf = (index: IndexRef) => (index.platform ? { platform: index.platform } : {});
 
 export async function reportScan(
   deps: ReportDeps,
@@ -249,6 +252,8 @@ export async function reportScan(
   );
   const owner = context.owner.owner;
   let inUse: ReturnType<typeof inUseView> | undefined;
+  /** The index that lists the digest, as its ledger entry says (a platform image or an attestation manifest). */
+  let imageIndex: IndexRef | undefined;
 
   // Read, decide, claim; again if another writer changed the entry in between.
   let news: NewsDecision | undefined;
@@ -274,18 +279,21 @@ export async function reportScan(
       inspector: details?.inspectorInUse,
     });
     const scope = decideScope(settings.scope, { now, inUse: inUse.status, lastPulledAt: context.lastPulledAt, pushedAt: context.pushedAt });
-    const candidate: NewsDecision = !scope.inScope ? { report: false, reason: 'out-of-scope' } : decideNews({
-      reportOn: settings.reportOn,
-      scanStatus: scan.scanStatus,
-      scanKey: thisScan,
-      eventId: scan.eventId,
-      now,
-      reachedFindings,
-      reachedSeverities,
-      findingsTruncated: details?.truncated ?? false,
-      counts: effectiveCounts,
-      entry: entryRead?.entry,
-    });
+    imageIndex = entryRead?.ignored === undefined ? entryRead?.entry?.index : undefined;
+    const candidate: NewsDecision = imageIndex?.role === 'attestation'
+      ? { report: false, reason: 'attestation' }
+      : !scope.inScope ? { report: false, reason: 'out-of-scope' } : decideNews({
+        reportOn: settings.reportOn,
+        scanStatus: scan.scanStatus,
+        scanKey: thisScan,
+        eventId: scan.eventId,
+        now,
+        reachedFindings,
+        reachedSeverities,
+        findingsTruncated: details?.truncated ?? false,
+        counts: effectiveCounts,
+        entry: entryRead?.entry,
+      });
     if (!entryRead) {
       news = candidate; // The ledger cannot be read: decide as if it had no entry, and report without a claim.
     } else if (!candidate.report) {
@@ -339,6 +347,7 @@ export async function reportScan(
       news: { reportOn: settings.reportOn, reason: news.reason, newFindings: news.newFindings, previousReportAt: news.previousReportAt },
       inUse: reportInUse,
       owner: owner ?? null,
+      ...(imageIndex ? { imageIndex: { digest: imageIndex.digest, tags: imageIndex.tags, ...platformOf(imageIndex) } } : {}),
       ...(risks && risks.applied.length > 0
         ? {
           acceptedRisks: {

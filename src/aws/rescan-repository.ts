@@ -26,11 +26,13 @@ import {
   scanStateFromDetail,
   startScan,
 } from './ecr';
+import { ImageIndexes, isImageIndex } from './image-indexes';
 import { KEYS_PER_BATCH_GET, Ledger } from './ledger';
 import { BudgetUnavailableError, ScanBudget } from './scan-budget';
 import { BudgetCandidate, ScanTier, TierCounts, allowancesFor, compareForBudget, scanTier } from '../decisions/budget';
 import { CoveragePolicy, monitoringExpiredGap, worthACoverageRead } from '../decisions/coverage';
 import { decideImageFormat } from '../decisions/image-format';
+import { IndexRef } from '../decisions/image-index';
 import { DiscoveryMarker, inUseView } from '../decisions/in-use';
 import { ABSENT, LedgerRead, ScanRecord, ledgerVerdict, mergeScan } from '../decisions/ledger';
 import { ImageScanState, RegistryScanType, RescanDecision, decideRescan } from '../decisions/rescan';
@@ -60,6 +62,8 @@ export interface ImageEvaluation {
   readonly coverageGap?: 'monitoring-expired';
   /** Due, but beyond the daily scan budget (`budget`): not started; its tier, and the UTC day it was deferred on. */
   readonly deferred?: { readonly tier: ScanTier; readonly day: string };
+  /** With `readImageIndexes`: the image index that lists this manifest, its tags, and the manifest's role and platform. */
+  readonly imageIndex?: IndexRef;
 }
 
 export interface RescanOptions {
@@ -74,7 +78,15 @@ export interface RescanOptions {
    * The ledger to decide from where it knows, and to write ECR's answers back to.
    * @default - none: every state is read from ECR
    */
-  readonly ledger?: Pick<Ledger, 'readMany' | 'write' | 'markDeferred'>;
+  readonly ledger?: Pick<Ledger, 'readMany' | 'write' | 'markDeferred' | 'recordIndex'>;
+  /**
+   * Read the manifests of image indexes (BatchGetImage, ./image-indexes.ts), so that attestation
+   * manifests are skipped (`attestation`) and platform images carry their index's tags. Under basic
+   * scanning only. BatchGetImage counts as a pull of the index unless the caller is a pull-time update
+   * exclusion, as the construct makes the rescan function's role.
+   * @default false
+   */
+  readonly readImageIndexes?: boolean;
   /**
    * The daily scan budget (../decisions/budget.ts): the due digests of each page are started in
    * the budget's order while it grants scans, and the rest are deferred (`deferred-budget`),
@@ -142,6 +154,10 @@ export interface RescanCounts {
   ledgerWriteFailures: number;
   /** Ledger entries that could not be used (malformed, or written by another schema): read from ECR instead. */
   ledgerEntriesIgnored: number;
+  /** With `readImageIndexes`: index manifests read with BatchGetImage (once per index with a ledger). */
+  indexManifestsRead: number;
+  /** With `readImageIndexes`: index manifests that could not be read or parsed; the manifests they list were taken for images. */
+  indexManifestsUnread: number;
 }
 
 export interface RescanResult extends RescanCounts {
@@ -161,6 +177,8 @@ function emptyCounts(): RescanCounts {
     ledgerReadFailures: 0,
     ledgerWriteFailures: 0,
     ledgerEntriesIgnored: 0,
+    indexManifestsRead: 0,
+    indexManifestsUnread: 0,
   };
 }
 
@@ -192,14 +210,16 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
   const needsInUse = scope !== undefined && scopeNeedsInUse(scope.config);
   /** Digests whose entry could not be read: where they run is unknown. */
   const unreadDigests = new Set<string>();
+  const indexes = options.readImageIndexes && options.registryScanType === 'BASIC' ? new ImageIndexes(ecr, { repositoryName, now: options.now, log: options.log, ledger }, counts) : undefined;
   const readLedger = async (images: readonly ImageDetail[]): Promise<Map<string, LedgerRead>> => {
     if (!ledger || options.registryScanType === 'ENHANCED') return new Map();
     // Where images run is on their entries too: a scope that asks reads every digest's. So is a
     // deferral: with a budget, the entries of due digests are read for it. An entry that is not an
-    // image (an index, a referrer, an archived image) is skipped without either.
+    // image (an index, a referrer, an archived image) is skipped without either. With index reads,
+    // an untagged manifest's entry says which index lists it.
     const wanted = (image: ImageDetail) => {
       const fromDetail = scanStateFromDetail(image);
-      return needsInUse || !fromDetail || (options.budget !== undefined && decideRescan(fromDetail, policy).action === 'scan');
+      return needsInUse || !fromDetail || (options.budget !== undefined && decideRescan(fromDetail, policy).action === 'scan') || (indexes !== undefined && !image.imageTags?.length);
     };
     const digests = images
       .filter((image) => !decideImageFormat(image) && wanted(image))
@@ -306,8 +326,10 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
     let readFromEcr = false;
     // What the entry is, first (../decisions/image-format.ts): an image index, a referrer, an
     // artifact or an archived image is skipped without a state read and without StartImageScan.
-    // Under enhanced scanning every entry is skipped as enhanced-scanning, as before.
-    const format = options.registryScanType === 'BASIC' ? decideImageFormat(image) : undefined;
+    // Under enhanced scanning every entry is skipped as enhanced-scanning, as before. An index read
+    // says which manifests are attestations (skipped) and names the platform images.
+    const imageIndex = indexes?.indexOf(imageDigest, read);
+    const format = options.registryScanType === 'BASIC' ? decideImageFormat({ ...image, indexRole: imageIndex?.role }) : undefined;
     try {
       const fromDetail = scanStateFromDetail(image);
       const verdict = ledgerVerdict(read, image.imagePushedAt, { now: options.now, recheckMs: options.scanExpiryMs });
@@ -352,7 +374,8 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
       options.registryScanType === 'ENHANCED' && options.coverage && monitoringExpiredGap({ status: state.status, lastRecordedPullTime: image.lastRecordedPullTime }, options.coverage)
         ? { coverageGap: 'monitoring-expired' as const }
         : {};
-    const base: ImageEvaluation = { repositoryName, imageDigest, imageTags, state, stateSource, decision, ...gap };
+    const indexed = imageIndex ? { imageIndex } : {};
+    const base: ImageEvaluation = { repositoryName, imageDigest, imageTags, state, stateSource, decision, ...gap, ...indexed };
     if (decision.action === 'skip') {
       complete(tally);
       skip(decision.reason);
@@ -501,6 +524,30 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
     return done;
   };
 
+  /**
+   * What the page's image indexes list, before any of its digests is decided: the manifests an
+   * index lists come before it in a page as often as after it. Their ledger entries say, for
+   * indexes read before; the others' manifests are read (./image-indexes.ts).
+   */
+  const learnIndexes = async (images: readonly ImageDetail[]): Promise<void> => {
+    const found = images.filter(isImageIndex);
+    for (let start = 0; start < found.length; start += KEYS_PER_BATCH_GET) {
+      const chunk = found.slice(start, start + KEYS_PER_BATCH_GET);
+      let reads = new Map<string, LedgerRead>();
+      if (ledger) {
+        try {
+          const answer = await ledger.readMany(repositoryName, chunk.map((i) => i.imageDigest as string), options.now);
+          reads = answer.reads;
+          if (answer.unread.length > 0) counts.ledgerReadFailures++;
+        } catch (error) {
+          counts.ledgerReadFailures++;
+          options.log.warn('Ledger read of index entries failed: reading their manifests from ECR', { repositoryName, indexes: chunk.length, errorName: errorName(error), error: errorMessage(error) });
+        }
+      }
+      await indexes?.learn(chunk, reads);
+    }
+  };
+
   const shouldStop = options.shouldStop;
   /**
    * Evaluates a prefix of `images` (all of them unless told to stop) in two steps: digests
@@ -509,6 +556,7 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
    * due digests are taken in the budget's order. Returns the digests left for a later walk.
    */
   const evaluateImages = async (images: readonly ImageDetail[]): Promise<string[]> => {
+    if (indexes) await learnIndexes(images);
     const unit = options.budget ? Math.max(images.length, 1) : KEYS_PER_BATCH_GET;
     let decidedCount = 0;
     for (let from = 0; from < images.length; from += unit) {

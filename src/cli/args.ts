@@ -55,6 +55,11 @@ export interface RunOptions {
    * deferred. Counted in this run only: the deployed reporter's counters are not read. Absent: no budget.
    */
   readonly dailyScanBudget?: number;
+  /**
+   * Read image index manifests (BatchGetImage): attestation manifests are skipped, platform images named by their
+   * index. BatchGetImage counts as a pull of the index for the caller's principal unless it is a pull-time update exclusion.
+   */
+  readonly readImageIndexes: boolean;
   /** One JSON document on stdout instead of the table. */
   readonly json: boolean;
   /** Print only the rows whose action is scan; the summary still counts every image. */
@@ -83,6 +88,7 @@ const OPTIONS = {
   'concurrency': { type: 'string' },
   'pulled-within-days': { type: 'string' },
   'daily-scan-budget': { type: 'string' },
+  'read-image-indexes': { type: 'boolean' },
   'region': { type: 'string' },
   'profile': { type: 'string' },
   'json': { type: 'boolean' },
@@ -105,8 +111,8 @@ const EXIT_STATUS = `Exit status: 0 done (ECR refusals such as quotas are report
 const PERMISSIONS = `AWS access: the standard SDK configuration applies (profiles, SSO, environment
 variables, AWS_ENDPOINT_URL). plan needs ecr:GetRegistryScanningConfiguration,
 ecr:DescribeRepositories, ecr:DescribeImages and ecr:DescribeImageScanFindings
-(and ecr:BatchGetRepositoryScanningConfiguration under enhanced scanning);
-scan also ecr:StartImageScan.`;
+(and ecr:BatchGetRepositoryScanningConfiguration under enhanced scanning;
+ecr:BatchGetImage with --read-image-indexes); scan also ecr:StartImageScan.`;
 
 /** What `--help` (and `help`) prints, on stdout: the commands, and where each one's options are. */
 export const USAGE = `Usage: ${PROGRAM} <command> [options]
@@ -146,6 +152,12 @@ const COMMAND_OPTIONS = `Options:
                             page: running images first (unknown here), then the most
                             recently pulled, then the oldest last scan; the rest are
                             deferred (ACTION defer). Default: no budget.
+  --read-image-indexes      Read each image index's manifest (BatchGetImage, one
+                            call per 100 indexes): skip its attestation manifests
+                            and name its platform images "v1.2 (linux/arm64)".
+                            BatchGetImage counts as a pull of the index, so it moves
+                            lastRecordedPullTime unless your principal is a
+                            pull-time update exclusion. Default: off.
   --only-due                Print only the rows whose action is scan; the summary
                             still counts every image.
   --summary-only            Print only the summary, no rows (with --json, the
@@ -318,6 +330,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     ...(values['daily-scan-budget'] !== undefined
       ? { dailyScanBudget: integer('--daily-scan-budget', values['daily-scan-budget'], 0, LIMITS.dailyScanBudget, ', as ECR allows 100,000 basic scans per registry per 24 hours') }
       : {}),
+    readImageIndexes: values['read-image-indexes'] ?? false,
     json: values.json ?? false,
     onlyDue: values['only-due'] ?? false,
     summaryOnly: values['summary-only'] ?? false,

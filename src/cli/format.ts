@@ -27,7 +27,7 @@
  * ],
  * "summary":{"command":"plan","registryScanType":"BASIC","scanExpiryDays":7,"repositoriesListed":20,
  *  "repositoriesSelected":12,"repositoriesGone":0,"imagesEvaluated":108,"toScan":48,
- *  "skipped":{"fresh":57,"in-progress":2,"unsupported-image":1,"image-index":0,"referrer":0,"artifact":0,"archived":0,
+ *  "skipped":{"fresh":57,"in-progress":2,"unsupported-image":1,"image-index":0,"referrer":0,"artifact":0,"attestation":0,"archived":0,
  *   "enhanced-scanning":0,"not-scannable":0,"unknown-status":0}}}
  * ```
  *
@@ -44,8 +44,11 @@
  * - `severityCounts` (object): the last scan's finding counts by severity (`{"CRITICAL":1,"HIGH":6}`); `{}` when none
  * - `action` ("scan" | "skip"): the rescan decision
  * - `reason` (string): why, one of never-scanned, expired, complete-without-timestamp, failed, limit-exceeded
- *   (action scan) or fresh, in-progress, unsupported-image, image-index, referrer, artifact, archived,
- *   enhanced-scanning, not-scannable, unknown-status (skip)
+ *   (action scan) or fresh, in-progress, unsupported-image, image-index, referrer, artifact, attestation (with
+ *   --read-image-indexes), archived, enhanced-scanning, not-scannable, unknown-status (skip)
+ * - `imageIndex` (with --read-image-indexes, for a manifest an image index lists): {`digest`, `tags` (the index's),
+ *   `role` ("platform" | "attestation"), `platform` (`os/architecture[/variant]`, for a platform image)}; the table's
+ *   TAGS column then names a platform image by its index, "v1.2 (linux/arm64)"
  * - `outcome` (scan only; string | null): ECR's answer to StartImageScan: started, recently-scanned (already
  *   scanned in the last 24 hours), quota-exceeded (a registry quota), unsupported-image, archived (archived since
  *   it was listed), image-gone (deleted since it was listed); null when the image was skipped
@@ -57,7 +60,7 @@
  * - `imagesEvaluated` = `toScan` + the sum of `skipped`
  * - `toScan`: images the decision calls due
  * - `skipped`: images skipped, by reason: exactly the skip reasons ({@link SKIP_REASONS}: fresh, in-progress,
- *   unsupported-image, image-index, referrer, artifact, archived, enhanced-scanning, not-scannable,
+ *   unsupported-image, image-index, referrer, artifact, attestation, archived, enhanced-scanning, not-scannable,
  *   unknown-status), zeros included. The reasons of action
  *   scan are not there (those images are `toScan`), nor StartImageScan's refusals (answers to due images, below)
  * - scan only: `scansStarted` + `recentlyScanned` + `quotaExceeded` + `refused` = `toScan`, where `refused` counts
@@ -78,6 +81,7 @@ import type { Command } from './args';
 import type { StartScanOutcome } from '../aws/ecr';
 import type { ImageEvaluation } from '../aws/rescan-repository';
 import type { ScanTier } from '../decisions/budget';
+import { platformImageLabel } from '../decisions/image-index';
 import { RegistryScanType, RescanReason } from '../decisions/rescan';
 
 /**
@@ -93,6 +97,7 @@ export const SKIP_REASONS = [
   'image-index',
   'referrer',
   'artifact',
+  'attestation',
   'archived',
   'enhanced-scanning',
   'not-scannable',
@@ -117,6 +122,8 @@ export interface ImageRow {
   readonly coverageGap?: 'monitoring-expired';
   /** Present only with --daily-scan-budget, for a due image beyond it: the budget's tier it was in (../decisions/budget.ts). */
   readonly deferredTier?: ScanTier;
+  /** Present only with --read-image-indexes, for a manifest an index lists: the index, its tags, the manifest's role and platform. */
+  readonly imageIndex?: { readonly digest: string; readonly tags: string[]; readonly role: 'platform' | 'attestation'; readonly platform?: string };
 }
 
 /** Under enhanced scanning (plan only): what Amazon Inspector does not scan although it looks scanned. */
@@ -200,6 +207,11 @@ export function addToSummary(summary: Summary, row: ImageRow): void {
   }
 }
 
+/** A manifest an index lists, in the TAGS column: a platform image as "v1.2 (linux/arm64)", an attestation as "v1.2 (attestation)". */
+function indexLabel(index: NonNullable<ImageRow['imageIndex']>): string {
+  return index.role === 'attestation' ? `${platformImageLabel({ ...index, platform: undefined })} (attestation)` : platformImageLabel(index);
+}
+
 function isoOrNull(date: Date | undefined): string | null {
   return date && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
 }
@@ -216,6 +228,16 @@ export function toImageRow(evaluation: ImageEvaluation, command: Command): Image
     reason: evaluation.decision.reason,
     ...(evaluation.coverageGap ? { coverageGap: evaluation.coverageGap } : {}),
     ...(evaluation.deferred ? { deferredTier: evaluation.deferred.tier } : {}),
+    ...(evaluation.imageIndex
+      ? {
+        imageIndex: {
+          digest: evaluation.imageIndex.digest,
+          tags: [...evaluation.imageIndex.tags],
+          role: evaluation.imageIndex.role,
+          ...(evaluation.imageIndex.platform ? { platform: evaluation.imageIndex.platform } : {}),
+        },
+      }
+      : {}),
   };
   return command === 'scan' ? { ...row, outcome: evaluation.outcome ?? null } : row;
 }
@@ -382,7 +404,7 @@ export class StreamingTable {
   public row(row: ImageRow): string {
     return this.line(
       this.columns.map((c) => c.value(row)),
-      row.imageTags.length > 0 ? row.imageTags.join(',') : '-',
+      row.imageTags.length > 0 ? row.imageTags.join(',') : row.imageIndex ? indexLabel(row.imageIndex) : '-',
     );
   }
 

@@ -218,6 +218,7 @@ export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
           shouldStop: outputClosed,
           coverage,
           budget,
+          readImageIndexes: options.readImageIndexes,
         });
       } catch (error) {
         if (errorName(error) !== 'RepositoryNotFoundException') throw error;

@@ -3,6 +3,7 @@ import {
   RemovalPolicy,
   aws_cloudwatch as cloudwatch,
   aws_dynamodb as dynamodb,
+  aws_ecr as ecr,
   aws_events as events,
   aws_iam as iam,
   aws_kms as kms,
@@ -210,6 +211,22 @@ export interface EcrScanReporterProps {
    * @default 100000
    */
   readonly dailyScanBudget?: number;
+
+  /**
+   * Whether the rescan function reads the manifests of image indexes, to skip attestation manifests and name platform images.
+   *
+   * `docker buildx` pushes an image index by default: platform images, which are scanned and are
+   * untagged, and attestation manifests, whose scans ECR fails. With this on, the rescan function
+   * reads each index's manifest once (BatchGetImage; the ledger keeps what it lists), skips its
+   * attestation manifests (`ScansSkipped` reason `attestation`) and reports a platform image by its
+   * index's tags, "v1.2 (linux/arm64)". BatchGetImage counts as a pull, so the function's role is
+   * registered as a pull-time update exclusion (`AWS::ECR::PullTimeUpdateExclusion`): its reads
+   * never move `lastRecordedPullTime`. The registry allows 100 such exclusions per account, and the
+   * deploying principal needs `ecr:RegisterPullTimeUpdateExclusion`. Off: attestation manifests
+   * cost one failed scan per `scanExpiry`, and platform images are reported as untagged.
+   * @default true
+   */
+  readonly readImageIndexes?: boolean;
 
   /**
    * Which images get reports, out of those the patterns select.
@@ -449,6 +466,8 @@ export class EcrScanReporter extends Construct {
   public readonly reportFunction: lambda.Function;
   /** The rule that runs the dispatch function on `schedule`. */
   public readonly scheduleRule: events.Rule;
+  /** The rescan function role's exclusion from pull-time updates (undefined when `readImageIndexes` is false). */
+  public readonly pullTimeUpdateExclusion?: ecr.CfnPullTimeUpdateExclusion;
   /** The rule that sends `ECR Image Scan` events (COMPLETE and FAILED) to the report function. */
   public readonly scanEventRule: events.Rule;
   /** The function that finds where images run, on `schedule` (undefined when `inUseDiscovery` is false). */
@@ -609,6 +628,7 @@ export class EcrScanReporter extends Construct {
       imageConcurrency: props.imageConcurrency,
       rescanConcurrency: props.rescanConcurrency,
       dailyScanBudget: props.dailyScanBudget,
+      readImageIndexes: props.readImageIndexes ?? true,
       maxReceiveCount,
       logRetention,
       ledger,
@@ -643,6 +663,7 @@ export class EcrScanReporter extends Construct {
     this.dispatchFunction = rescan.dispatchFunction;
     this.rescanFunction = rescan.rescanFunction;
     this.scheduleRule = rescan.scheduleRule;
+    this.pullTimeUpdateExclusion = rescan.pullTimeExclusion;
     this.reportFunction = report.reportFunction;
     this.scanEventRule = report.scanEventRule;
     if (props.inspectorReports ?? true) {

@@ -7,6 +7,7 @@
 import {
   Duration,
   Tokenization,
+  aws_ecr as ecr,
   aws_events as events,
   aws_events_targets as targets,
   aws_iam as iam,
@@ -36,6 +37,7 @@ export interface RescanPipelineOptions {
   readonly imageConcurrency?: number;
   readonly rescanConcurrency?: number;
   readonly dailyScanBudget?: number;
+  readonly readImageIndexes: boolean;
   readonly maxReceiveCount: number;
   readonly logRetention: logs.RetentionDays;
   readonly ledger: LedgerTable;
@@ -50,6 +52,8 @@ export class RescanPipeline {
   public readonly dispatchFunction: DispatchFunction;
   public readonly rescanFunction: RescanFunction;
   public readonly scheduleRule: events.Rule;
+  /** With `readImageIndexes`: the rescan role's pull-time update exclusion. */
+  public readonly pullTimeExclusion?: ecr.CfnPullTimeUpdateExclusion;
 
   constructor(scope: Construct, options: RescanPipelineOptions) {
     // Queues: encrypted at rest with SQS-managed keys, SSL-only.
@@ -98,6 +102,7 @@ export class RescanPipeline {
           [ENV.IMAGE_CONCURRENCY]: Tokenization.stringifyNumber(options.imageConcurrency ?? DEFAULTS.imageConcurrency),
           [ENV.LEDGER_TABLE]: options.ledger.table.tableName,
           [ENV.DAILY_SCAN_BUDGET]: Tokenization.stringifyNumber(options.dailyScanBudget ?? DEFAULTS.dailyScanBudget),
+          [ENV.READ_IMAGE_INDEXES]: String(options.readImageIndexes),
           ...options.scopeEnvironment,
         },
         logRetention: options.logRetention,
@@ -129,9 +134,14 @@ export class RescanPipeline {
     // Only selected repositories are walked: the function skips a queued name the patterns do not select before any call.
     grantOnRepositories(
       this.rescanFunction,
-      ['ecr:DescribeImages', 'ecr:DescribeImageScanFindings', 'ecr:StartImageScan'],
+      ['ecr:DescribeImages', 'ecr:DescribeImageScanFindings', 'ecr:StartImageScan', ...(options.readImageIndexes ? ['ecr:BatchGetImage'] : [])],
       selectedRepositoryNames(options.filterEnvironment[ENV.REPOSITORY_PATTERN]),
     );
+    if (options.readImageIndexes) {
+      // BatchGetImage of an index counts as a pull: registered as a pull-time update exclusion, the
+      // function's reads leave lastRecordedPullTime (and lifecycle rules on it) as the registry's real pulls set it.
+      this.pullTimeExclusion = new ecr.CfnPullTimeUpdateExclusion(scope, 'RescanPullTimeExclusion', { principalArn: this.rescanFunction.role!.roleArn });
+    }
     options.ledger.grant(this.rescanFunction, LEDGER_ACTIONS.rescan);
     // A repository too large for one invocation continues in a message the function queues itself.
     this.rescanQueue.grantSendMessages(this.rescanFunction);
@@ -144,6 +154,8 @@ export class RescanPipeline {
       schedule: options.schedule,
       targets: [new targets.LambdaFunction(this.dispatchFunction, eventTargetOptions(options.eventDeadLetterQueue))],
     });
+    // No walk before the exclusion holds: its first reads would be recorded as pulls.
+    if (this.pullTimeExclusion) this.scheduleRule.node.addDependency(this.pullTimeExclusion);
   }
 }
 

@@ -198,7 +198,8 @@ function newIds(document: ReportDocument): Set<string> {
 
 /** The image as the title and summary name it: repository and first tag, else repository and short digest. */
 function imageRef(document: ReportDocument, max: number): string {
-  const tag = document.imageTags[0];
+  // A platform image is untagged; its index's tag and platform name it ("v1.2 (linux/arm64)").
+  const tag = document.imageTags[0] ?? (document.imageIndex?.tags.length ? document.imageIndex.label : undefined);
   const suffix = tag !== undefined ? `:${clip(oneLine(tag), 60)}` : ` ${shortDigest(document.imageDigest)}`;
   return `${clip(oneLine(document.repositoryName), Math.max(max - suffix.length, 8))}${suffix}`;
 }
@@ -290,7 +291,9 @@ function findingLine(f: Finding, isNew: boolean): string {
 function imageLine(document: ReportDocument): string {
   const shown = document.imageTags.slice(0, MAX_TAGS_SHOWN);
   const more = document.imageTags.length - shown.length + document.imageTagsOmitted;
-  const tags = shown.length > 0 ? `, ${shown.length + more === 1 ? 'tag' : 'tags'} ${shown.map((t) => code(t, 60)).join(', ')}${more > 0 ? ` and ${more} more` : ''}` : ', untagged';
+  const index = document.imageIndex;
+  const untagged = index ? `, the ${index.platform ? code(index.platform) : 'platform'} image of index ${index.tags.length > 0 ? index.tags.slice(0, MAX_TAGS_SHOWN).map((t) => code(t, 60)).join(', ') : code(shortDigest(index.digest))}` : ', untagged';
+  const tags = shown.length > 0 ? `, ${shown.length + more === 1 ? 'tag' : 'tags'} ${shown.map((t) => code(t, 60)).join(', ')}${more > 0 ? ` and ${more} more` : ''}` : untagged;
   return `*Image:* ${code(document.repositoryName)}${tags}, digest ${code(shortDigest(document.imageDigest))}`;
 }
 

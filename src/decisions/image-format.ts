@@ -11,6 +11,7 @@
  * | `subjectManifestDigest` set: an OCI 1.1 referrer (Notation, ECR managed signing, SBOMs, …)  | skip `referrer`     |
  * | every tag in Cosign's `sha256-<digest>.sig`, `.att` or `.sbom` form                         | skip `referrer`     |
  * | `artifactMediaType` set and not an image configuration (a Helm chart, a WASM module, …)     | skip `artifact`     |
+ * | listed by an index the walk read as a buildx attestation manifest (`indexRole`)              | skip `attestation`  |
  * | anything else                                                                               | an image: no verdict |
  *
  * An index is never scanned itself: each of its platform manifests is an entry of its own
@@ -18,9 +19,11 @@
  * UnsupportedImageTypeException ("An artifact with media type
  * 'application/vnd.oci.image.index.v1+json' cannot be scanned"), which these rules spare.
  *
- * Not told apart here: buildx's attestation manifests. In `DescribeImages` they look like
- * any OCI image (an image manifest with an image configuration); only the index that lists
- * them says what they are (`vnd.docker.reference.type: attestation-manifest`).
+ * buildx's attestation manifests look like any OCI image in `DescribeImages` (an image manifest
+ * with an image configuration); only the index that lists them says what they are
+ * (`vnd.docker.reference.type: attestation-manifest`). The walk reads index manifests
+ * (image-index.ts) and passes what the index says as `indexRole`; an attestation listed by an
+ * index it has not read yet is taken for an image.
  */
 
 /** The fields of an ECR image entry the rules read. */
@@ -35,10 +38,12 @@ export interface ImageFormatFacts {
   readonly subjectManifestDigest?: string;
   /** `imageTags`. */
   readonly imageTags?: readonly string[];
+  /** What an index that lists this manifest says it is (image-index.ts); absent when no index read lists it. */
+  readonly indexRole?: 'platform' | 'attestation';
 }
 
 /** The reasons these rules give; each is a skip reason of the rescan decision's list too (RESCAN_REASONS). */
-export const IMAGE_FORMAT_REASONS = ['archived', 'image-index', 'referrer', 'artifact'] as const;
+export const IMAGE_FORMAT_REASONS = ['archived', 'image-index', 'referrer', 'artifact', 'attestation'] as const;
 
 export type ImageFormatReason = (typeof IMAGE_FORMAT_REASONS)[number];
 
@@ -86,6 +91,9 @@ export function decideImageFormat(facts: ImageFormatFacts): ImageFormatVerdict |
   }
   if (facts.artifactMediaType !== undefined && !IMAGE_CONFIG_MEDIA_TYPES.includes(facts.artifactMediaType)) {
     return { reason: 'artifact', detail: `an artifact of type ${facts.artifactMediaType}, not a container image` };
+  }
+  if (facts.indexRole === 'attestation') {
+    return { reason: 'attestation', detail: 'an attestation manifest of an image index (buildx provenance or SBOM), not an image' };
   }
   return undefined;
 }

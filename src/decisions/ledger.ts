@@ -17,6 +17,7 @@
  * - A TTL (`expiresAt`) drops entries that nothing has written for a while: the entries of
  *   deleted images. An entry past its TTL that DynamoDB has not deleted yet is read as absent.
  */
+import { IndexChild, IndexRef } from './image-index';
 import { InUsePlace, parseInUse } from './in-use';
 import { SeverityCounts } from './report';
 
@@ -142,6 +143,18 @@ export interface LedgerEntry {
    * without bumping `version`.
    */
   readonly deferredOn?: string;
+  /**
+   * On a platform image or an attestation manifest: the image index that lists it, as the rescan walk
+   * last read it (image-index.ts), with the index's tags then. Written by the walk without bumping
+   * `version`. When several indexes list the same manifest, the one read last.
+   */
+  readonly index?: IndexRef;
+  /**
+   * On an image index: the manifests it lists, recorded once its manifest was read (a digest's
+   * manifest never changes), and the index's tags when they were written onto those manifests'
+   * entries. Written without bumping `version`.
+   */
+  readonly children?: { readonly manifests: readonly IndexChild[]; readonly tags: readonly string[] };
   /** Bumped by every write: the optimistic lock of the report function's claim. */
   readonly version: number;
 }
@@ -254,6 +267,36 @@ function deferredOnOf(value: unknown): { deferredOn?: string } {
   return { deferredOn: value };
 }
 
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+function indexOf(value: unknown): { index?: IndexRef } {
+  if (value === undefined) return {};
+  if (!isObject(value)) throw new Error('index is not a map');
+  if (typeof value.digest !== 'string' || !DIGEST.test(value.digest)) throw new Error(`index.digest is not a sha256 digest: ${JSON.stringify(value.digest)}`);
+  if (value.role !== 'platform' && value.role !== 'attestation') throw new Error(`index.role is not platform or attestation: ${JSON.stringify(value.role)}`);
+  if (value.platform !== undefined && typeof value.platform !== 'string') throw new Error('index.platform is not a string');
+  return {
+    index: {
+      digest: value.digest,
+      tags: value.tags === undefined ? [] : strings(value.tags, 'index.tags'),
+      role: value.role,
+      ...(typeof value.platform === 'string' ? { platform: value.platform } : {}),
+    },
+  };
+}
+
+function childrenOf(value: unknown): { children?: LedgerEntry['children'] } {
+  if (value === undefined) return {};
+  if (!isObject(value)) throw new Error('children is not a map');
+  if (!Array.isArray(value.manifests)) throw new Error('children.manifests is not a list');
+  const manifests = value.manifests.map((m: unknown, i: number): IndexChild => {
+    if (!isObject(m) || typeof m.digest !== 'string' || !DIGEST.test(m.digest)) throw new Error(`children.manifests[${i}].digest is not a sha256 digest`);
+    if (m.role !== 'platform' && m.role !== 'attestation') throw new Error(`children.manifests[${i}].role is not platform or attestation: ${JSON.stringify(m.role)}`);
+    return { digest: m.digest, role: m.role, ...(typeof m.platform === 'string' ? { platform: m.platform } : {}) };
+  });
+  return { children: { manifests, tags: value.tags === undefined ? [] : strings(value.tags, 'children.tags') } };
+}
+
 function inUseOf(value: unknown): { inUse?: InUsePlace[] } {
   const places = parseInUse(value);
   return places.length > 0 ? { inUse: places } : {};
@@ -293,6 +336,8 @@ export function parseLedgerItem(item: unknown, expected: { repositoryName: strin
       claim: parseClaim(item.claim),
       ...inUseOf(item.inUse),
       ...deferredOnOf(item.deferredOn),
+      ...indexOf(item.index),
+      ...childrenOf(item.children),
       version: rawVersion,
     };
     return { exists: true, entry, rawVersion };

@@ -35,6 +35,7 @@
  */
 import { buildChatNotification } from './chat-message';
 import { Finding, compareFindings } from './findings';
+import { platformImageLabel } from './image-index';
 import { UNOWNED } from './owners';
 import { ReportDecision, SeverityCounts, Thresholds, orderedSeverityNames } from './report';
 import { NewsReason, ReportOnMode } from './report-on';
@@ -70,6 +71,18 @@ export interface ReportMessageInput {
   readonly owner?: string | null;
   /** The accepted risks that left findings out (`findings` and `counts` are without them). */
   readonly acceptedRisks?: ReportAcceptedRisks;
+  /** For a platform image: the image index that lists it (image-index.ts), whose tags name it. */
+  readonly imageIndex?: ReportImageIndex;
+}
+
+/** The image index that lists a platform image, in a report. */
+export interface ReportImageIndex {
+  /** The index's digest. */
+  readonly digest: string;
+  /** The index's tags when the rescan walk last saw it: the names users know the image by. */
+  readonly tags: readonly string[];
+  /** `os/architecture[/variant]`. */
+  readonly platform?: string;
 }
 
 /** What a report says is new. */
@@ -160,6 +173,8 @@ export interface ReportDocument {
   readonly owner?: string | null;
   /** Findings left out of the thresholds and the news as accepted risks (`acceptedRisks`, or SUPPRESSED by Inspector). */
   readonly acceptedRisks?: ReportAcceptedRisks;
+  /** For a platform image: the index that lists it, its tags (at most 50) and the platform; `label` names the image as users do, "v1.2 (linux/arm64)". */
+  readonly imageIndex?: { readonly digest: string; readonly tags: string[]; readonly platform?: string; readonly label: string };
 }
 
 /** Why a scan FAILED, in the JSON form of its report. */
@@ -243,7 +258,14 @@ function asciiLine(value: string): string {
   return value.replace(/[^\x20-\x7e]/g, '?');
 }
 
-export function buildSubject(input: Pick<ReportMessageInput, 'repositoryName' | 'imageDigest' | 'imageTags' | 'scanStatus' | 'decision' | 'news'>): string {
+/** How a report names the image after its repository: its first tag, its index's tag and platform, else its digest's start. */
+export function imageReference(input: Pick<ReportMessageInput, 'repositoryName' | 'imageDigest' | 'imageTags' | 'imageIndex'>): string {
+  if (input.imageTags.length > 0) return `${input.repositoryName}:${input.imageTags[0]}`;
+  if (input.imageIndex && input.imageIndex.tags.length > 0) return `${input.repositoryName}:${platformImageLabel(input.imageIndex)}`;
+  return `${input.repositoryName}@${input.imageDigest.slice(0, 19)}`;
+}
+
+export function buildSubject(input: Pick<ReportMessageInput, 'repositoryName' | 'imageDigest' | 'imageTags' | 'imageIndex' | 'scanStatus' | 'decision' | 'news'>): string {
   const { decision } = input;
   const failed = isFailedScan(input);
   const what = failed
@@ -255,9 +277,7 @@ export function buildSubject(input: Pick<ReportMessageInput, 'repositoryName' | 
   const news = input.news;
   const fresh = !failed && news && news.reason !== 'first-report' && news.newFindings.length > 0 ? `${news.newFindings.length} new, ` : '';
   const prefix = asciiLine(`ECR scan: ${fresh}${what} in `);
-  const ref = asciiLine(
-    input.imageTags.length > 0 ? `${input.repositoryName}:${input.imageTags[0]}` : `${input.repositoryName}@${input.imageDigest.slice(0, 19)}`,
-  );
+  const ref = asciiLine(imageReference(input));
   const room = SNS_MAX_SUBJECT_LENGTH - prefix.length;
   if (room >= 12) {
     return prefix + (ref.length <= room ? ref : `${ref.slice(0, room - 3)}...`);
@@ -306,7 +326,17 @@ function newsLine(news: ReportNews | undefined, counts: SeverityCounts, total: n
 function imageLines(input: ReportMessageInput, tags: string[], tagsOmitted: number): string[] {
   const lines: string[] = [];
   lines.push(`Repository:  ${input.repositoryName}`);
-  lines.push(`Tags:        ${tags.length > 0 ? tags.join(', ') + (tagsOmitted > 0 ? ` and ${tagsOmitted} more` : '') : '(untagged)'}`);
+  const index = input.imageIndex;
+  if (tags.length === 0 && index) {
+    // A platform image is untagged: it is known by its index's tags.
+    const indexTags = index.tags.slice(0, MAX_TAGS_LISTED);
+    const more = index.tags.length - indexTags.length;
+    lines.push(`Image:       ${platformImageLabel(index)}, the ${index.platform ?? 'platform'} image of an index`);
+    lines.push(`Index tags:  ${indexTags.length > 0 ? indexTags.join(', ') + (more > 0 ? ` and ${more} more` : '') : '(untagged)'}`);
+    lines.push(`Index:       ${index.digest}`);
+  } else {
+    lines.push(`Tags:        ${tags.length > 0 ? tags.join(', ') + (tagsOmitted > 0 ? ` and ${tagsOmitted} more` : '') : '(untagged)'}`);
+  }
   lines.push(`Digest:      ${input.imageDigest}`);
   lines.push(`Account:     ${input.accountId} (${input.region})`);
   lines.push(`Scan status: ${input.scanStatus}${input.scanCompletedAt ? `, completed ${input.scanCompletedAt.toISOString()}` : ''}`);
@@ -483,6 +513,16 @@ export function buildReportMessage(input: ReportMessageInput, options: ReportMes
       ...(input.inUse ? { inUse: input.inUse } : {}),
       ...(input.owner !== undefined ? { owner: input.owner } : {}),
       ...(input.acceptedRisks ? { acceptedRisks: input.acceptedRisks } : {}),
+      ...(input.imageIndex
+        ? {
+          imageIndex: {
+            digest: input.imageIndex.digest,
+            tags: input.imageIndex.tags.slice(0, MAX_TAGS_LISTED),
+            ...(input.imageIndex.platform ? { platform: input.imageIndex.platform } : {}),
+            label: platformImageLabel(input.imageIndex),
+          },
+        }
+        : {}),
     };
     const text = buildText(input, tags, tagsOmitted, findings, omitted, url);
     const snsMessage = JSON.stringify({

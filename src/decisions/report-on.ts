@@ -33,10 +33,12 @@ export type NewsReason = 'first-report' | 'new-findings' | 'every-scan' | 'newly
 /**
  * Why a report due by the thresholds was not sent. `out-of-scope` (the image is outside
  * `reportScope`) and `accepted-risks` (only accepted risks reached a threshold) are decided
- * before this rule, by scope.ts and accepted-risks.ts.
+ * before this rule, by scope.ts and accepted-risks.ts; `attestation` (the digest is a buildx
+ * attestation manifest, as the index that lists it says: ECR's scan of one fails, which is no news
+ * about any image) by the report function, from the digest's ledger entry.
  */
-export type WithheldReason = 'already-reported' | 'not-new' | 'still-failing' | 'out-of-scope' | 'accepted-risks';
-export const WITHHELD_REASONS: readonly WithheldReason[] = ['already-reported', 'not-new', 'still-failing', 'out-of-scope', 'accepted-risks'];
+export type WithheldReason = 'already-reported' | 'not-new' | 'still-failing' | 'out-of-scope' | 'accepted-risks' | 'attestation';
+export const WITHHELD_REASONS: readonly WithheldReason[] = ['already-reported', 'not-new', 'still-failing', 'out-of-scope', 'accepted-risks', 'attestation'];
 
 /**
  * Which scan a report is about. A COMPLETE scan is known by ECR's `imageScanCompletedAt`, the

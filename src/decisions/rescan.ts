@@ -50,6 +50,7 @@ export type RescanReason =
   | 'image-index'
   | 'referrer'
   | 'artifact'
+  | 'attestation'
   | 'archived'
   | 'enhanced-scanning'
   | 'not-scannable'
@@ -69,6 +70,7 @@ export const RESCAN_REASONS: readonly RescanReason[] = [
   'image-index',
   'referrer',
   'artifact',
+  'attestation',
   'archived',
   'enhanced-scanning',
   'not-scannable',

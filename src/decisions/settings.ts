@@ -34,6 +34,7 @@ export const ENV = {
   ACCEPTED_RISKS: 'ACCEPTED_RISKS',
   CHAT_NOTIFICATIONS: 'CHAT_NOTIFICATIONS',
   DAILY_SCAN_BUDGET: 'DAILY_SCAN_BUDGET',
+  READ_IMAGE_INDEXES: 'READ_IMAGE_INDEXES',
 } as const;
 
 export type Environment = Record<string, string | undefined>;
@@ -153,6 +154,8 @@ export interface RescanSettings {
   readonly inUse: InUseSettings;
   /** Basic scans this reporter starts per UTC day, at most (budget.ts). */
   readonly dailyScanBudget: number;
+  /** Whether the walk reads image index manifests (image-index.ts). */
+  readonly readImageIndexes: boolean;
 }
 
 export function readRescanSettings(env: Environment): RescanSettings {
@@ -165,6 +168,7 @@ export function readRescanSettings(env: Environment): RescanSettings {
     scope: parsed(env, ENV.RESCAN_SCOPE, parseScope),
     inUse: inUseFrom(env),
     dailyScanBudget: integer(env, ENV.DAILY_SCAN_BUDGET, DEFAULTS.dailyScanBudget, 1, DAILY_BASIC_SCAN_QUOTA),
+    readImageIndexes: flag(env, ENV.READ_IMAGE_INDEXES, false),
   };
 }
 

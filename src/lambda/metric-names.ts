@@ -42,7 +42,8 @@ export const METRIC = {
   /**
    * Report: reports due by the thresholds but not sent, with dimension `reason`: not-new (every
    * finding at a reached severity was reported before), still-failing, already-reported (a retry,
-   * a second delivery, or a second event for one scan).
+   * a second delivery, or a second event for one scan), out-of-scope, accepted-risks, attestation
+   * (a buildx attestation manifest's scan, which ECR fails).
    */
   REPORTS_WITHHELD: 'ReportsWithheld',
   /**
@@ -70,6 +71,10 @@ export const METRIC = {
   ACCEPTED_RISKS_UNMATCHED: 'AcceptedRisksUnmatched',
   /** Dispatch, under enhanced scanning: selected repositories no scanning filter of the registry covers (the log names them). */
   REPOSITORIES_NOT_COVERED: 'RepositoriesNotCovered',
+  /** Rescan, with `readImageIndexes`: image index manifests read with BatchGetImage (once per index digest). */
+  INDEX_MANIFESTS_READ: 'IndexManifestsRead',
+  /** Rescan, with `readImageIndexes`: index manifests that could not be read or parsed (the log says why); what they list was taken for images. */
+  INDEX_MANIFESTS_UNREAD: 'IndexManifestsUnread',
   /** Report: owner tags read from ECR (once a day per repository; the ledger caches them). */
   OWNER_TAG_READS: 'OwnerTagReads',
 } as const;

@@ -49,6 +49,8 @@ function emptyTotals() {
     ledgerReadFailures: 0,
     ledgerWriteFailures: 0,
     ledgerEntriesIgnored: 0,
+    indexManifestsRead: 0,
+    indexManifestsUnread: 0,
     skippedByReason: {} as Record<string, number>,
   };
 }
@@ -133,6 +135,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
             concurrency: settings.imageConcurrency,
             ledger,
             budget: scanBudgetFor(now),
+            readImageIndexes: settings.readImageIndexes,
             scope: await scopeOnce(),
             log: logger,
             position: continuation,
@@ -146,6 +149,8 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
           totals.ledgerReadFailures += counts.ledgerReadFailures;
           totals.ledgerWriteFailures += counts.ledgerWriteFailures;
           totals.ledgerEntriesIgnored += counts.ledgerEntriesIgnored;
+          totals.indexManifestsRead += counts.indexManifestsRead;
+          totals.indexManifestsUnread += counts.indexManifestsUnread;
           const skipped: Record<string, number> = { ...counts.skipped };
           if (counts.recentlyScanned > 0) skipped['recently-scanned'] = counts.recentlyScanned;
           if (counts.quotaExceeded > 0) skipped['quota-exceeded'] = counts.quotaExceeded;
@@ -215,6 +220,8 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       [METRIC.LEDGER_READ_FAILURES]: totals.ledgerReadFailures,
       [METRIC.LEDGER_WRITE_FAILURES]: totals.ledgerWriteFailures,
       [METRIC.LEDGER_ENTRIES_IGNORED]: totals.ledgerEntriesIgnored,
+      [METRIC.INDEX_MANIFESTS_READ]: totals.indexManifestsRead,
+      [METRIC.INDEX_MANIFESTS_UNREAD]: totals.indexManifestsUnread,
       [METRIC.AWS_RETRIES]: retries.total - retriesBefore,
     });
     addCountsByReason(metrics, METRIC.SCANS_SKIPPED, totals.skippedByReason);

@@ -54,7 +54,7 @@ function mockEcr(images: readonly Img[]): void {
   });
 }
 
-class ScriptedLedger implements Pick<Ledger, 'readMany' | 'write' | 'markDeferred'> {
+class ScriptedLedger implements Pick<Ledger, 'readMany' | 'write' | 'markDeferred' | 'recordIndex'> {
   public readonly writes: EntryWrite[] = [];
   public readonly deferrals: { name: string; day: string }[] = [];
   constructor(private readonly entries: Record<string, { deferredOn?: string; running?: boolean }> = {}) {}
@@ -90,6 +90,9 @@ class ScriptedLedger implements Pick<Ledger, 'readMany' | 'write' | 'markDeferre
     const already = this.deferrals.some((d) => d.name === nameOf(imageDigest) && d.day === day);
     this.deferrals.push({ name: nameOf(imageDigest), day });
     return !already;
+  }
+  public async recordIndex(): Promise<void> {
+    throw new Error('these walks read no image index');
   }
 }
 

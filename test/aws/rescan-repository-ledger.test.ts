@@ -75,7 +75,7 @@ function entry(n: number, scan: Partial<ScanRecord> & { status: string }): Ledge
 }
 const completeDaysAgo = (n: number, daysAgo: number) => entry(n, { status: 'COMPLETE', completedAt: new Date(NOW.getTime() - daysAgo * DAY) });
 
-class ScriptedLedger implements Pick<Ledger, 'readMany' | 'write' | 'markDeferred'> {
+class ScriptedLedger implements Pick<Ledger, 'readMany' | 'write' | 'markDeferred' | 'recordIndex'> {
   public readonly batches: string[][] = [];
   public readonly writes: { change: EntryWrite; guard: WriteGuard }[] = [];
   public failReads = false;
@@ -104,6 +104,10 @@ class ScriptedLedger implements Pick<Ledger, 'readMany' | 'write' | 'markDeferre
     const already = this.deferrals.some((d) => d.imageDigest === imageDigest && d.day === day);
     this.deferrals.push({ imageDigest, day });
     return !already;
+  }
+
+  public async recordIndex(): Promise<void> {
+    throw new Error('these walks read no image index');
   }
 }
 

@@ -110,6 +110,8 @@ describe('rescanRepository', () => {
       ledgerReadFailures: 0,
       ledgerWriteFailures: 0,
       ledgerEntriesIgnored: 0,
+      indexManifestsRead: 0,
+      indexManifestsUnread: 0,
     });
   });
 
@@ -264,6 +266,8 @@ describe('rescanRepository', () => {
       ledgerReadFailures: 0,
       ledgerWriteFailures: 0,
       ledgerEntriesIgnored: 0,
+      indexManifestsRead: 0,
+      indexManifestsUnread: 0,
     });
     expect(evaluations).toHaveLength(9);
   });

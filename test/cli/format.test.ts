@@ -99,7 +99,7 @@ describe('summary', () => {
       repositoriesGone: 0,
       imagesEvaluated: 9,
       toScan: 6,
-      skipped: { 'fresh': 2, 'in-progress': 0, 'unsupported-image': 0, 'image-index': 0, 'referrer': 0, 'artifact': 0, 'archived': 0, 'enhanced-scanning': 0, 'not-scannable': 0, 'unknown-status': 1 },
+      skipped: { 'fresh': 2, 'in-progress': 0, 'unsupported-image': 0, 'image-index': 0, 'referrer': 0, 'artifact': 0, 'attestation': 0, 'archived': 0, 'enhanced-scanning': 0, 'not-scannable': 0, 'unknown-status': 1 },
       scansStarted: 2,
       recentlyScanned: 1,
       quotaExceeded: 1,
@@ -142,6 +142,7 @@ describe('summary', () => {
       { subjectManifestDigest: `sha256:${'a'.repeat(64)}` },
       { imageTags: [`sha256-${'b'.repeat(64)}.sig`] },
       { artifactMediaType: 'application/vnd.cncf.helm.config.v1+json' },
+      { indexRole: 'attestation' },
     ];
     for (const entry of entries) {
       const verdict = decideImageFormat(entry);

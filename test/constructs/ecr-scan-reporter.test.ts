@@ -219,7 +219,9 @@ describe('EcrScanReporter IAM', () => {
   test('each function gets only the ECR actions it calls', () => {
     const ecrActions = (role: RegExp) => statementsOf(role).flatMap(actions).filter((a) => a.startsWith('ecr:')).sort();
     expect(ecrActions(/DispatchRole/)).toEqual(['ecr:BatchGetRepositoryScanningConfiguration', 'ecr:DescribeRepositories', 'ecr:GetRegistryScanningConfiguration']);
+    // BatchGetImage: image index manifests (readImageIndexes), under a pull-time update exclusion (below).
     expect(ecrActions(/RescanRole/)).toEqual([
+      'ecr:BatchGetImage',
       'ecr:DescribeImageScanFindings',
       'ecr:DescribeImages',
       'ecr:GetRegistryScanningConfiguration',
@@ -229,6 +231,29 @@ describe('EcrScanReporter IAM', () => {
     expect(ecrActions(/ReportRole/)).toEqual(['ecr:DescribeImageScanFindings', 'ecr:DescribeImages']);
     // DescribeImages resolves task definitions' tags; never BatchGetImage, which would count as a pull.
     expect(ecrActions(/DiscoverRole/)).toEqual(['ecr:DescribeImages']);
+  });
+
+  test('the rescan role is a pull-time update exclusion, in place before the schedule first runs, so reading an index is no pull', () => {
+    const exclusions = template.findResources('AWS::ECR::PullTimeUpdateExclusion') as Resources;
+    expect(Object.values(exclusions)).toHaveLength(1);
+    const [id, exclusion] = Object.entries(exclusions)[0];
+    expect(exclusion.Properties.PrincipalArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ScanReporterRescanRole/), 'Arn'] });
+    const rules = template.findResources('AWS::Events::Rule', { Properties: { Description: 'Queues ECR repositories for rescanning' } }) as Record<string, { DependsOn?: string[] }>;
+    expect(Object.values(rules)[0].DependsOn).toContain(id);
+    expect(environmentOf(template, 'Starts ECR image scans').READ_IMAGE_INDEXES).toBe('true');
+  });
+
+  test('readImageIndexes false: no BatchGetImage, no exclusion, and the rescan function is told', () => {
+    const off = synth({ readImageIndexes: false }).template;
+    off.resourceCountIs('AWS::ECR::PullTimeUpdateExclusion', 0);
+    const rescanActions = Object.entries(off.findResources('AWS::IAM::Policy') as Resources)
+      .filter(([id]) => /RescanRole/.test(id))
+      .map(([, p]) => p)
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>)
+      .flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+    expect(rescanActions).toContain('ecr:StartImageScan');
+    expect(rescanActions).not.toContain('ecr:BatchGetImage');
+    expect(environmentOf(off, 'Starts ECR image scans').READ_IMAGE_INDEXES).toBe('false');
   });
 
   test('the in-use discovery may only read ECS and Lambda, on this account and region', () => {

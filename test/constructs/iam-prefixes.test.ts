@@ -38,7 +38,13 @@ function ecrGrants(stack: Stack): Record<string, Record<string, unknown>> {
 function expectedGrants(selected: unknown) {
   return {
     Dispatch: { 'ecr:GetRegistryScanningConfiguration': '*', 'ecr:DescribeRepositories': ALL, 'ecr:BatchGetRepositoryScanningConfiguration': selected },
-    Rescan: { 'ecr:GetRegistryScanningConfiguration': '*', 'ecr:DescribeImages': selected, 'ecr:DescribeImageScanFindings': selected, 'ecr:StartImageScan': selected },
+    Rescan: {
+      'ecr:GetRegistryScanningConfiguration': '*',
+      'ecr:DescribeImages': selected,
+      'ecr:DescribeImageScanFindings': selected,
+      'ecr:StartImageScan': selected,
+      'ecr:BatchGetImage': selected,
+    },
     Report: { 'ecr:DescribeImageScanFindings': selected, 'ecr:DescribeImages': selected, 'ecr:ListTagsForResource': selected },
     Discover: { 'ecr:DescribeImages': ALL },
   };

@@ -49,7 +49,7 @@ const BEFORE_THE_LEDGER: Array<[string, string]> = [
   ['ScanReporterTopicPolicy43BC8EE4', 'AWS::SNS::TopicPolicy'],
 ];
 
-test('every resource of the previous default template keeps its logical ID and type; only the ledger (issue 11), the in-use discovery (issue 12) and the Inspector reports (issue 13) are added', () => {
+test('every resource of the previous default template keeps its logical ID and type; only the ledger (issue 11), the in-use discovery (issue 12), the Inspector reports and the pull-time update exclusion (issue 13) are added', () => {
   const stack = new Stack(new App(), 'Snapshot');
   new EcrScanReporter(stack, 'ScanReporter');
   const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string }>;
@@ -78,6 +78,8 @@ test('every resource of the previous default template keeps its logical ID and t
     ['ScanReporterInspectorScanRuleC36EFA35', 'AWS::Events::Rule'],
     ['ScanReporterLedger4520E0EE', 'AWS::DynamoDB::Table'],
     ['ScanReporterLedgerAlarmECAD4892', 'AWS::CloudWatch::Alarm'],
+    // Image indexes (issue 13): the rescan role's pull-time update exclusion, so its BatchGetImage reads are no pulls.
+    ['ScanReporterRescanPullTimeExclusion6DDAC240', 'AWS::ECR::PullTimeUpdateExclusion'],
     ['ScanReporterScheduleRuleAllowEventRuleSnapshotScanReporterDiscoverFunctionDBEE6CEB57B01DB5', 'AWS::Lambda::Permission'],
   ]);
 });

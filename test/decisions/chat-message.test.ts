@@ -724,6 +724,13 @@ describe('other news', () => {
     ]);
   });
 
+  test('a platform image is named by its index\'s tag and platform', () => {
+    const document = makeDocument({ imageTags: [], findings: FINDINGS, imageIndex: { digest: `sha256:${'c'.repeat(64)}`, tags: ['v1.2'], platform: 'linux/arm64' } });
+    const { content } = buildChatNotification(document);
+    expect(content.title).toBe(':rotating_light: 4 CRITICAL/HIGH findings in `team/payments-api:v1.2 (linux/arm64)`');
+    expect(content.description).toContain('*Image:* `team/payments-api`, the `linux/arm64` image of index `v1.2`, digest `sha256:7f5b2640fe6f`');
+  });
+
   test('an untagged image is named by its short digest', () => {
     const document = makeDocument({ imageTags: [], findings: FINDINGS });
     const { content, metadata } = buildChatNotification(document);

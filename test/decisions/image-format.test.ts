@@ -66,6 +66,13 @@ const TABLE: Row[] = [
   { situation: 'ARCHIVED', entry: { imageStatus: 'ARCHIVED', artifactMediaType: OCI_CONFIG }, reason: 'archived', detailContains: ['ARCHIVED'] },
   { situation: 'ACTIVATING (a restore under way)', entry: { imageStatus: 'ACTIVATING' }, reason: 'archived', detailContains: ['ACTIVATING'] },
   {
+    situation: 'an attestation manifest, as the index that lists it says',
+    entry: { imageManifestMediaType: OCI_MANIFEST, artifactMediaType: OCI_CONFIG, indexRole: 'attestation' },
+    reason: 'attestation',
+    detailContains: ['attestation manifest'],
+  },
+  { situation: 'a platform image an index lists is an image', entry: { imageManifestMediaType: OCI_MANIFEST, artifactMediaType: OCI_CONFIG, indexRole: 'platform' }, reason: undefined },
+  {
     situation: 'an archived index is told as archived: the first rule wins',
     entry: { imageStatus: 'ARCHIVED', imageManifestMediaType: 'application/vnd.oci.image.index.v1+json' },
     reason: 'archived',

@@ -105,6 +105,17 @@ describe('parseLedgerItem', () => {
     expect(parseLedgerItem(item(), EXPECTED, NOW).entry).not.toHaveProperty('deferredOn');
   });
 
+  test('what an image index lists, and the index of a listed manifest, are read as written (image-index.ts)', () => {
+    const index = `sha256:${'c'.repeat(64)}`;
+    const child = `sha256:${'d'.repeat(64)}`;
+    const listed = parseLedgerItem(item({ children: { manifests: [{ digest: child, role: 'platform', platform: 'linux/arm64' }, { digest: index, role: 'attestation' }], tags: ['v1.2'] } }), EXPECTED, NOW);
+    expect(listed.entry?.children).toEqual({ manifests: [{ digest: child, role: 'platform', platform: 'linux/arm64' }, { digest: index, role: 'attestation' }], tags: ['v1.2'] });
+    const platform = parseLedgerItem(item({ index: { digest: index, tags: ['v1.2'], role: 'platform', platform: 'linux/arm64' } }), EXPECTED, NOW);
+    expect(platform.entry?.index).toEqual({ digest: index, tags: ['v1.2'], role: 'platform', platform: 'linux/arm64' });
+    expect(parseLedgerItem(item({ index: { digest: index, role: 'attestation' } }), EXPECTED, NOW).entry?.index).toEqual({ digest: index, tags: [], role: 'attestation' });
+    expect(parseLedgerItem(item(), EXPECTED, NOW).entry).not.toHaveProperty('index');
+  });
+
   test('no item is absent', () => {
     expect(parseLedgerItem(undefined, EXPECTED, NOW)).toEqual(ABSENT);
     expect(parseLedgerItem(null, EXPECTED, NOW)).toEqual(ABSENT);
@@ -143,6 +154,12 @@ describe('parseLedgerItem', () => {
     ['a failure report that is not a map', item({ failureReport: true }), /^failureReport is not a map$/],
     ['a deferral on no day', item({ deferredOn: '2026-12-01T00:00:00Z' }), /^deferredOn is not a day \(YYYY-MM-DD\): "2026-12-01T00:00:00Z"$/],
     ['a deferral on an impossible day', item({ deferredOn: '2026-13-01' }), /^deferredOn is not a day/],
+    ['an index that is not a map', item({ index: 'sha256:x' }), /^index is not a map$/],
+    ['an index without a sha256 digest', item({ index: { digest: 'latest', role: 'platform' } }), /^index.digest is not a sha256 digest: "latest"$/],
+    ['an index role that is not known', item({ index: { digest: `sha256:${'c'.repeat(64)}`, role: 'signature' } }), /^index.role is not platform or attestation: "signature"$/],
+    ['index tags that are not strings', item({ index: { digest: `sha256:${'c'.repeat(64)}`, role: 'platform', tags: [1] } }), /^index.tags is not a list of strings$/],
+    ['listed manifests that are not a list', item({ children: { manifests: 'all', tags: [] } }), /^children.manifests is not a list$/],
+    ['a listed manifest without a digest', item({ children: { manifests: [{ role: 'platform' }] } }), /^children.manifests\[0\].digest is not a sha256 digest$/],
   ])('%s: ignored, with the reason', (_label, raw, reason) => {
     const read = parseLedgerItem(raw, EXPECTED, NOW);
     expect(read.exists).toBe(true);

@@ -196,6 +196,14 @@ describe('subject', () => {
     expect(subject).toContain(`${REPOSITORY}@sha256:7f5b2640fe6f`);
   });
 
+  test('a platform image (untagged) is named by its index\'s first tag and its platform; by its digest when the index is untagged too', () => {
+    const imageIndex = { digest: `sha256:${'c'.repeat(64)}`, tags: ['v1.2', 'latest'], platform: 'linux/arm64' };
+    expect(build({ imageTags: [], imageIndex }).subject).toBe(`ECR scan: CRITICAL 2, HIGH 3 in ${REPOSITORY}:v1.2 (linux/arm64)`);
+    expect(build({ imageTags: [], imageIndex: { ...imageIndex, tags: [] } }).subject).toContain(`${REPOSITORY}@sha256:7f5b2640fe6f`);
+    // A tagged image keeps its own tag.
+    expect(build({ imageIndex }).subject).toContain(`${REPOSITORY}:v1.4.2`);
+  });
+
   test('a FAILED scan says so', () => {
     const { subject } = build({ scanStatus: 'FAILED', counts: {} });
     expect(subject).toBe(`ECR scan: scan FAILED in ${REPOSITORY}:v1.4.2`);
@@ -245,6 +253,18 @@ describe('text body', () => {
 
   test('an untagged image reads "(untagged)"', () => {
     expect(build({ imageTags: [] }).text).toMatch(/Tags:\s+\(untagged\)$/m);
+  });
+
+  test('a platform image reads as its index names it, with the index\'s tags and digest; the JSON form carries the index', () => {
+    const imageIndex = { digest: `sha256:${'c'.repeat(64)}`, tags: ['v1.2', 'latest'], platform: 'linux/arm64' };
+    const message = build({ imageTags: [], imageIndex });
+    expect(message.text).toContain('Image:       v1.2 (linux/arm64), the linux/arm64 image of an index');
+    expect(message.text).toMatch(/^Index tags:  v1\.2, latest$/m);
+    expect(message.text).toContain(`Index:       ${imageIndex.digest}`);
+    expect(message.text).not.toMatch(/^Tags:/m);
+    expect(message.document.imageIndex).toEqual({ ...imageIndex, label: 'v1.2 (linux/arm64)' });
+    expect(message.document.imageTags).toEqual([]);
+    expect(build({ imageTags: [] }).document).not.toHaveProperty('imageIndex');
   });
 
   test('each evaluated count stands against its threshold; reached ones are marked', () => {

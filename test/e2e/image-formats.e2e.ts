@@ -5,104 +5,13 @@
  * emulator's wrapper answers (local/emulator/server.py, _patch_ecr_formats), checked against
  * ECR's API reference; then the rescan walk over that registry (../../src/aws/rescan-repository.ts).
  */
-import { createHash } from 'crypto';
-import {
-  CreateRepositoryCommand,
-  DescribeImagesCommand,
-  ImageDetail,
-  PutImageCommand,
-  StartImageScanCommand,
-  UpdateImageStorageClassCommand,
-} from '@aws-sdk/client-ecr';
+import { BatchGetImageCommand, DescribeImagesCommand, DescribeImageScanFindingsCommand, ImageDetail, StartImageScanCommand, UpdateImageStorageClassCommand } from '@aws-sdk/client-ecr';
+import { DOCKER_CONFIG, DOCKER_MANIFEST, HELM_CONFIG, NOTATION, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, REPOSITORY, pushRegistry as pushTo, sha256 } from './buildx-registry';
 import { useEmulator } from './harness';
 import { ImageEvaluation, RescanOptions, rescanRepository } from '../../src/aws/rescan-repository';
 
 const fixture = useEmulator();
-const REPOSITORY = 'shop/buildx';
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
-const NOTATION = 'application/vnd.cncf.notary.signature';
-const HELM_CONFIG = 'application/vnd.cncf.helm.config.v1+json';
-
-const sha256 = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
-const blob = (mediaType: string, seed: string) => ({ mediaType, digest: sha256(seed), size: 1024 });
-
-/** An image manifest with layers unique to `seed` (the emulator's digest of a manifest with layers is of its layers). */
-interface ManifestOptions {
-  readonly mediaType?: string;
-  readonly config?: string;
-  readonly layer?: string;
-  readonly artifactType?: string;
-  readonly subject?: string;
-}
-
-function imageManifest(seed: string, options: ManifestOptions = {}): string {
-  return JSON.stringify({
-    schemaVersion: 2,
-    mediaType: options.mediaType ?? OCI_MANIFEST,
-    ...(options.artifactType ? { artifactType: options.artifactType } : {}),
-    config: blob(options.config ?? OCI_CONFIG, `${seed} config`),
-    layers: [blob(options.layer ?? 'application/vnd.oci.image.layer.v1.tar+gzip', `${seed} layer`)],
-    ...(options.subject ? { subject: { mediaType: OCI_INDEX, digest: options.subject, size: 1024 } } : {}),
-  });
-}
-
-interface Pushed {
-  readonly amd64: string;
-  readonly arm64: string;
-  readonly attestation: string;
-  readonly index: string;
-  readonly notation: string;
-  readonly cosign: string;
-  readonly helm: string;
-  readonly archived: string;
-  readonly plain: string;
-  /** The index's manifest as pushed. */
-  readonly indexManifest: string;
-}
-
-async function push(imageManifestText: string, imageTag?: string): Promise<string> {
-  const response = await fixture().ecr.send(new PutImageCommand({ repositoryName: REPOSITORY, imageManifest: imageManifestText, imageTag }));
-  const digest = response.image?.imageId?.imageDigest;
-  if (!digest) throw new Error('PutImage returned no digest');
-  return digest;
-}
-
-/** What `docker buildx build --platform linux/amd64,linux/arm64 --push` and the signing tools push, in that order. */
-async function pushRegistry(): Promise<Pushed> {
-  const ecr = fixture().ecr;
-  await ecr.send(new CreateRepositoryCommand({ repositoryName: REPOSITORY }));
-  const amd64 = await push(imageManifest('amd64'));
-  const arm64 = await push(imageManifest('arm64'));
-  // BuildKit's attestation storage: an image manifest of in-toto layers, listed with platform unknown/unknown.
-  const attestation = await push(imageManifest('provenance', { layer: 'application/vnd.in-toto+json' }));
-  const indexText = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: OCI_INDEX,
-    manifests: [
-      { mediaType: OCI_MANIFEST, digest: amd64, size: 1024, platform: { architecture: 'amd64', os: 'linux' } },
-      { mediaType: OCI_MANIFEST, digest: arm64, size: 1024, platform: { architecture: 'arm64', os: 'linux' } },
-      {
-        mediaType: OCI_MANIFEST,
-        digest: attestation,
-        size: 1024,
-        platform: { architecture: 'unknown', os: 'unknown' },
-        annotations: { 'vnd.docker.reference.digest': amd64, 'vnd.docker.reference.type': 'attestation-manifest' },
-      },
-    ],
-  });
-  const index = await push(indexText, 'v1.2');
-  const notation = await push(imageManifest('notation', { artifactType: NOTATION, config: 'application/vnd.oci.empty.v1+json', subject: index }));
-  const cosign = await push(imageManifest('cosign', { layer: 'application/vnd.dev.cosign.simplesigning.v1+json' }), `${index.replace(':', '-')}.sig`);
-  const helm = await push(imageManifest('chart', { config: HELM_CONFIG, layer: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip' }), '1.0.0');
-  const archived = await push(imageManifest('old', { mediaType: DOCKER_MANIFEST, config: DOCKER_CONFIG }), 'v0.9');
-  const plain = await push(imageManifest('plain', { mediaType: DOCKER_MANIFEST, config: DOCKER_CONFIG }), 'v1.1');
-  await ecr.send(new UpdateImageStorageClassCommand({ repositoryName: REPOSITORY, imageId: { imageDigest: archived }, targetStorageClass: 'ARCHIVE' }));
-  return { amd64, arm64, attestation, index, notation, cosign, helm, archived, plain, indexManifest: indexText };
-}
+const pushRegistry = () => pushTo(fixture().ecr);
 
 async function listed(filter?: { imageStatus: 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING' | 'ANY' }): Promise<Map<string, ImageDetail>> {
   const response = await fixture().ecr.send(new DescribeImagesCommand({ repositoryName: REPOSITORY, ...(filter ? { filter } : {}) }));
@@ -169,6 +78,50 @@ describe('the emulator answers as ECR does for indexes, referrers and archived i
   });
 });
 
+describe('the emulator answers as ECR does for an index\'s manifest and an attestation\'s scan', () => {
+  test('BatchGetImage returns an index as pushed, with its media type, records a pull of it, and names a digest it lacks in its failure', async () => {
+    const pushed = await pushRegistry();
+    const missing = sha256('never pushed');
+    const before = (await listed()).get(pushed.index)?.lastRecordedPullTime;
+
+    const response = await fixture().ecr.send(
+      new BatchGetImageCommand({
+        repositoryName: REPOSITORY,
+        imageIds: [{ imageDigest: pushed.index }, { imageDigest: missing }],
+        acceptedMediaTypes: [OCI_INDEX],
+      }),
+    );
+
+    expect(response.images).toHaveLength(1);
+    expect(response.images?.[0]).toMatchObject({
+      imageId: { imageDigest: pushed.index },
+      imageManifest: pushed.indexManifest,
+      imageManifestMediaType: OCI_INDEX,
+    });
+    expect(response.failures).toEqual([{ imageId: { imageDigest: missing }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }]);
+    // BatchGetImage counts as a pull (containers-roadmap #2390): the index's pull time moved, its platform images' did not.
+    expect(before).toBeUndefined();
+    const after = await listed();
+    expect(after.get(pushed.index)?.lastRecordedPullTime).toBeInstanceOf(Date);
+    expect(after.get(pushed.arm64)?.lastRecordedPullTime).toBeUndefined();
+  });
+
+  test('an attestation manifest\'s scan is taken and FAILS, without findings; a platform image\'s completes', async () => {
+    const pushed = await pushRegistry();
+    const ecr = fixture().ecr;
+    for (const digest of [pushed.attestation, pushed.arm64]) {
+      await ecr.send(new StartImageScanCommand({ repositoryName: REPOSITORY, imageId: { imageDigest: digest } }));
+    }
+    const status = async (imageDigest: string) =>
+      ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: REPOSITORY, imageId: { imageDigest } }));
+
+    const attestation = await status(pushed.attestation);
+    expect(attestation.imageScanStatus?.status).toBe('FAILED');
+    expect(attestation.imageScanFindings).toBeUndefined();
+    expect((await status(pushed.arm64)).imageScanStatus?.status).toBe('COMPLETE');
+  });
+});
+
 describe('the rescan walk over today\'s formats', () => {
   const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
   /** The command-line tool's walk (no ledger) of the repository under basic scanning, with a 7-day expiry. */
@@ -188,8 +141,8 @@ describe('the rescan walk over today\'s formats', () => {
         .filter((r) => r.operation === operation)
         .map((r) => (r.params as { imageId: { imageDigest: string } }).imageId.imageDigest)
         .sort();
-    // Still scanned: the attestation manifest, which DescribeImages cannot tell from an image (only the index says
-    // what it is). Issue 13's index reading will skip it; until then ECR takes the scan, and it fails.
+    // Without index reads, the attestation manifest is scanned too: DescribeImages cannot tell it from an image
+    // (only the index says what it is), and ECR takes the scan and fails it. The next test reads the index.
     const scanned = [pushed.amd64, pushed.arm64, pushed.attestation, pushed.plain].sort();
     expect(digestsOf('StartImageScan')).toEqual(scanned);
     expect(digestsOf('DescribeImageScanFindings')).toEqual(scanned);
@@ -209,6 +162,32 @@ describe('the rescan walk over today\'s formats', () => {
       [pushed.cosign]: 'referrer',
       [pushed.helm]: 'artifact',
     });
+  });
+
+  test('with index reads: one BatchGetImage of the index; its attestation manifest is a counted skip with no status read and no StartImageScan; its platform images carry its tags', async () => {
+    const pushed = await pushRegistry();
+    await fixture().emulator.resetRequests();
+    const evaluations = new Map<string, ImageEvaluation>();
+
+    const counts = await walk({ readImageIndexes: true, onImage: (e) => evaluations.set(e.imageDigest, e) });
+
+    const requests = await fixture().emulator.requests();
+    const digestsOf = (operation: string) =>
+      requests
+        .filter((r) => r.operation === operation)
+        .map((r) => (r.params as { imageId: { imageDigest: string } }).imageId.imageDigest)
+        .sort();
+    const scanned = [pushed.amd64, pushed.arm64, pushed.plain].sort();
+    expect(digestsOf('StartImageScan')).toEqual(scanned);
+    expect(digestsOf('DescribeImageScanFindings')).toEqual(scanned);
+    const reads = requests.filter((r) => r.operation === 'BatchGetImage');
+    expect(reads.map((r) => r.params)).toEqual([{ repositoryName: REPOSITORY, imageIds: [{ imageDigest: pushed.index }], acceptedMediaTypes: [OCI_INDEX, 'application/vnd.docker.distribution.manifest.list.v2+json'] }]);
+    expect(counts).toMatchObject({ imagesEvaluated: 8, due: 3, scansStarted: 3, indexManifestsRead: 1, indexManifestsUnread: 0 });
+    expect(counts.skipped).toEqual({ 'image-index': 1, 'referrer': 2, 'artifact': 1, 'attestation': 1 });
+    expect(evaluations.get(pushed.attestation)?.decision).toMatchObject({ action: 'skip', reason: 'attestation' });
+    expect(evaluations.get(pushed.arm64)?.imageIndex).toEqual({ digest: pushed.index, tags: ['v1.2'], role: 'platform', platform: 'linux/arm64' });
+    expect(evaluations.get(pushed.amd64)?.imageIndex).toEqual({ digest: pushed.index, tags: ['v1.2'], role: 'platform', platform: 'linux/amd64' });
+    expect(evaluations.get(pushed.plain)?.imageIndex).toBeUndefined();
   });
 
   test('a walk resumed by digest (a continuation) gets an archived image from DescribeImages with its status, and skips it without StartImageScan', async () => {

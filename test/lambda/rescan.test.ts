@@ -40,7 +40,14 @@ const sqsMock = mockClient(SQSClient);
 const ledgerMock = mockClient(DynamoDBDocumentClient);
 const TABLE = 'EcrScanReporter-Ledger-1ABC';
 /** The ledger's counts of an invocation that used no entry: an empty ledger, or none read. */
-const LEDGER_ZEROS = { StatusReadsSaved: 0, LedgerReadFailures: 0, LedgerWriteFailures: 0, LedgerEntriesIgnored: 0 };
+const LEDGER_ZEROS = {
+  StatusReadsSaved: 0,
+  LedgerReadFailures: 0,
+  LedgerWriteFailures: 0,
+  LedgerEntriesIgnored: 0,
+  IndexManifestsRead: 0,
+  IndexManifestsUnread: 0,
+};
 
 type HandlerModule = typeof import('../../src/lambda/rescan.lambda');
 let handler: HandlerModule['handler'];
