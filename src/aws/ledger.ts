@@ -228,7 +228,10 @@ export class Ledger {
       set.push('#version = if_not_exists(#version, :zero) + :one');
       condition = 'attribute_not_exists(#scanMap.#observedAt) OR #scanMap.#observedAt <= :observedAt';
     }
-    const remove = (change.remove ?? []).map((attribute) => {
+    // An entry that could not be parsed is replaced so that it parses again: what this write sets, and
+    // the walk's unversioned marks removed (a deferral, what an index lists), which the next walk writes again.
+    const replacing = guard.kind === 'locked' && guard.read.ignored !== undefined ? (['deferredOn', 'index', 'children'] as const) : [];
+    const remove = [...new Set([...(change.remove ?? []), ...replacing])].map((attribute) => {
       names[`#${attribute}`] = attribute;
       return `#${attribute}`;
     });

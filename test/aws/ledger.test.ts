@@ -113,6 +113,16 @@ describe('write', () => {
     expect(input.ExpressionAttributeValues![':scan']).toEqual({ status: 'IN_PROGRESS', observedAt: NOW.toISOString(), source: 'start-image-scan', severityCounts: {} });
   });
 
+  test('replacing an entry that could not be parsed removes the walk\'s unversioned marks too, so that it parses again; a usable entry keeps them', async () => {
+    mock.on(UpdateCommand).resolves({});
+    await ledger.write({ ...change, remove: ['failureReport'] }, { kind: 'locked', read: { exists: true, rawVersion: 2, ignored: 'index.role is not platform or attestation: "signature"' } }, NOW);
+    await ledger.write(change, { kind: 'locked', read: { exists: true, rawVersion: 2, entry: { repositoryName: REPOSITORY, imageDigest: digest(1), imageTags: [], version: 2 } } }, NOW);
+    const [replaced, kept] = mock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(replaced.UpdateExpression).toMatch(/ REMOVE #failureReport, #deferredOn, #index, #children$/);
+    expect(replaced.ExpressionAttributeNames).toMatchObject({ '#deferredOn': 'deferredOn', '#index': 'index', '#children': 'children' });
+    expect(kept.UpdateExpression).not.toContain('REMOVE');
+  });
+
   test('a monotonic write without a scan observation is a programming error', async () => {
     await expect(ledger.write({ repositoryName: REPOSITORY, imageDigest: digest(1) }, { kind: 'monotonic' }, NOW)).rejects.toThrow('a monotonic write records a scan observation');
   });

@@ -47,9 +47,13 @@
  * | dispatch event `{}`, a string, a schedule event with extras     | a full dispatch                                           |
  * | ledger entry of another schema version / entity / digest, a     | WARN "Ledger entry ignored", LedgerEntriesIgnored: the    |
  * |   version not a number, a scan in the future or not a map, a     | rescan reads ECR and scans what is due, the report counts |
- * |   last report's finding ids not a list                          | as first and is published once; the next write replaces it|
+ * |   last report's finding ids not a list, an index without a      | as first and is published once; the next write replaces it|
+ * |   sha256 digest or of an unknown role                           |                                                           |
+ * | an image index whose manifest lists nothing readable            | WARN "Index manifest unreadable", IndexManifestsUnread,   |
+ * |                                                                 | ScansSkipped{reason=image-index}; the rest walked         |
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutImageCommand } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, PutEventsCommand, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -89,7 +93,14 @@ const REGISTRY: SeedRepository[] = [
 ];
 const digestOf = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
 /** The ledger's counts of an invocation that used the ledger without trouble (or never reached it). */
-const RESCAN_LEDGER = { StatusReadsSaved: 0, LedgerReadFailures: 0, LedgerWriteFailures: 0, LedgerEntriesIgnored: 0 };
+const RESCAN_LEDGER = {
+  StatusReadsSaved: 0,
+  LedgerReadFailures: 0,
+  LedgerWriteFailures: 0,
+  LedgerEntriesIgnored: 0,
+  IndexManifestsRead: 0,
+  IndexManifestsUnread: 0,
+};
 const REPORT_LEDGER = { ReportsWithheld: 0, ReportsPossiblyDuplicated: 0, LedgerReadFailures: 0, LedgerWriteFailures: 0, LedgerEntriesIgnored: 0 };
 /** What the report function counts for owners and accepted risks: none configured here. */
 const REPORT_RELEVANCE = { FindingsIgnored: 0, OwnerTagReads: 0 };
@@ -915,6 +926,9 @@ describe('ledger entries the functions cannot use', () => {
     ['a version that is not a number', { version: 'three' }, /^version is not a whole number: "three"$/],
     ['a scan completed in the future (a "fresh" entry that no ECR answer gave)', { scan: { status: 'COMPLETE', observedAt: at(86_400_000), source: 'scan-event', completedAt: at(86_400_000), severityCounts: {} } }, /^scan.observedAt is in the future/],
     ['a scan that is a string', { scan: 'COMPLETE' }, /^scan is not a map$/],
+    // What an image index lists (image-index.ts), as the walk writes it: an entry that claims a bad one says nothing.
+    ['an index that names no digest', { index: { digest: 'latest', tags: ['v1'], role: 'attestation' } }, /^index.digest is not a sha256 digest: "latest"$/],
+    ['an index role this version does not know', { index: { digest: digestOf(98), tags: ['v1'], role: 'signature' } }, /^index.role is not platform or attestation: "signature"$/],
   ];
   // The walk reads entries without the last report (its projection), so this one only the report function sees.
   const BAD_REPORT: [string, Record<string, unknown>, RegExp] = [
@@ -981,5 +995,40 @@ describe('ledger entries the functions cannot use', () => {
     const after = await readEntry();
     expect(after.ignored).toBeUndefined();
     expect(after.entry?.lastReport).toMatchObject({ eventId: outcome.deliveries[0].event.id });
+  });
+});
+
+describe('image index manifests the rescan cannot use', () => {
+  beforeEach(deployFresh);
+
+  test('an index whose manifest lists nothing it can read: a logged, counted skip (IndexManifestsUnread), the index skipped, the rest walked', async () => {
+    const broken = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: 'none' });
+    const put = await fixture().ecr.send(new PutImageCommand({ repositoryName: 'shop/web', imageManifest: broken, imageTag: 'multi' }));
+    const index = put.image?.imageId?.imageDigest as string;
+    await fixture().emulator.resetRequests();
+
+    const outcome = await rescanMessage(body({ repositoryName: 'shop/web' }));
+
+    expect([outcome.deliveries, outcome.failures, outcome.dead, outcome.left]).toEqual([1, 0, [], []]);
+    expect(outcome.requests.filter((r) => r.operation === 'BatchGetImage').map((r) => r.params.imageIds)).toEqual([[{ imageDigest: index }]]);
+    expect(outcome.requests.filter((r) => r.operation === 'StartImageScan').map((r) => r.params.imageId.imageDigest)).toEqual([web().imageDigest]);
+    const warnings = logLines('WARN').filter((l) => l.message === 'Index manifest unreadable: its manifests are taken for images');
+    expect(warnings).toEqual([expect.objectContaining({ repositoryName: 'shop/web', imageDigest: index, problem: 'the manifest has no manifests list' })]);
+    expect(perInvocation('InputsRejected')).toEqual([
+      {
+        ImagesEvaluated: 2,
+        ScansStarted: 1,
+        ScansSkipped: 1,
+        QuotaHits: 0,
+        Continuations: 0,
+        InputsRejected: 0,
+        AwsRetries: 0,
+        ...RESCAN_LEDGER,
+        IndexManifestsUnread: 1,
+      },
+    ]);
+    const byReason = emfMetrics(fixture().metricLines()).filter((m) => m.dimensions.reason !== undefined);
+    expect(byReason.map((m) => [m.name, m.dimensions.reason, m.value])).toEqual([['ScansSkipped', 'image-index', 1]]);
+    expect(logLines('ERROR')).toEqual([]);
   });
 });
