@@ -60,6 +60,21 @@ describe('toImageRow', () => {
     expect(r).toMatchObject({ imageTags: [], status: null, lastScanCompletedAt: null, severityCounts: {}, outcome: null });
   });
 
+  test('with --read-image-indexes, a manifest an index lists carries the index; the table names it by the index in TAGS', () => {
+    const index = `sha256:${'c'.repeat(64)}`;
+    const platform = toImageRow(evaluation({ imageTags: [], imageIndex: { digest: index, tags: ['v1.2'], role: 'platform', platform: 'linux/arm64' } }), 'plan');
+    expect(platform.imageIndex).toEqual({ digest: index, tags: ['v1.2'], role: 'platform', platform: 'linux/arm64' });
+    const attestation = toImageRow(
+      evaluation({ imageTags: [], decision: { action: 'skip', reason: 'attestation', detail: '' }, imageIndex: { digest: index, tags: ['v1.2'], role: 'attestation' } }),
+      'plan',
+    );
+    const table = new StreamingTable('plan', ['team-a/api']);
+    expect(table.row(platform).trimEnd()).toMatch(/ {2}v1\.2 \(linux\/arm64\)$/);
+    expect(table.row(attestation).trimEnd()).toMatch(/ {2}v1\.2 \(attestation\)$/);
+    expect(table.row(toImageRow(evaluation({ imageTags: [] }), 'plan')).trimEnd()).toMatch(/ {2}-$/);
+    expect(toImageRow(evaluation(), 'plan')).not.toHaveProperty('imageIndex');
+  });
+
   test('an invalid completion time is null, not a RangeError', () => {
     expect(toImageRow(evaluation({ state: { status: 'COMPLETE', completedAt: new Date('nonsense') } }), 'plan').lastScanCompletedAt).toBeNull();
   });

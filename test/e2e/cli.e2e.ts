@@ -85,6 +85,7 @@ test('plan --json prints the documented schema with the registry\'s truth, and s
     'image-index': 0,
     'referrer': 0,
     'artifact': 0,
+    'attestation': 0,
     'archived': 0,
     'enhanced-scanning': 0,
     'not-scannable': 0,
