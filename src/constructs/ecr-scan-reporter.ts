@@ -229,6 +229,19 @@ export interface EcrScanReporterProps {
   readonly readImageIndexes?: boolean;
 
   /**
+   * Under enhanced scanning, how recent a pull makes an image Amazon Inspector stopped monitoring a coverage gap.
+   *
+   * Inspector stops monitoring an image after its re-scan duration (14 days by default for new
+   * accounts): its status turns SCAN_ELIGIBILITY_EXPIRED and its findings close, whether or not it
+   * still runs. Under enhanced scanning the rescan function starts no scan; it reads the status of
+   * each image pulled within this window (one DescribeImageScanFindings call each, so the cost follows
+   * the images in use) and names those whose monitoring expired in a WARN line, counted as
+   * `ImagesNotMonitored`. A whole number of days, 1 to 3,650. Under basic scanning it changes nothing.
+   * @default Duration.days(30)
+   */
+  readonly coverageWindow?: Duration;
+
+  /**
    * Which images get reports, out of those the patterns select.
    *
    * An image outside it is recorded in the ledger but not reported (`ReportsWithheld`, reason
@@ -629,6 +642,7 @@ export class EcrScanReporter extends Construct {
       rescanConcurrency: props.rescanConcurrency,
       dailyScanBudget: props.dailyScanBudget,
       readImageIndexes: props.readImageIndexes ?? true,
+      coverageWindow: props.coverageWindow,
       maxReceiveCount,
       logRetention,
       ledger,

@@ -227,7 +227,7 @@ export function createDashboard(scope: Construct, r: MonitoredResources, alarms:
     ...(alarms.length > 0 ? [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 8, height: 6, alarms })] : []),
   );
   dashboard.addWidgets(
-    counts('In use (discovery) and coverage gaps (dispatch, under enhanced scanning)', [METRIC.IN_USE_DIGESTS, METRIC.WORKLOADS_READ, METRIC.REPOSITORIES_NOT_COVERED]),
+    counts('In use (discovery) and coverage gaps (dispatch, under enhanced scanning)', [METRIC.IN_USE_DIGESTS, METRIC.WORKLOADS_READ, METRIC.REPOSITORIES_NOT_COVERED, METRIC.IMAGES_NOT_MONITORED]),
     counts('Owners and accepted risks (report, dispatch)', [METRIC.OWNER_TAG_READS, METRIC.FINDINGS_IGNORED, METRIC.ACCEPTED_RISKS_UNMATCHED]),
     counts('Image indexes (rescan)', [METRIC.INDEX_MANIFESTS_READ, METRIC.INDEX_MANIFESTS_UNREAD]),
   );

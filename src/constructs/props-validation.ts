@@ -109,6 +109,15 @@ function oneOf(name: string, value: string | undefined, allowed: ReadonlySet<str
   return values.includes(value) ? [] : [`${name} must be one of ${values.join(', ')}, for example ${example} (given ${JSON.stringify(value)})`];
 }
 
+function coverageWindow(window: Duration | undefined): string[] {
+  if (window === undefined) return [];
+  if (window.isUnresolved()) return ['coverageWindow must be a duration written in the app, for example Duration.days(30)'];
+  const days = window.toDays({ integral: false });
+  return Number.isInteger(days) && days >= 1 && days <= 3650
+    ? []
+    : [`coverageWindow must be a whole number of days from 1 to 3650, because ECR refreshes lastRecordedPullTime about once a day; for example Duration.days(30) (given ${describeDuration(window)})`];
+}
+
 const SCOPE_KINDS = ['all', 'in-use', 'pulled-within', 'in-use-or-pulled-within'];
 
 function imageScope(name: 'rescanScope' | 'reportScope', scope: ImageScope | undefined, discoveryOn: boolean): string[] {
@@ -206,6 +215,7 @@ export const PROP_RULES: ReadonlyArray<{ readonly prop: string; readonly check: 
   { prop: 'rescanConcurrency', check: (p) => wholeNumber('rescanConcurrency', p.rescanConcurrency, 2, 1000, 'the SQS event source maximum concurrency') },
   { prop: 'imageConcurrency', check: (p) => wholeNumber('imageConcurrency', p.imageConcurrency, 1, 50, 'ECR requests in flight per invocation') },
   { prop: 'dailyScanBudget', check: (p) => wholeNumber('dailyScanBudget', p.dailyScanBudget, 1, DAILY_BASIC_SCAN_QUOTA, 'the basic scans started per UTC day; ECR allows 100,000 per registry per 24 hours') },
+  { prop: 'coverageWindow', check: (p) => coverageWindow(p.coverageWindow) },
   { prop: 'maxReceiveCount', check: (p) => wholeNumber('maxReceiveCount', p.maxReceiveCount, 1, 1000, 'deliveries before the dead-letter queue') },
   { prop: 'emailSubscriptions', check: (p) => emailSubscriptions(p.emailSubscriptions) },
   {

@@ -38,6 +38,7 @@ export interface RescanPipelineOptions {
   readonly rescanConcurrency?: number;
   readonly dailyScanBudget?: number;
   readonly readImageIndexes: boolean;
+  readonly coverageWindow?: Duration;
   readonly maxReceiveCount: number;
   readonly logRetention: logs.RetentionDays;
   readonly ledger: LedgerTable;
@@ -103,6 +104,7 @@ export class RescanPipeline {
           [ENV.LEDGER_TABLE]: options.ledger.table.tableName,
           [ENV.DAILY_SCAN_BUDGET]: Tokenization.stringifyNumber(options.dailyScanBudget ?? DEFAULTS.dailyScanBudget),
           [ENV.READ_IMAGE_INDEXES]: String(options.readImageIndexes),
+          [ENV.COVERAGE_WINDOW_SECONDS]: String((options.coverageWindow ?? Duration.days(DEFAULTS.coverageWindowDays)).toSeconds()),
           ...options.scopeEnvironment,
         },
         logRetention: options.logRetention,

@@ -35,6 +35,7 @@ export const ENV = {
   CHAT_NOTIFICATIONS: 'CHAT_NOTIFICATIONS',
   DAILY_SCAN_BUDGET: 'DAILY_SCAN_BUDGET',
   READ_IMAGE_INDEXES: 'READ_IMAGE_INDEXES',
+  COVERAGE_WINDOW_SECONDS: 'COVERAGE_WINDOW_SECONDS',
 } as const;
 
 export type Environment = Record<string, string | undefined>;
@@ -51,6 +52,8 @@ export const DEFAULTS = {
   inUseHoldSeconds: 49 * 3600,
   /** ECR's quota of basic scans per registry per 24 hours (budget.ts). */
   dailyScanBudget: DAILY_BASIC_SCAN_QUOTA,
+  /** Under enhanced scanning, an image pulled within this many days whose monitoring expired is a coverage gap (coverage.ts). */
+  coverageWindowDays: 30,
 } as const;
 
 function flag(env: Environment, name: string, fallback: boolean): boolean {
@@ -156,6 +159,8 @@ export interface RescanSettings {
   readonly dailyScanBudget: number;
   /** Whether the walk reads image index manifests (image-index.ts). */
   readonly readImageIndexes: boolean;
+  /** Under enhanced scanning: an image pulled within this long whose monitoring expired is a coverage gap (coverage.ts). */
+  readonly coverageWindowMs: number;
 }
 
 export function readRescanSettings(env: Environment): RescanSettings {
@@ -169,6 +174,7 @@ export function readRescanSettings(env: Environment): RescanSettings {
     inUse: inUseFrom(env),
     dailyScanBudget: integer(env, ENV.DAILY_SCAN_BUDGET, DEFAULTS.dailyScanBudget, 1, DAILY_BASIC_SCAN_QUOTA),
     readImageIndexes: flag(env, ENV.READ_IMAGE_INDEXES, false),
+    coverageWindowMs: integer(env, ENV.COVERAGE_WINDOW_SECONDS, DEFAULTS.coverageWindowDays * 86_400, 86_400, 3650 * 86_400) * 1000,
   };
 }
 

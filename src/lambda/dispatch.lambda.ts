@@ -1,9 +1,10 @@
 /**
  * Dispatch: on schedule, lists every repository of the registry, keeps those
  * the patterns select, and puts one rescan message per repository on the queue. Under
- * enhanced scanning, where Amazon Inspector scans and nothing is dispatched, it checks instead
+ * enhanced scanning, where Amazon Inspector scans and nothing is started, it checks first
  * which selected repositories no scanning filter covers (25 names per
- * BatchGetRepositoryScanningConfiguration), logs them and counts them (`RepositoriesNotCovered`).
+ * BatchGetRepositoryScanningConfiguration), logs them and counts them (`RepositoriesNotCovered`),
+ * and queues only the covered ones, whose walk names the images Inspector stopped monitoring.
  *
  * Work is bounded by a time budget from the Lambda context. A registry too large
  * for one invocation (100,000 repositories is a page of 1,000 at a time) continues
@@ -103,8 +104,8 @@ export const handler = async (event: unknown, context?: Context): Promise<Dispat
     const registryScanType = await getRegistryScanType(ecr);
     if (registryScanType === 'ENHANCED' && !continuation) {
       logger.warn(
-        'The registry uses enhanced scanning: Amazon Inspector rescans continuously and StartImageScan is not allowed, so nothing is dispatched; ' +
-          'the selected repositories are checked for coverage instead',
+        'The registry uses enhanced scanning: Amazon Inspector rescans continuously and StartImageScan is not allowed, so no scan is started; ' +
+          'the selected repositories are checked for coverage instead: those no filter covers are named here, the others queued for a walk that names their images whose monitoring expired',
       );
     }
     for await (const page of repositoryPagesFrom(ecr, continuation?.nextToken)) {
@@ -120,6 +121,10 @@ export const handler = async (event: unknown, context?: Context): Promise<Dispat
             repositories: notCovered.map((f) => f.repositoryName),
           });
         }
+        // The covered ones: the rescan function reads the status of their recently pulled images (coverage.ts), never starting a scan.
+        const uncovered = new Set(notCovered.map((f) => f.repositoryName));
+        const covered = selected.filter((name) => !uncovered.has(name));
+        totals.sent += await sendMessages(sqs, settings.queueUrl, covered.map((repositoryName) => rescanMessageBody({ repositoryName })));
       } else {
         totals.sent += await sendMessages(sqs, settings.queueUrl, selected.map((repositoryName) => rescanMessageBody({ repositoryName })));
       }

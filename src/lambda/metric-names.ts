@@ -75,6 +75,8 @@ export const METRIC = {
   INDEX_MANIFESTS_READ: 'IndexManifestsRead',
   /** Rescan, with `readImageIndexes`: index manifests that could not be read or parsed (the log says why); what they list was taken for images. */
   INDEX_MANIFESTS_UNREAD: 'IndexManifestsUnread',
+  /** Rescan, under enhanced scanning: images pulled within `coverageWindow` whose Amazon Inspector monitoring expired (the log names them). */
+  IMAGES_NOT_MONITORED: 'ImagesNotMonitored',
   /** Report: owner tags read from ECR (once a day per repository; the ledger caches them). */
   OWNER_TAG_READS: 'OwnerTagReads',
 } as const;

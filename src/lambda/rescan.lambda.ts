@@ -21,7 +21,7 @@ import { errorMessage, errorName, getRegistryScanType } from '../aws/ecr';
 import { Ledger } from '../aws/ledger';
 import { LedgerRecords } from '../aws/ledger-records';
 import { sendMessages } from '../aws/queue';
-import { RescanOptions, rescanRepository } from '../aws/rescan-repository';
+import { ImageEvaluation, RescanOptions, rescanRepository } from '../aws/rescan-repository';
 import { LedgerBudgetCounters, ScanBudget } from '../aws/scan-budget';
 import { utcDay } from '../decisions/budget';
 import type { DiscoveryMarker } from '../decisions/in-use';
@@ -51,8 +51,32 @@ function emptyTotals() {
     ledgerEntriesIgnored: 0,
     indexManifestsRead: 0,
     indexManifestsUnread: 0,
+    imagesNotMonitored: 0,
     skippedByReason: {} as Record<string, number>,
   };
+}
+
+/** Images Amazon Inspector stopped monitoring though they are pulled, gathered per walk and named in one WARN line (at most 50 digests). */
+class MonitoringGaps {
+  private found: ImageEvaluation[] = [];
+
+  public note(evaluation: ImageEvaluation): void {
+    if (evaluation.coverageGap === 'monitoring-expired') this.found.push(evaluation);
+  }
+
+  /** Logs the walk's gaps, if any, and returns how many; a continuation's part logs its own. */
+  public flush(repositoryName: string): number {
+    const found = this.found;
+    this.found = [];
+    if (found.length > 0) {
+      logger.warn('Images not monitored: Amazon Inspector\'s monitoring expired (SCAN_ELIGIBILITY_EXPIRED), though they were pulled within the coverage window', {
+        repositoryName,
+        images: found.slice(0, 50).map((e) => ({ imageDigest: e.imageDigest, imageTags: e.imageTags.slice(0, 5) })),
+        imagesOmitted: Math.max(0, found.length - 50),
+      });
+    }
+    return found.length;
+  }
 }
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
@@ -113,11 +137,6 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
           logger.info('Repository skipped: it does not match the configured patterns');
           return;
         }
-        if (registryScanType === 'ENHANCED') {
-          // Queued before the registry switched: Amazon Inspector rescans it, StartImageScan is not allowed.
-          logger.info('Repository skipped: the registry uses enhanced scanning');
-          return;
-        }
         if (started && budget.exhausted()) {
           // Not started, and no time left: queue it again, unchanged, for another invocation.
           await sendMessages(sqs, settings.queueUrl, [record.body]);
@@ -128,6 +147,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
         started = true;
         try {
           const now = new Date();
+          const gaps = new MonitoringGaps();
           const result = await rescanRepository(ecr, repositoryName, {
             now,
             scanExpiryMs: settings.scanExpiryMs,
@@ -136,12 +156,15 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
             ledger,
             budget: scanBudgetFor(now),
             readImageIndexes: settings.readImageIndexes,
+            // Under enhanced scanning nothing is started: the walk reads the status of recently pulled images, to name those Inspector stopped monitoring.
+            ...(registryScanType === 'ENHANCED' ? { coverage: { now, pulledWithinMs: settings.coverageWindowMs }, onImage: (e: ImageEvaluation) => gaps.note(e) } : {}),
             scope: await scopeOnce(),
             log: logger,
             position: continuation,
             shouldStop: () => budget.exhausted(),
           });
           const { continuation: next, ...counts } = result;
+          totals.imagesNotMonitored += gaps.flush(repositoryName);
           totals.imagesEvaluated += counts.imagesEvaluated;
           totals.scansStarted += counts.scansStarted;
           totals.quotaHits += counts.quotaExceeded;
@@ -222,6 +245,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       [METRIC.LEDGER_ENTRIES_IGNORED]: totals.ledgerEntriesIgnored,
       [METRIC.INDEX_MANIFESTS_READ]: totals.indexManifestsRead,
       [METRIC.INDEX_MANIFESTS_UNREAD]: totals.indexManifestsUnread,
+      [METRIC.IMAGES_NOT_MONITORED]: totals.imagesNotMonitored,
       [METRIC.AWS_RETRIES]: retries.total - retriesBefore,
     });
     addCountsByReason(metrics, METRIC.SCANS_SKIPPED, totals.skippedByReason);

@@ -111,6 +111,9 @@ describe('errors: one message per problem, quoting the value and naming the fix'
     ['scanExpiry is Infinity', { scanExpiry: Duration.days(Infinity) }, /scanExpiry must be a finite duration, for example Duration.days\(7\) \(given Duration.days\(Infinity\)\)/],
     ['scanExpiry is over ten years', { scanExpiry: Duration.days(3651) }, /scanExpiry must be at most 3650 days, the most the rescan function accepts; 7 to 14 days is usual \(given 3651 days\)/],
     ['scanExpiry is a token in days', (s) => ({ scanExpiry: Duration.days(number(s)) }), /scanExpiry from a token must be given in seconds, Duration.seconds\(token\)/],
+    ['coverageWindow is half a day', { coverageWindow: Duration.hours(12) }, /coverageWindow must be a whole number of days from 1 to 3650, because ECR refreshes lastRecordedPullTime about once a day; for example Duration.days\(30\) \(given 12 hours\)/],
+    ['coverageWindow is over ten years', { coverageWindow: Duration.days(3651) }, /coverageWindow must be a whole number of days from 1 to 3650.* \(given 3651 days\)/],
+    ['coverageWindow is a token', (s) => ({ coverageWindow: Duration.days(number(s)) }), /coverageWindow must be a duration written in the app/],
 
     // Thresholds: whole numbers, 0 or more.
     ...(['critical', 'high', 'medium', 'low', 'informational', 'undefined'] as const).flatMap((level) =>

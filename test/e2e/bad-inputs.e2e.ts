@@ -100,6 +100,7 @@ const RESCAN_LEDGER = {
   LedgerEntriesIgnored: 0,
   IndexManifestsRead: 0,
   IndexManifestsUnread: 0,
+  ImagesNotMonitored: 0,
 };
 const REPORT_LEDGER = { ReportsWithheld: 0, ReportsPossiblyDuplicated: 0, LedgerReadFailures: 0, LedgerWriteFailures: 0, LedgerEntriesIgnored: 0 };
 /** What the report function counts for owners and accepted risks: none configured here. */

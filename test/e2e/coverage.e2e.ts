@@ -1,5 +1,5 @@
 /**
- * Coverage gaps under enhanced scanning, as `ecr-scan-reporter plan` names them against the
+ * Coverage gaps under enhanced scanning, as `ecr-scan-reporter plan` and the deployed service name them against the
  * emulator: a repository that no scanning filter of the registry covers, and images pulled
  * within the window whose Amazon Inspector monitoring expired (../../src/decisions/coverage.ts).
  * First what the emulator's wrapper answers for BatchGetRepositoryScanningConfiguration and a
@@ -14,8 +14,11 @@ import {
   DescribeImagesCommand,
   PutRegistryScanningConfigurationCommand,
 } from '@aws-sdk/client-ecr';
-import { useEmulator } from './harness';
+import { Duration } from 'aws-cdk-lib';
+import { deploy, useEmulator } from './harness';
 import { runCli } from '../../local/cli-process';
+import { lambdaContext, runQueue } from '../../local/pipeline';
+import { emfMetrics } from '../aws/helpers';
 
 const fixture = useEmulator();
 const DAY_MS = 86_400_000;
@@ -109,4 +112,37 @@ test('plan --json names the uncovered repository and the one recently pulled ima
   expect(reads.sort()).toEqual([digest(1), digest(3), digest(5)].sort());
   expect(requests.filter((r) => r.operation === 'StartImageScan')).toEqual([]);
   expect(requests.filter((r) => r.operation === 'BatchGetRepositoryScanningConfiguration')).toHaveLength(1);
+});
+
+test('the deployed service names the same gaps each cycle: dispatch the uncovered repository, the rescan function the expired image pulled within coverageWindow; nothing is started', async () => {
+  const now = new Date();
+  const deployment = await deploy(fixture(), { repositoryPattern: '^(shop|tools)/', coverageWindow: Duration.days(30) }, [], now);
+  expect(deployment.environment.COVERAGE_WINDOW_SECONDS).toBe(String(30 * 86_400));
+  await seed(now);
+  const { handlers, sqs, emulator } = fixture();
+
+  await handlers.dispatch({ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('dispatch'));
+  const { rescanQueueUrl, rescanQueueArn } = deployment.infrastructure;
+  const run = await runQueue(sqs, rescanQueueUrl, rescanQueueArn, handlers.rescan, { batchSize: deployment.config.batchSize });
+
+  expect(run.recordsFailed).toBe(0);
+  const requests = await emulator.requests();
+  expect(requests.filter((r) => r.operation === 'StartImageScan')).toEqual([]);
+  // The uncovered repository is named by dispatch and not walked; the covered ones are walked, reading only their pulled images.
+  const walked = [...new Set(requests.filter((r) => r.operation === 'DescribeImages').map((r) => (r.params as { repositoryName: string }).repositoryName))].sort();
+  expect(walked).toEqual(['shop/api', 'shop/web']);
+  const reads = requests.filter((r) => r.operation === 'DescribeImageScanFindings').map((r) => (r.params as { imageId: { imageDigest: string } }).imageId.imageDigest);
+  expect(reads.sort()).toEqual([digest(1), digest(3)].sort());
+  const warnings = fixture().logs().filter((l) => l.level === 'WARN');
+  expect(warnings.filter((l) => l.message.startsWith('Repositories not covered')).flatMap((l) => l.repositories as string[])).toEqual(['tools/ci-runner']);
+  expect(warnings.filter((l) => l.message.startsWith('Images not monitored'))).toEqual([
+    expect.objectContaining({ repositoryName: 'shop/web', images: [{ imageDigest: digest(1), imageTags: ['v3'] }], imagesOmitted: 0 }),
+  ]);
+  const sums = new Map<string, number>();
+  for (const m of emfMetrics(fixture().metricLines()).filter((x) => x.dimensions.reason === undefined)) {
+    sums.set(m.name, (sums.get(m.name) ?? 0) + Number(m.value));
+  }
+  expect(sums.get('ImagesNotMonitored')).toBe(1);
+  expect(sums.get('RepositoriesNotCovered')).toBe(1);
+  expect(sums.get('ScansStarted')).toBe(0);
 });

@@ -125,7 +125,7 @@ describe('dispatch handler', () => {
     for (const call of sqsMock.commandCalls(SendMessageBatchCommand)) expect(call.args[0].input.Entries?.length).toBeGreaterThan(0);
   });
 
-  test('an ENHANCED registry sends nothing; it names and counts the selected repositories no scanning filter covers, 25 per call', async () => {
+  test('an ENHANCED registry names and counts the selected repositories no scanning filter covers, 25 per call, and queues the covered ones for the coverage walk', async () => {
     ecrMock.on(GetRegistryScanningConfigurationCommand).resolves(loadSdkFixture('get-registry-scanning-configuration-enhanced.json'));
     const notCovered = ['team-a/worker-02', 'team-a/worker-03'];
     ecrMock.on(BatchGetRepositoryScanningConfigurationCommand).callsFake(async (input: { repositoryNames?: string[] }) => {
@@ -142,8 +142,12 @@ describe('dispatch handler', () => {
 
     const result = await handler(event(), fakeContext('EcrScanReporter-DispatchFunction'));
 
-    expect(result).toEqual({ registryScanType: 'ENHANCED', repositoriesListed: 21, repositoriesSelected: 16, messagesSent: 0, repositoriesNotCovered: 2 });
-    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageBatchCommand, 0);
+    expect(result).toEqual({ registryScanType: 'ENHANCED', repositoriesListed: 21, repositoriesSelected: 16, messagesSent: 14, repositoriesNotCovered: 2 });
+    const queued = sqsMock
+      .commandCalls(SendMessageBatchCommand)
+      .flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => JSON.parse(e.MessageBody as string).repositoryName));
+    expect(queued).toHaveLength(14);
+    for (const name of notCovered) expect(queued).not.toContain(name);
     const asked = ecrMock.commandCalls(BatchGetRepositoryScanningConfigurationCommand).flatMap((c) => c.args[0].input.repositoryNames ?? []);
     // Only the selected repositories are asked about, each once.
     expect(asked).toHaveLength(16);
@@ -151,7 +155,7 @@ describe('dispatch handler', () => {
     expect(logs.lines().filter((l) => l.level === 'WARN' && /^The registry uses enhanced scanning/.test(l.message))).toHaveLength(1);
     const named = logs.lines().filter((l) => l.message.startsWith('Repositories not covered')).flatMap((l) => l.repositories as string[]);
     expect(named.sort()).toEqual(notCovered);
-    expect(invocationMetrics(logs.metricLines())).toMatchObject({ RepositoriesNotCovered: 2, RepositoriesDispatched: 0 });
+    expect(invocationMetrics(logs.metricLines())).toMatchObject({ RepositoriesNotCovered: 2, RepositoriesDispatched: 14 });
   });
 
   test('a missing RESCAN_QUEUE_URL throws a clear error before any AWS call', async () => {

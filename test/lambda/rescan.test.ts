@@ -47,6 +47,7 @@ const LEDGER_ZEROS = {
   LedgerEntriesIgnored: 0,
   IndexManifestsRead: 0,
   IndexManifestsUnread: 0,
+  ImagesNotMonitored: 0,
 };
 
 type HandlerModule = typeof import('../../src/lambda/rescan.lambda');
@@ -214,18 +215,32 @@ describe('rescan handler', () => {
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: MALFORMED }, { itemIdentifier: BAD_NAME }, { itemIdentifier: 'm-3' }] });
   });
 
-  test('an ENHANCED registry: the message is done without walking the repository or starting anything', async () => {
+  test('an ENHANCED registry: nothing started; the status of each image pulled within the coverage window is read, and those whose monitoring expired are named and counted', async () => {
+    process.env.COVERAGE_WINDOW_SECONDS = String(30 * 86_400);
     ecrMock.on(GetRegistryScanningConfigurationCommand).resolves(loadSdkFixture('get-registry-scanning-configuration-enhanced.json'));
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000);
+    const digest = (n: number) => `sha256:${String(n).padStart(64, '0')}`;
+    ecrMock.on(DescribeImagesCommand).resolves({
+      imageDetails: [
+        { imageDigest: digest(1), imageTags: ['v3'], lastRecordedPullTime: daysAgo(2) },
+        { imageDigest: digest(2), imageTags: ['v4'], lastRecordedPullTime: daysAgo(1) },
+        { imageDigest: digest(3), imageTags: ['v1'], lastRecordedPullTime: daysAgo(45) },
+        { imageDigest: digest(4), imageTags: ['v0'] },
+      ],
+    });
+    ecrMock.on(DescribeImageScanFindingsCommand).callsFake(async (input: { imageId: { imageDigest: string } }) => ({
+      imageScanStatus: { status: input.imageId.imageDigest === digest(1) ? 'SCAN_ELIGIBILITY_EXPIRED' : 'ACTIVE' },
+    }));
 
     const response = await handler({ Records: [recordFor('team-a/worker-01', 'm-1')] }, context());
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(ecrMock).toHaveReceivedCommandTimes(DescribeImagesCommand, 0);
-    expect(ecrMock).toHaveReceivedCommandTimes(DescribeImageScanFindingsCommand, 0);
     expect(ecrMock).toHaveReceivedCommandTimes(StartImageScanCommand, 0);
-    expect(logs.lines().find((l) => l.message === 'Repository skipped: the registry uses enhanced scanning')).toMatchObject({
-      repositoryName: 'team-a/worker-01',
-    });
+    const read = ecrMock.commandCalls(DescribeImageScanFindingsCommand).map((c) => c.args[0].input.imageId?.imageDigest).sort();
+    expect(read).toEqual([digest(1), digest(2)]);
+    const warned = logs.lines().filter((l) => l.message.startsWith('Images not monitored'));
+    expect(warned).toEqual([expect.objectContaining({ level: 'WARN', repositoryName: 'team-a/worker-01', images: [{ imageDigest: digest(1), imageTags: ['v3'] }], imagesOmitted: 0 })]);
+    expect(invocationMetrics(logs.metricLines())).toMatchObject({ ImagesNotMonitored: 1, ImagesEvaluated: 4, ScansStarted: 0 });
   });
 
   test('a bad configuration fails the whole invocation, so no record is dropped', async () => {
