@@ -6,9 +6,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { Deployment, deploy, useEmulator } from './harness';
+import { Deployment, deploy, rescanCycle, useEmulator } from './harness';
 import { EmulatorRequest } from '../../local/emulator/emulator';
-import { lambdaContext, runQueue } from '../../local/pipeline';
 import { SeedRepository } from '../../local/registry';
 import { Ledger } from '../../src/aws/ledger';
 import { rescanRepository } from '../../src/aws/rescan-repository';
@@ -34,15 +33,7 @@ const REGISTRY: SeedRepository[] = [
   { name: 'budget/beta', images: [12, 13, 9, 8].map((daysAgo, i) => ({ tags: [`b${i}`], scan: { kind: 'complete' as const, daysAgo } })) },
 ];
 
-async function cycle(deployment: Deployment): Promise<EmulatorRequest[]> {
-  const { handlers, sqs, emulator } = fixture();
-  await emulator.resetRequests();
-  await handlers.dispatch({ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('dispatch'));
-  const { rescanQueueUrl, rescanQueueArn } = deployment.infrastructure;
-  const run = await runQueue(sqs, rescanQueueUrl, rescanQueueArn, handlers.rescan, { batchSize: deployment.config.batchSize });
-  expect(run.recordsFailed).toBe(0);
-  return emulator.requests();
-}
+const cycle = (deployment: Deployment) => rescanCycle(fixture(), deployment);
 
 const startedDigests = (requests: readonly EmulatorRequest[]) =>
   requests.filter((r) => r.service === ECR && r.operation === 'StartImageScan' && r.status === 200).map((r) => r.params.imageId?.imageDigest as string);

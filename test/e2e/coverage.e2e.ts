@@ -15,9 +15,8 @@ import {
   PutRegistryScanningConfigurationCommand,
 } from '@aws-sdk/client-ecr';
 import { Duration } from 'aws-cdk-lib';
-import { deploy, useEmulator } from './harness';
+import { deploy, rescanCycle, useEmulator } from './harness';
 import { runCli } from '../../local/cli-process';
-import { lambdaContext, runQueue } from '../../local/pipeline';
 import { emfMetrics } from '../aws/helpers';
 
 const fixture = useEmulator();
@@ -119,14 +118,9 @@ test('the deployed service names the same gaps each cycle: dispatch the uncovere
   const deployment = await deploy(fixture(), { repositoryPattern: '^(shop|tools)/', coverageWindow: Duration.days(30) }, [], now);
   expect(deployment.environment.COVERAGE_WINDOW_SECONDS).toBe(String(30 * 86_400));
   await seed(now);
-  const { handlers, sqs, emulator } = fixture();
 
-  await handlers.dispatch({ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('dispatch'));
-  const { rescanQueueUrl, rescanQueueArn } = deployment.infrastructure;
-  const run = await runQueue(sqs, rescanQueueUrl, rescanQueueArn, handlers.rescan, { batchSize: deployment.config.batchSize });
+  const requests = await rescanCycle(fixture(), deployment);
 
-  expect(run.recordsFailed).toBe(0);
-  const requests = await emulator.requests();
   expect(requests.filter((r) => r.operation === 'StartImageScan')).toEqual([]);
   // The uncovered repository is named by dispatch and not walked; the covered ones are walked, reading only their pulled images.
   const walked = [...new Set(requests.filter((r) => r.operation === 'DescribeImages').map((r) => (r.params as { repositoryName: string }).repositoryName))].sort();

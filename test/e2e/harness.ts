@@ -7,8 +7,8 @@
 import { runInThisContext } from 'vm';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { Emulator } from '../../local/emulator/emulator';
-import { Handlers, loadHandlers } from '../../local/pipeline';
+import { Emulator, EmulatorRequest } from '../../local/emulator/emulator';
+import { Handlers, lambdaContext, loadHandlers, runQueue } from '../../local/pipeline';
 import { SeedRepository } from '../../local/registry';
 import { Deployment, deployService } from '../../local/service';
 
@@ -130,4 +130,19 @@ export function recognizeNodeErrors(): void {
       return ordinary.call(this, value) || (this === Error && ordinary.call(NodeError, value));
     },
   });
+}
+
+/**
+ * One rescan cycle of the deployed service: the schedule's event to dispatch, then the rescan
+ * queue run as Lambda's event source runs it, every record succeeding. Returns the AWS requests
+ * the emulator answered during the cycle.
+ */
+export async function rescanCycle(fixture: EmulatorFixture, deployment: Deployment): Promise<EmulatorRequest[]> {
+  const { handlers, sqs, emulator } = fixture;
+  await emulator.resetRequests();
+  await handlers.dispatch({ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('dispatch'));
+  const { rescanQueueUrl, rescanQueueArn } = deployment.infrastructure;
+  const run = await runQueue(sqs, rescanQueueUrl, rescanQueueArn, handlers.rescan, { batchSize: deployment.config.batchSize });
+  expect(run.recordsFailed).toBe(0);
+  return emulator.requests();
 }

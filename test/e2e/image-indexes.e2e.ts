@@ -10,23 +10,15 @@ import { PutImageCommand } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Pushed, REPOSITORY, pushRegistry } from './buildx-registry';
-import { Deployment, deploy, useEmulator } from './harness';
+import { Deployment, deploy, rescanCycle, useEmulator } from './harness';
 import { EmulatorRequest } from '../../local/emulator/emulator';
-import { deliverScanEvents, lambdaContext, receiveNotifications, runQueue } from '../../local/pipeline';
+import { deliverScanEvents, receiveNotifications } from '../../local/pipeline';
 import { imageKey } from '../../src/decisions/ledger';
 
 const fixture = useEmulator();
 const ECR = 'AmazonEC2ContainerRegistry_V20150921';
 
-async function cycle(deployment: Deployment): Promise<EmulatorRequest[]> {
-  const { handlers, sqs, emulator } = fixture();
-  await emulator.resetRequests();
-  await handlers.dispatch({ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('dispatch'));
-  const { rescanQueueUrl, rescanQueueArn } = deployment.infrastructure;
-  const run = await runQueue(sqs, rescanQueueUrl, rescanQueueArn, handlers.rescan, { batchSize: deployment.config.batchSize });
-  expect(run.recordsFailed).toBe(0);
-  return emulator.requests();
-}
+const cycle = (deployment: Deployment) => rescanCycle(fixture(), deployment);
 
 const ecrCalls = (requests: readonly EmulatorRequest[], operation: string) => requests.filter((r) => r.service === ECR && r.operation === operation);
 const digestsOf = (requests: readonly EmulatorRequest[], operation: string) =>

@@ -14,9 +14,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Duration } from 'aws-cdk-lib';
-import { Deployment, deploy, useEmulator } from './harness';
+import { Deployment, deploy, rescanCycle, useEmulator } from './harness';
 import { EmulatorRequest } from '../../local/emulator/emulator';
-import { deliverScanEvents, drainQueue, lambdaContext, receiveNotifications, runQueue } from '../../local/pipeline';
+import { deliverScanEvents, drainQueue, lambdaContext, receiveNotifications } from '../../local/pipeline';
 import { SeedRepository } from '../../local/registry';
 import { SAMPLE_REGISTRY, SAMPLE_SETTINGS, SampleImage } from '../../local/sample-registry';
 import { EcrScanReporterProps, ReportOn } from '../../src';
@@ -208,15 +208,7 @@ async function emptyLedger(deployment: Deployment): Promise<void> {
 // Rescans
 // ---------------------------------------------------------------------------------------------
 
-async function cycle(deployment: Deployment): Promise<EmulatorRequest[]> {
-  const { handlers, sqs, emulator } = fixture();
-  await emulator.resetRequests();
-  await handlers.dispatch({ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('dispatch'));
-  const { rescanQueueUrl, rescanQueueArn } = deployment.infrastructure;
-  const run = await runQueue(sqs, rescanQueueUrl, rescanQueueArn, handlers.rescan, { batchSize: deployment.config.batchSize });
-  expect(run.recordsFailed).toBe(0);
-  return emulator.requests();
-}
+const cycle = (deployment: Deployment) => rescanCycle(fixture(), deployment);
 
 /** The sample's selected images that the stateless rule calls due, and the ones ECR accepts a scan of today. */
 function truth(deployment: Deployment) {
