@@ -17,8 +17,7 @@
 import { randomUUID } from 'crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLogger } from './logger';
-import { METRIC } from './metric-names';
-import { addCounts, addCountsByReason, createMetrics } from './metrics';
+import { createMetrics, publishReportMetrics } from './metrics';
 import { LostAnswerCounter, RetryCounter, createDynamoDbClient, createEcrClient, createSnsClient, documentClient } from '../aws/clients';
 import { ScanDetails, errorMessage, errorName, readScanDetails } from '../aws/ecr';
 import { Ledger } from '../aws/ledger';
@@ -207,22 +206,17 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<Inspe
 
     return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })), outcomes };
   } finally {
-    addCounts(metrics, {
-      [METRIC.REPORTS_PUBLISHED]: totals.published,
-      [METRIC.REPORTS_BELOW_THRESHOLD]: totals.belowThreshold,
-      [METRIC.REPORTS_SKIPPED]: Object.values(totals.skipped).reduce((a, b) => a + b, 0),
-      [METRIC.REPORTS_WITHHELD]: Object.values(totals.withheld).reduce((a, b) => a + b, 0),
-      [METRIC.REPORTS_POSSIBLY_DUPLICATED]: tally.possiblyDuplicated,
-      [METRIC.LEDGER_READ_FAILURES]: tally.ledgerReadFailures,
-      [METRIC.LEDGER_WRITE_FAILURES]: tally.ledgerWriteFailures,
-      [METRIC.LEDGER_ENTRIES_IGNORED]: tally.ledgerEntriesIgnored,
-      [METRIC.FINDINGS_IGNORED]: tally.findingsIgnored,
-      [METRIC.OWNER_TAG_READS]: tally.ownerTagReads,
-      [METRIC.INPUTS_REJECTED]: totals.rejected,
-      [METRIC.AWS_RETRIES]: retries.total - retriesBefore,
-    });
-    addCountsByReason(metrics, METRIC.REPORTS_SKIPPED, totals.skipped);
-    addCountsByReason(metrics, METRIC.REPORTS_WITHHELD, totals.withheld);
-    metrics.publishStoredMetrics();
+    publishReportMetrics(
+      metrics,
+      {
+        published: totals.published,
+        belowThreshold: totals.belowThreshold,
+        skipped: totals.skipped,
+        withheld: totals.withheld,
+        rejected: totals.rejected,
+        retries: retries.total - retriesBefore,
+      },
+      tally,
+    );
   }
 };

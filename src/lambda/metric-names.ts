@@ -35,8 +35,9 @@ export const METRIC = {
   /** Report: completed scans whose counts stayed below every threshold. */
   REPORTS_BELOW_THRESHOLD: 'ReportsBelowThreshold',
   /**
-   * Report: scan events with no report for another reason, with dimension `reason`
-   * (repository-not-selected, scan-failed-not-reported, unexpected-scan-status).
+   * Report and Inspector report: scan events with no report for another reason, with dimension `reason`
+   * (repository-not-selected, scan-failed-not-reported, unexpected-scan-status; from the Inspector report
+   * function also findings-closed, image-gone, not-an-ecr-image).
    */
   REPORTS_SKIPPED: 'ReportsSkipped',
   /**

@@ -3,7 +3,8 @@
  * stdout), with the namespace and service the construct sets; names in metric-names.ts.
  */
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
-import { METRICS_NAMESPACE, SERVICE_NAME } from './metric-names';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from './metric-names';
+import type { ReportTally } from '../aws/report-scan';
 
 export { MetricUnit };
 
@@ -26,4 +27,38 @@ export function addCountsByReason(metrics: Metrics, name: string, byReason: Reco
     single.addDimension('reason', reason);
     single.addMetric(name, MetricUnit.Count, value);
   }
+}
+
+/** What one invocation of a report function did, besides its tally (../aws/report-scan.ts). */
+export interface ReportCounts {
+  readonly published: number;
+  readonly belowThreshold: number;
+  /** Events with no report for another reason, by reason. */
+  readonly skipped: Readonly<Record<string, number>>;
+  /** Reports due but withheld, by reason. */
+  readonly withheld: Readonly<Record<string, number>>;
+  readonly rejected: number;
+  readonly retries: number;
+}
+
+/** The report functions' metrics (report and Inspector report publish the same set), then published. */
+export function publishReportMetrics(metrics: Metrics, counts: ReportCounts, tally: ReportTally): void {
+  const sum = (byReason: Readonly<Record<string, number>>) => Object.values(byReason).reduce((a, b) => a + b, 0);
+  addCounts(metrics, {
+    [METRIC.REPORTS_PUBLISHED]: counts.published,
+    [METRIC.REPORTS_BELOW_THRESHOLD]: counts.belowThreshold,
+    [METRIC.REPORTS_SKIPPED]: sum(counts.skipped),
+    [METRIC.REPORTS_WITHHELD]: sum(counts.withheld),
+    [METRIC.REPORTS_POSSIBLY_DUPLICATED]: tally.possiblyDuplicated,
+    [METRIC.LEDGER_READ_FAILURES]: tally.ledgerReadFailures,
+    [METRIC.LEDGER_WRITE_FAILURES]: tally.ledgerWriteFailures,
+    [METRIC.LEDGER_ENTRIES_IGNORED]: tally.ledgerEntriesIgnored,
+    [METRIC.FINDINGS_IGNORED]: tally.findingsIgnored,
+    [METRIC.OWNER_TAG_READS]: tally.ownerTagReads,
+    [METRIC.INPUTS_REJECTED]: counts.rejected,
+    [METRIC.AWS_RETRIES]: counts.retries,
+  });
+  addCountsByReason(metrics, METRIC.REPORTS_SKIPPED, counts.skipped);
+  addCountsByReason(metrics, METRIC.REPORTS_WITHHELD, counts.withheld);
+  metrics.publishStoredMetrics();
 }

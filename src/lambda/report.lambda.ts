@@ -8,8 +8,7 @@
 import { randomUUID } from 'crypto';
 import type { Context } from 'aws-lambda';
 import { createLogger } from './logger';
-import { METRIC } from './metric-names';
-import { addCounts, addCountsByReason, createMetrics } from './metrics';
+import { createMetrics, publishReportMetrics } from './metrics';
 import { LostAnswerCounter, RetryCounter, createDynamoDbClient, createEcrClient, createSnsClient, documentClient } from '../aws/clients';
 import { errorMessage } from '../aws/ecr';
 import { Ledger } from '../aws/ledger';
@@ -81,22 +80,17 @@ export const handler = async (event: unknown, context?: Context): Promise<Report
   } finally {
     const o = outcome;
     const skipped = o && !o.published && !o.withheld && o.reason !== 'below-threshold' ? { [o.reason]: 1 } : {};
-    addCounts(metrics, {
-      [METRIC.REPORTS_PUBLISHED]: o?.published ? 1 : 0,
-      [METRIC.REPORTS_BELOW_THRESHOLD]: o?.reason === 'below-threshold' ? 1 : 0,
-      [METRIC.REPORTS_SKIPPED]: Object.keys(skipped).length,
-      [METRIC.REPORTS_WITHHELD]: o?.withheld ? 1 : 0,
-      [METRIC.REPORTS_POSSIBLY_DUPLICATED]: tally.possiblyDuplicated,
-      [METRIC.LEDGER_READ_FAILURES]: tally.ledgerReadFailures,
-      [METRIC.LEDGER_WRITE_FAILURES]: tally.ledgerWriteFailures,
-      [METRIC.LEDGER_ENTRIES_IGNORED]: tally.ledgerEntriesIgnored,
-      [METRIC.FINDINGS_IGNORED]: tally.findingsIgnored,
-      [METRIC.OWNER_TAG_READS]: tally.ownerTagReads,
-      [METRIC.INPUTS_REJECTED]: rejected,
-      [METRIC.AWS_RETRIES]: retries.total - retriesBefore,
-    });
-    addCountsByReason(metrics, METRIC.REPORTS_SKIPPED, skipped);
-    if (o?.withheld) addCountsByReason(metrics, METRIC.REPORTS_WITHHELD, { [o.withheld]: 1 });
-    metrics.publishStoredMetrics();
+    publishReportMetrics(
+      metrics,
+      {
+        published: o?.published ? 1 : 0,
+        belowThreshold: o?.reason === 'below-threshold' ? 1 : 0,
+        skipped,
+        withheld: o?.withheld ? { [o.withheld]: 1 } : {},
+        rejected,
+        retries: retries.total - retriesBefore,
+      },
+      tally,
+    );
   }
 };
