@@ -451,3 +451,6 @@ export function buildChatNotification(document: ReportDocument): ChatNotificatio
     },
   };
 }
+
+/** The escaping the chat form uses, for the summary's chat form (summary-message.ts). */
+export { code as chatCode, clip as chatClip };
