@@ -176,10 +176,11 @@ export interface Handlers {
   >;
   readonly discover: Handler<unknown, { inUseDigests: number; tasks: number; functions: number; continuedInPart?: number; completedAt?: string }>;
   readonly inspectorReport: Handler<SQSEvent, SQSBatchResponse & { outcomes: InspectorOutcome[] }>;
+  readonly summary: Handler<unknown, { messageId?: string; itemsScanned: number; pages: number; capacityUnits?: number; bytes: number }>;
 }
 
 /**
- * Loads the three handler bundles as Lambda would (assets/lambda/*, built by `npx projen bundle`).
+ * Loads the handler bundles as Lambda would (assets/lambda/*, built by `npx projen bundle`).
  * Their SDK clients are created at load time from the environment, so call this after
  * `process.env` holds the emulator's variables (Emulator.environment()).
  */
@@ -190,7 +191,14 @@ export function loadHandlers(): Handlers {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(file).handler;
   };
-  return { dispatch: load('dispatch'), rescan: load('rescan'), report: load('report'), discover: load('discover'), inspectorReport: load('inspector-report') };
+  return {
+    dispatch: load('dispatch'),
+    rescan: load('rescan'),
+    report: load('report'),
+    discover: load('discover'),
+    inspectorReport: load('inspector-report'),
+    summary: load('summary'),
+  };
 }
 
 /** A Lambda context good enough for Powertools; the deadline is `timeoutSeconds` from now. */

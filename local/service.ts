@@ -22,6 +22,8 @@ export interface ServiceConfiguration {
     readonly discover?: Record<string, unknown>;
     /** The Inspector report function's, when `inspectorReports` is on (the report function's, in fact). */
     readonly inspectorReport?: Record<string, unknown>;
+    /** The summary function's, unless `summary` is `SummarySchedule.off()`. */
+    readonly summary?: Record<string, unknown>;
   };
   readonly scanEventPattern: Record<string, unknown>;
   /** The Inspector rules' patterns (initial scans, findings), when `inspectorReports` is on. */
@@ -83,6 +85,7 @@ export function synthesizeService(props: EcrScanReporterProps = {}): ServiceConf
       report: environment(reporter.reportFunction),
       ...(reporter.discoverFunction ? { discover: environment(reporter.discoverFunction) } : {}),
       ...(reporter.inspectorReportFunction ? { inspectorReport: environment(reporter.inspectorReportFunction) } : {}),
+      ...(reporter.summaryFunction ? { summary: environment(reporter.summaryFunction) } : {}),
     },
     scanEventPattern: rule.Properties.EventPattern,
     inspectorEventPatterns: Object.values(inspectorRules).map((r) => r.Properties.EventPattern),

@@ -22,8 +22,10 @@ import { LedgerTable } from './ledger';
 import { createAlarms, createDashboard } from './monitoring';
 import { acknowledgeNagRules } from './nag';
 import { validateProps, warnAboutProps } from './props-validation';
+import { RegistrySummary } from './registry-summary';
 import { ReportPipeline } from './report-pipeline';
 import { RescanPipeline } from './rescan-pipeline';
+import { SummarySchedule } from './summary-schedule';
 import { UNOWNED, ownerProblem } from '../decisions/owners';
 import { DEFAULTS, ENV } from '../decisions/settings';
 
@@ -240,6 +242,18 @@ export interface EcrScanReporterProps {
    * @default Duration.days(30)
    */
   readonly coverageWindow?: Duration;
+
+  /**
+   * When the registry summary is published to the topic, and the period each one covers.
+   *
+   * A function reads the whole ledger once (a parallel Scan) and publishes one message: images by
+   * highest severity, in use, what was new and what was fixed in the period, the top CVEs, the worst
+   * repositories with their owners and trend, failed, unsupported and deferred scans, and accepted
+   * risks that expire soon or match nothing. Message attribute `kind` is `summary`, so a filter
+   * policy can select it or leave it out. `SummarySchedule.off()` creates no function.
+   * @default SummarySchedule.weekly() (Monday 08:00 UTC, the week before)
+   */
+  readonly summary?: SummarySchedule;
 
   /**
    * Which images get reports, out of those the patterns select.
@@ -485,6 +499,10 @@ export class EcrScanReporter extends Construct {
   public readonly scanEventRule: events.Rule;
   /** The function that finds where images run, on `schedule` (undefined when `inUseDiscovery` is false). */
   public readonly discoverFunction?: lambda.Function;
+  /** The function that publishes the registry summary (undefined with `SummarySchedule.off()`). */
+  public readonly summaryFunction?: lambda.Function;
+  /** The rule that runs `summaryFunction` on the summary's schedule (undefined with `SummarySchedule.off()`). */
+  public readonly summaryRule?: events.Rule;
   /** The function that reports Amazon Inspector's events on ECR images (undefined when `inspectorReports` is false). */
   public readonly inspectorReportFunction?: lambda.Function;
   /** The queue of Amazon Inspector's events on ECR images (undefined when `inspectorReports` is false). */
@@ -705,6 +723,20 @@ export class EcrScanReporter extends Construct {
         eventDeadLetterQueue: this.eventDeadLetterQueue,
       });
       this.discoverFunction = discovery.discoverFunction;
+    }
+    const summarySchedule = props.summary ?? SummarySchedule.weekly();
+    if (summarySchedule.schedule && summarySchedule.period) {
+      const summary = new RegistrySummary(this, {
+        schedule: summarySchedule.schedule,
+        period: summarySchedule.period,
+        environment: report.reportEnvironment,
+        topic: this.topic,
+        ledger,
+        logRetention,
+        eventDeadLetterQueue: this.eventDeadLetterQueue,
+      });
+      this.summaryFunction = summary.summaryFunction;
+      this.summaryRule = summary.summaryRule;
     }
 
     // Alarms and the optional dashboard (monitoring.ts): what they mean is in their descriptions and docs/operations.md.

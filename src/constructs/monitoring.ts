@@ -229,7 +229,7 @@ export function createDashboard(scope: Construct, r: MonitoredResources, alarms:
   dashboard.addWidgets(
     counts('In use (discovery) and coverage gaps (dispatch, under enhanced scanning)', [METRIC.IN_USE_DIGESTS, METRIC.WORKLOADS_READ, METRIC.REPOSITORIES_NOT_COVERED, METRIC.IMAGES_NOT_MONITORED]),
     counts('Owners and accepted risks (report, dispatch)', [METRIC.OWNER_TAG_READS, METRIC.FINDINGS_IGNORED, METRIC.ACCEPTED_RISKS_UNMATCHED]),
-    counts('Image indexes (rescan)', [METRIC.INDEX_MANIFESTS_READ, METRIC.INDEX_MANIFESTS_UNREAD]),
+    counts('Image indexes (rescan) and the registry summary', [METRIC.INDEX_MANIFESTS_READ, METRIC.INDEX_MANIFESTS_UNREAD, METRIC.SUMMARIES_PUBLISHED, METRIC.LEDGER_ITEMS_SCANNED]),
   );
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({

@@ -118,6 +118,15 @@ function coverageWindow(window: Duration | undefined): string[] {
     : [`coverageWindow must be a whole number of days from 1 to 3650, because ECR refreshes lastRecordedPullTime about once a day; for example Duration.days(30) (given ${describeDuration(window)})`];
 }
 
+function summaryPeriod(period: Duration | undefined): string[] {
+  if (period === undefined) return [];
+  if (period.isUnresolved()) return ['summary\'s period must be a duration written in the app, for example Duration.days(7)'];
+  const seconds = period.toSeconds({ integral: false });
+  return Number.isInteger(seconds) && seconds >= 3600 && seconds <= 366 * 86_400
+    ? []
+    : [`summary's period must be a whole number of seconds from 1 hour to 366 days, usually the time between two summaries; for example SummarySchedule.every(schedule, Duration.days(7)) (given ${describeDuration(period)})`];
+}
+
 const SCOPE_KINDS = ['all', 'in-use', 'pulled-within', 'in-use-or-pulled-within'];
 
 function imageScope(name: 'rescanScope' | 'reportScope', scope: ImageScope | undefined, discoveryOn: boolean): string[] {
@@ -216,6 +225,7 @@ export const PROP_RULES: ReadonlyArray<{ readonly prop: string; readonly check: 
   { prop: 'imageConcurrency', check: (p) => wholeNumber('imageConcurrency', p.imageConcurrency, 1, 50, 'ECR requests in flight per invocation') },
   { prop: 'dailyScanBudget', check: (p) => wholeNumber('dailyScanBudget', p.dailyScanBudget, 1, DAILY_BASIC_SCAN_QUOTA, 'the basic scans started per UTC day; ECR allows 100,000 per registry per 24 hours') },
   { prop: 'coverageWindow', check: (p) => coverageWindow(p.coverageWindow) },
+  { prop: 'summary', check: (p) => summaryPeriod(p.summary?.period) },
   { prop: 'maxReceiveCount', check: (p) => wholeNumber('maxReceiveCount', p.maxReceiveCount, 1, 1000, 'deliveries before the dead-letter queue') },
   { prop: 'emailSubscriptions', check: (p) => emailSubscriptions(p.emailSubscriptions) },
   {

@@ -63,6 +63,11 @@ export function budgetKey(day: string): LedgerKey {
   return { pk: `scan-budget#${day}`, sk: 'scan-budget' };
 }
 
+/** What the last registry summary kept for the next one's trend (summary.ts): one item per reporter. */
+export function summaryKey(): LedgerKey {
+  return { pk: 'summary', sk: 'summary' };
+}
+
 /** Seconds an entry lives after its last write: 3 scan expiries, at least 90 days. */
 export function entryTtlSeconds(scanExpiryMs: number): number {
   return Math.max(MIN_ENTRY_TTL_DAYS * 86_400, Math.ceil((3 * scanExpiryMs) / 1000));

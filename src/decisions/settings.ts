@@ -36,6 +36,7 @@ export const ENV = {
   DAILY_SCAN_BUDGET: 'DAILY_SCAN_BUDGET',
   READ_IMAGE_INDEXES: 'READ_IMAGE_INDEXES',
   COVERAGE_WINDOW_SECONDS: 'COVERAGE_WINDOW_SECONDS',
+  SUMMARY_PERIOD_SECONDS: 'SUMMARY_PERIOD_SECONDS',
 } as const;
 
 export type Environment = Record<string, string | undefined>;
@@ -226,6 +227,36 @@ export function readReportSettings(env: Environment): ReportSettings {
     ledger: ledgerFrom(env),
     scope: parsed(env, ENV.REPORT_SCOPE, parseScope),
     inUse: inUseFrom(env),
+    ...(env[ENV.OWNER_TAG_KEY] ? { ownerTagKey: env[ENV.OWNER_TAG_KEY] } : {}),
+    ownerRules: parsed(env, ENV.REPOSITORY_OWNERS, parseOwnerRules),
+    acceptedRisks: parsed(env, ENV.ACCEPTED_RISKS, parseAcceptedRisks),
+    chat: flag(env, ENV.CHAT_NOTIFICATIONS, false),
+  };
+}
+
+export interface SummarySettings {
+  /** Only the selected repositories' images are summarized: the discovery records running images of any repository. */
+  readonly filter: RepositoryFilter;
+  readonly topicArn: string;
+  readonly ledger: LedgerSettings;
+  readonly inUse: InUseSettings;
+  readonly scanExpiryMs: number;
+  /** The period each summary covers, ending at its run (summary.ts). */
+  readonly periodMs: number;
+  readonly ownerTagKey?: string;
+  readonly ownerRules: readonly OwnerRule[];
+  readonly acceptedRisks: readonly AcceptedRiskEntry[];
+  readonly chat: boolean;
+}
+
+export function readSummarySettings(env: Environment): SummarySettings {
+  return {
+    filter: filterFrom(env),
+    topicArn: required(env, ENV.TOPIC_ARN),
+    ledger: ledgerFrom(env),
+    inUse: inUseFrom(env),
+    scanExpiryMs: scanExpiryMs(env),
+    periodMs: integer(env, ENV.SUMMARY_PERIOD_SECONDS, 7 * 86_400, 3600, 366 * 86_400) * 1000,
     ...(env[ENV.OWNER_TAG_KEY] ? { ownerTagKey: env[ENV.OWNER_TAG_KEY] } : {}),
     ownerRules: parsed(env, ENV.REPOSITORY_OWNERS, parseOwnerRules),
     acceptedRisks: parsed(env, ENV.ACCEPTED_RISKS, parseAcceptedRisks),

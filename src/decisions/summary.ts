@@ -21,6 +21,7 @@
 import { AcceptedRiskEntry, acceptedRiskKey, expiryOf, unmatchedForACycle } from './accepted-risks';
 import { DiscoveryMarker, inUseView } from './in-use';
 import type { LedgerEntry } from './ledger';
+import { OwnerRule, decideOwner } from './owners';
 import { SEVERITIES } from './severity';
 
 /** The severities a summary counts images by, worst first, and what an image without a COMPLETE scan is. */
@@ -50,6 +51,11 @@ export interface SummaryOptions {
   readonly coverage?: { readonly repositoriesNotCovered: readonly string[]; readonly imagesNotMonitored: number };
   /** Entries in each top list. @default 10 */
   readonly top?: number;
+  /**
+   * How repositories are owned (owners.ts): `repositoryOwners`' rules, after the owner tags the ledger
+   * cached (addOwnerTag). @default - owners are not known: the summary names none
+   */
+  readonly owners?: { readonly rules: readonly OwnerRule[] };
 }
 
 export interface SummaryImage {
@@ -140,7 +146,7 @@ export class SummaryBuilder {
   private fixedDigests = 0;
   private readonly cves = new Map<string, { images: number; imagesRunning: number }>();
   private readonly repositories = new Map<string, RepositoryTally>();
-  private readonly owners = new Map<string, string | null>();
+  private readonly ownerTags = new Map<string, string | undefined>();
   private readonly problems = { failed: 0, unsupported: 0, deferred: 0 };
 
   constructor(private readonly options: SummaryOptions) {
@@ -148,9 +154,9 @@ export class SummaryBuilder {
     this.top = options.top ?? 10;
   }
 
-  /** Records a repository's owner (the ledger's owner cache); null when the repository has none. */
-  public addOwner(repositoryName: string, owner: string | null): void {
-    this.owners.set(repositoryName, owner);
+  /** Records a repository's owner tag as the ledger cached it (undefined: the repository has no such tag). */
+  public addOwnerTag(repositoryName: string, tagOwner: string | undefined): void {
+    this.ownerTags.set(repositoryName, tagOwner);
   }
 
   public addImage(entry: LedgerEntry): void {
@@ -217,7 +223,7 @@ export class SummaryBuilder {
         const before = previous?.repositories[repositoryName];
         return {
           repositoryName,
-          ...(this.owners.size > 0 ? { owner: this.owners.get(repositoryName) ?? null } : {}),
+          ...(this.options.owners ? { owner: this.ownerOf(repositoryName, this.options.owners.rules) } : {}),
           images: r.images,
           critical: r.critical,
           high: r.high,
@@ -261,6 +267,10 @@ export class SummaryBuilder {
       .sort(([, a], [, b]) => b.critical - a.critical || b.high - a.high);
     for (const [name, r] of ranked.slice(0, 2000)) repositories[name] = { critical: r.critical, high: r.high };
     return { at: this.options.now, repositories };
+  }
+
+  private ownerOf(repositoryName: string, rules: readonly OwnerRule[]): string | null {
+    return decideOwner({ repositoryName, tagOwner: this.ownerTags.get(repositoryName), rules }).owner ?? null;
   }
 
   private risks(): RegistrySummary['acceptedRisks'] {

@@ -78,6 +78,10 @@ export const METRIC = {
   INDEX_MANIFESTS_UNREAD: 'IndexManifestsUnread',
   /** Rescan, under enhanced scanning: images pulled within `coverageWindow` whose Amazon Inspector monitoring expired (the log names them). */
   IMAGES_NOT_MONITORED: 'ImagesNotMonitored',
+  /** Summary: registry summaries published to the topic. */
+  SUMMARIES_PUBLISHED: 'SummariesPublished',
+  /** Summary: ledger items the summary's Scan read. */
+  LEDGER_ITEMS_SCANNED: 'LedgerItemsScanned',
   /** Report: owner tags read from ECR (once a day per repository; the ledger caches them). */
   OWNER_TAG_READS: 'OwnerTagReads',
 } as const;

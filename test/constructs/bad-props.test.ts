@@ -12,7 +12,7 @@ import {
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { AcceptedRisk, EcrScanReporter, EcrScanReporterProps, ImageScope, RepositoryOwner, ReportOn } from '../../src';
+import { AcceptedRisk, EcrScanReporter, EcrScanReporterProps, ImageScope, RepositoryOwner, ReportOn, SummarySchedule } from '../../src';
 import { MAX_RULES_ENVIRONMENT_BYTES } from '../../src/constructs/props-validation';
 import { RepositoryFilter } from '../../src/decisions/repository-filter';
 
@@ -114,6 +114,8 @@ describe('errors: one message per problem, quoting the value and naming the fix'
     ['coverageWindow is half a day', { coverageWindow: Duration.hours(12) }, /coverageWindow must be a whole number of days from 1 to 3650, because ECR refreshes lastRecordedPullTime about once a day; for example Duration.days\(30\) \(given 12 hours\)/],
     ['coverageWindow is over ten years', { coverageWindow: Duration.days(3651) }, /coverageWindow must be a whole number of days from 1 to 3650.* \(given 3651 days\)/],
     ['coverageWindow is a token', (s) => ({ coverageWindow: Duration.days(number(s)) }), /coverageWindow must be a duration written in the app/],
+    ['summary\'s period is a minute', { summary: SummarySchedule.every(events.Schedule.rate(Duration.hours(1)), Duration.minutes(1)) }, /summary's period must be a whole number of seconds from 1 hour to 366 days.* \(given 1 minute\)/],
+    ['summary\'s period is over a year', { summary: SummarySchedule.every(events.Schedule.rate(Duration.days(1)), Duration.days(367)) }, /summary's period must be .* \(given 367 days\)/],
 
     // Thresholds: whole numbers, 0 or more.
     ...(['critical', 'high', 'medium', 'low', 'informational', 'undefined'] as const).flatMap((level) =>
@@ -371,8 +373,8 @@ describe('anchored patterns are accepted and behave as anchored', () => {
     const { stack } = build({ repositoryPattern: '^app$', excludePattern: '^app-sandbox$' });
     // The in-use discovery reads every workload of the account: the patterns select repositories, not workloads.
     const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).filter((fn) => !fn.Properties.Description.startsWith('Finds where'));
-    // Dispatch, rescan, report and Inspector report.
-    expect(functions).toHaveLength(4);
+    // Dispatch, rescan, report, Inspector report and summary.
+    expect(functions).toHaveLength(5);
     for (const fn of functions) {
       expect(fn.Properties.Environment.Variables).toMatchObject({ REPOSITORY_PATTERN: '^app$', EXCLUDE_PATTERN: '^app-sandbox$' });
     }

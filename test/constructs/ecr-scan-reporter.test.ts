@@ -32,9 +32,9 @@ const REPOSITORY_ARNS = {
 describe('EcrScanReporter defaults', () => {
   const { template } = synth();
 
-  test('five functions (dispatch, rescan, report, Inspector report, in-use discovery) on nodejs24.x, ARM64, with prebundled code and their own log groups', () => {
+  test('six functions (dispatch, rescan, report, Inspector report, in-use discovery, summary) on nodejs24.x, ARM64, with prebundled code and their own log groups', () => {
     const functions = template.findResources('AWS::Lambda::Function') as Resources;
-    expect(Object.keys(functions)).toHaveLength(5);
+    expect(Object.keys(functions)).toHaveLength(6);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -42,7 +42,7 @@ describe('EcrScanReporter defaults', () => {
       expect(fn.Properties.Code.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
     }
-    template.resourceCountIs('AWS::Logs::LogGroup', 5);
+    template.resourceCountIs('AWS::Logs::LogGroup', 6);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -100,7 +100,7 @@ describe('EcrScanReporter defaults', () => {
     const { template: without, reporter } = synth({ inspectorReports: false });
     expect(reporter.inspectorReportFunction).toBeUndefined();
     expect(reporter.inspectorEventQueue).toBeUndefined();
-    without.resourceCountIs('AWS::Lambda::Function', 4);
+    without.resourceCountIs('AWS::Lambda::Function', 5);
     expect(JSON.stringify(without.toJSON())).not.toContain('aws.inspector2');
   });
 
@@ -157,9 +157,9 @@ describe('EcrScanReporter defaults', () => {
     });
   });
 
-  test('dispatch, discovery and report failures go to the event dead-letter queue after two retries', () => {
+  test('dispatch, discovery, report and summary failures go to the event dead-letter queue after two retries', () => {
     const configs = template.findResources('AWS::Lambda::EventInvokeConfig') as Resources;
-    expect(Object.keys(configs)).toHaveLength(3);
+    expect(Object.keys(configs)).toHaveLength(4);
     for (const config of Object.values(configs)) {
       expect(config.Properties.MaximumRetryAttempts).toBe(2);
       expect(config.Properties.DestinationConfig.OnFailure.Destination).toEqual({
@@ -273,12 +273,16 @@ describe('EcrScanReporter IAM', () => {
     expect(list).toMatchObject({ Resource: '*', Condition: { ArnLike: { 'ecs:cluster': expect.anything() } } });
   });
 
-  test('only the report functions (basic and Inspector) may publish, and only to the topic', () => {
+  test('only the report functions (basic and Inspector) and the summary may publish, and only to the topic', () => {
     const publishers = Object.entries(policies).filter(([, p]) =>
       (p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).some((s) => actions(s).includes('sns:Publish')),
     );
-    expect(publishers.map(([id]) => id).sort()).toEqual([expect.stringMatching(/InspectorReportRole/), expect.stringMatching(/^ScanReporterReportRole/)]);
-    for (const role of [/^ScanReporterReportRole/, /InspectorReportRole/]) {
+    expect(publishers.map(([id]) => id).sort()).toEqual([
+      expect.stringMatching(/InspectorReportRole/),
+      expect.stringMatching(/^ScanReporterReportRole/),
+      expect.stringMatching(/^ScanReporterSummaryRole/),
+    ]);
+    for (const role of [/^ScanReporterReportRole/, /InspectorReportRole/, /^ScanReporterSummaryRole/]) {
       const publish = statementsOf(role).find((s) => actions(s).includes('sns:Publish'));
       expect(publish?.Resource).toEqual({ Ref: expect.stringMatching(/Topic/) });
     }
@@ -286,7 +290,7 @@ describe('EcrScanReporter IAM', () => {
 
   test('functions use roles without managed policies', () => {
     const roles = template.findResources('AWS::IAM::Role') as Resources;
-    expect(Object.keys(roles)).toHaveLength(5);
+    expect(Object.keys(roles)).toHaveLength(6);
     for (const role of Object.values(roles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 });
@@ -373,7 +377,7 @@ describe('EcrScanReporter props', () => {
     new EcrScanReporter(stack, 'TeamA', { repositoryPattern: '^team-a/' });
     new EcrScanReporter(stack, 'TeamB', { repositoryPattern: '^team-b/' });
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::Lambda::Function', 10);
+    template.resourceCountIs('AWS::Lambda::Function', 12);
     template.resourceCountIs('AWS::SNS::Topic', 2);
     // No physical names: CloudFormation names everything, so nothing collides.
     for (const type of ['AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic']) {
@@ -388,7 +392,14 @@ describe('EcrScanReporter props', () => {
     const template = Template.fromStack(stack);
     const logicalId = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as any);
     expect(Object.keys(template.findResources('AWS::Lambda::Function')).sort()).toEqual(
-      [reporter.dispatchFunction, reporter.rescanFunction, reporter.reportFunction, reporter.discoverFunction!, reporter.inspectorReportFunction!]
+      [
+        reporter.dispatchFunction,
+        reporter.rescanFunction,
+        reporter.reportFunction,
+        reporter.discoverFunction!,
+        reporter.inspectorReportFunction!,
+        reporter.summaryFunction!,
+      ]
         .map(logicalId)
         .sort(),
     );
@@ -398,7 +409,9 @@ describe('EcrScanReporter props', () => {
         .sort(),
     );
     expect(Object.keys(template.findResources('AWS::Events::Rule')).sort()).toEqual(
-      [reporter.scheduleRule, reporter.scanEventRule, reporter.inspectorScanRule!, reporter.inspectorFindingRule!].map(logicalId).sort(),
+      [reporter.scheduleRule, reporter.scanEventRule, reporter.inspectorScanRule!, reporter.inspectorFindingRule!, reporter.summaryRule!]
+        .map(logicalId)
+        .sort(),
     );
     expect(Object.keys(template.findResources('AWS::SNS::Topic'))).toEqual([logicalId(reporter.topic as sns.Topic)]);
   });

@@ -122,7 +122,8 @@ describe('ECR statements about the selected repositories are on the prefixes of 
     const { stack } = build({ repositoryPattern: '^team-a/api-' });
     const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function');
     const patterns = Object.values(functions).map((f) => f.Properties.Environment.Variables.REPOSITORY_PATTERN);
-    expect(patterns.filter((p) => p !== undefined)).toEqual(['^team-a/api-', '^team-a/api-', '^team-a/api-', '^team-a/api-']);
+    // Dispatch, rescan, report, Inspector report and summary (the discovery applies no pattern).
+    expect(patterns.filter((p) => p !== undefined)).toEqual(['^team-a/api-', '^team-a/api-', '^team-a/api-', '^team-a/api-', '^team-a/api-']);
     expect(ecrGrants(stack).Rescan['ecr:StartImageScan']).toEqual(repository('team-a/api-*'));
   });
 });

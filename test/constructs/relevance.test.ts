@@ -79,11 +79,11 @@ describe('inUseDiscovery', () => {
     const { template, reporter } = synth({ inUseDiscovery: false });
     expect(reporter.discoverFunction).toBeUndefined();
     const descriptions = Object.values(template.findResources('AWS::Lambda::Function') as Resources).map((f) => f.Properties.Description);
-    // Dispatch, rescan, report and Inspector report.
-    expect(descriptions).toHaveLength(4);
+    // Dispatch, rescan, report, Inspector report and summary.
+    expect(descriptions).toHaveLength(5);
     expect(descriptions.some((d) => String(d).startsWith(DESCRIPTIONS.discover))).toBe(false);
     expect(Object.keys(template.findResources('AWS::IAM::Role')).some((id) => /Discover/.test(id))).toBe(false);
-    template.resourceCountIs('AWS::Logs::LogGroup', 4);
+    template.resourceCountIs('AWS::Logs::LogGroup', 5);
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'cron(0 3 * * ? *)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DispatchFunction'), 'Arn'] } })],

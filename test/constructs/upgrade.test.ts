@@ -49,7 +49,7 @@ const BEFORE_THE_LEDGER: Array<[string, string]> = [
   ['ScanReporterTopicPolicy43BC8EE4', 'AWS::SNS::TopicPolicy'],
 ];
 
-test('every resource of the previous default template keeps its logical ID and type; only the ledger (issue 11), the in-use discovery (issue 12), the Inspector reports and the pull-time update exclusion (issue 13) are added', () => {
+test('every resource of the previous default template keeps its logical ID and type; only the ledger (issue 11), the in-use discovery (issue 12), the Inspector reports and the pull-time update exclusion (issue 13) and the summary (issue 14) are added', () => {
   const stack = new Stack(new App(), 'Snapshot');
   new EcrScanReporter(stack, 'ScanReporter');
   const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string }>;
@@ -81,5 +81,13 @@ test('every resource of the previous default template keeps its logical ID and t
     // Image indexes (issue 13): the rescan role's pull-time update exclusion, so its BatchGetImage reads are no pulls.
     ['ScanReporterRescanPullTimeExclusion6DDAC240', 'AWS::ECR::PullTimeUpdateExclusion'],
     ['ScanReporterScheduleRuleAllowEventRuleSnapshotScanReporterDiscoverFunctionDBEE6CEB57B01DB5', 'AWS::Lambda::Permission'],
+    // The registry summary (issue 14): a function on a rule of its own, with its role and logs.
+    ['ScanReporterSummaryFunctionEventInvokeConfig59D085FF', 'AWS::Lambda::EventInvokeConfig'],
+    ['ScanReporterSummaryFunctionF61FFBF6', 'AWS::Lambda::Function'],
+    ['ScanReporterSummaryLogs56F7591C', 'AWS::Logs::LogGroup'],
+    ['ScanReporterSummaryRoleA45B8091', 'AWS::IAM::Role'],
+    ['ScanReporterSummaryRoleDefaultPolicy8FE4ABA5', 'AWS::IAM::Policy'],
+    ['ScanReporterSummaryRule0AA7F099', 'AWS::Events::Rule'],
+    ['ScanReporterSummaryRuleAllowEventRuleSnapshotScanReporterSummaryFunctionA7686DEC464BACB8', 'AWS::Lambda::Permission'],
   ]);
 });

@@ -41,6 +41,7 @@ const FUNCTIONS = {
   report: { description: 'Publishes ECR scan reports', asset: 'report.lambda' },
   discover: { description: 'Finds where ECR images run', asset: 'discover.lambda' },
   inspectorReport: { description: 'Publishes Amazon Inspector reports', asset: 'inspector-report.lambda' },
+  summary: { description: 'Publishes a summary of the ECR registry', asset: 'summary.lambda' },
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 
@@ -86,7 +87,7 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     results.push({ name, problems });
   };
 
-  // The five functions, found by description.
+  // The six functions, found by description.
   const functions: Partial<Record<FunctionName, { id: string; props: Record<string, any> }>> = {};
   for (const [id, r] of ofType('AWS::Lambda::Function')) {
     for (const [name, f] of Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]) {
@@ -105,8 +106,8 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     }
   };
 
-  check('five Node.js 24 functions on ARM64, one per handler', (problems) => {
-    expectEqual(problems, 'number of AWS::Lambda::Function', ofType('AWS::Lambda::Function').length, 5);
+  check('six Node.js 24 functions on ARM64, one per handler', (problems) => {
+    expectEqual(problems, 'number of AWS::Lambda::Function', ofType('AWS::Lambda::Function').length, Object.keys(FUNCTIONS).length);
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       const { props } = fn(name);
       expectEqual(problems, `${name} Runtime`, props.Runtime, 'nodejs24.x');
@@ -172,9 +173,12 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     expectEqual(problems, 'event source mapping FunctionResponseTypes', mapping.FunctionResponseTypes, ['ReportBatchItemFailures']);
   });
 
-  check('the rules: ECR scan events (COMPLETE and FAILED, which the ledger records even when not reported) to report, the schedule to dispatch, Amazon Inspector\'s to its queue', (problems) => {
+  check('the rules: ECR scan events (COMPLETE and FAILED, which the ledger records even when not reported) to report, the schedule to dispatch, Amazon Inspector\'s to its queue, the weekly summary', (problems) => {
     const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties ?? {});
-    expectEqual(problems, 'number of AWS::Events::Rule', rules.length, 4);
+    expectEqual(problems, 'number of AWS::Events::Rule', rules.length, 5);
+    const summaryRule = rules.find((r) => r.Description === 'Publishes the ECR registry summary');
+    expectEqual(problems, 'summary rule ScheduleExpression', summaryRule?.ScheduleExpression, 'cron(0 8 ? * MON *)');
+    expectEqual(problems, 'summary rule target', summaryRule?.Targets?.map((t: any) => t.Arn), [{ 'Fn::GetAtt': [fn('summary').id, 'Arn'] }]);
     const scanRule = rules.find((r) => r.EventPattern?.source?.[0] === 'aws.ecr');
     const inspectorRules = rules.filter((r) => r.EventPattern?.source?.[0] === 'aws.inspector2');
     expectEqual(problems, 'Inspector rules\' detail-types', inspectorRules.map((r) => r.EventPattern['detail-type']).sort(), [['Inspector2 Finding'], ['Inspector2 Scan']]);
@@ -182,7 +186,7 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     for (const rule of inspectorRules) {
       expectEqual(problems, `${rule.EventPattern['detail-type']} rule target`, rule.Targets?.map((t: any) => t.Arn), [{ 'Fn::GetAtt': [inspectorQueueId, 'Arn'] }]);
     }
-    const scheduleRule = rules.find((r) => r.ScheduleExpression);
+    const scheduleRule = rules.find((r) => r.Description === 'Queues ECR repositories for rescanning');
     expectEqual(problems, 'scan event rule EventPattern', scanRule?.EventPattern, {
       'source': ['aws.ecr'],
       'detail-type': ['ECR Image Scan'],
@@ -255,7 +259,7 @@ export function checkCloudAssembly(input: CheckInput): CheckResult[] {
     expectEqual(problems, 'sns:Publish resources of the report role', publish.map((s) => s.Resource), [EXPECTED.topicArn]);
   });
 
-  check('the four log groups keep logs for logRetention', (problems) => {
+  check('each function\'s log group keeps logs for logRetention', (problems) => {
     const groups = ofType('AWS::Logs::LogGroup').map(([, g]) => g.Properties?.RetentionInDays);
     expectEqual(problems, 'RetentionInDays of the log groups', groups, Object.keys(FUNCTIONS).map(() => EXPECTED.logRetentionDays));
   });

@@ -98,12 +98,15 @@ describe('SummaryBuilder, on a ledger whose every figure is known', () => {
     expect(summary).not.toHaveProperty('coverage');
   });
 
-  test('the trend compares with the previous summary; owners appear once the ledger gave any', () => {
-    const builder = build({ previous: { at: ago(7), repositories: { 'shop/api': { critical: 3, high: 0 } } } });
-    builder.addOwner('shop/api', 'payments');
+  test('the trend compares with the previous summary; owners from the cached tag first, then the rules, else null', () => {
+    const builder = build({ previous: { at: ago(7), repositories: { 'shop/api': { critical: 3, high: 0 } } }, owners: { rules: [{ pattern: '^shop/', owner: 'shop-team' }] } });
+    builder.addOwnerTag('shop/api', 'payments');
+    builder.addOwnerTag('shop/web', undefined);
     const [api, web] = builder.build().worstRepositories;
     expect(api).toMatchObject({ owner: 'payments', trend: { critical: -1, high: 1 } });
-    expect(web).toMatchObject({ owner: null, trend: null });
+    expect(web).toMatchObject({ owner: 'shop-team', trend: null });
+    const unowned = build({ owners: { rules: [] } }).build().worstRepositories;
+    expect(unowned.map((r) => r.owner)).toEqual([null, null]);
     expect(builder.previousForNext()).toEqual({ at: NOW, repositories: { 'shop/api': { critical: 2, high: 1 }, 'shop/web': { critical: 0, high: 1 } } });
   });
 
