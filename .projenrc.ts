@@ -9,11 +9,13 @@ const POWERTOOLS_VERSION = '2.35.0';
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-ecr-scan-reporter',
   description:
-    'An AWS CDK construct that keeps Amazon ECR images rescanned and reports findings above your thresholds to SNS.',
+    'Keeps Amazon ECR images rescanned and reports only what is new, where it runs and who owns it, to SNS, Slack or Teams, with a weekly registry summary.',
   author: 'cdk-ecr-scan-reporter contributors',
   authorAddress: 'maintainers@cdk-ecr-scan-reporter.invalid',
   repositoryUrl: 'https://github.com/cdk-ecr-scan-reporter/cdk-ecr-scan-reporter.git',
-  keywords: ['cdk', 'aws-cdk', 'ecr', 'container', 'vulnerability', 'scanning', 'security', 'sns'],
+  // Construct Hub lists a package by these: `awscdk` (with the cdk peer dependency) puts it in its catalogue.
+  keywords: ['cdk', 'awscdk', 'aws-cdk', 'ecr', 'container', 'vulnerability', 'scanning', 'security', 'inspector', 'sns'],
+  stability: 'experimental',
   license: 'Apache-2.0',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,

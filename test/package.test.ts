@@ -158,3 +158,30 @@ describe('the npm package', () => {
     }
   });
 });
+
+describe('Construct Hub readiness', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    keywords: string[];
+    description: string;
+    stability?: string;
+    peerDependencies: Record<string, string>;
+  };
+
+  test('the keywords Construct Hub and npm search read, a one-line description, a stability, the CDK peer dependency', () => {
+    expect(manifest.keywords).toEqual(expect.arrayContaining(['cdk', 'awscdk', 'aws-cdk', 'ecr', 'security', 'vulnerability']));
+    expect(manifest.description).not.toContain('\n');
+    expect(manifest.description.length).toBeLessThanOrEqual(160);
+    expect(manifest.stability).toBe('experimental');
+    expect(Object.keys(manifest.peerDependencies)).toEqual(expect.arrayContaining(['aws-cdk-lib', 'constructs']));
+  });
+
+  test('the README shows a badge per registry and says how to install in each language it ships', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    for (const badge of ['img.shields.io/npm/v/cdk-ecr-scan-reporter', 'img.shields.io/pypi/v/cdk-ecr-scan-reporter', 'img.shields.io/maven-central/v/io.github.cdk-ecr-scan-reporter', 'constructs.dev/badge?package=cdk-ecr-scan-reporter']) {
+      expect(readme).toContain(badge);
+    }
+    expect(readme).toContain('npm install cdk-ecr-scan-reporter');
+    expect(readme).toContain('pip install cdk-ecr-scan-reporter');
+    expect(readme).toContain('io.github.cdk-ecr-scan-reporter:cdk-ecr-scan-reporter');
+  });
+});

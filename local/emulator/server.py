@@ -670,6 +670,8 @@ def _patch_dynamodb() -> None:
     them may pass. moto's server answers requests on several threads and checks then writes, so concurrent
     requests could interleave between the two; here every item write (PutItem, UpdateItem, DeleteItem,
     TransactWriteItems) holds one lock while moto checks and writes.
+
+    And Scan's ConsumedCapacity follows the size of the items each page reads, as DynamoDB charges it (below).
     """
     from moto.dynamodb import responses as dynamodb_responses
     from moto.dynamodb.models import DynamoDBBackend
@@ -708,6 +710,35 @@ def _patch_dynamodb() -> None:
         return execute_result(self, context)
 
     dynamodb_responses.DynamoResult.execute_result = plain_json
+
+    # Scan's ConsumedCapacity as DynamoDB counts it; moto gives a constant whatever the page read. DynamoDB sums
+    # the sizes of the items a Scan page reads (whatever the projection), rounds up to the next 4 KB, and charges
+    # 0.5 read units per 4 KB eventually consistent, 1 strongly consistent ("Read consumption for Scan", DynamoDB
+    # Developer Guide). Item sizes are moto's own (attribute names plus values, as DynamoDB sizes items). Not
+    # modelled: items a FilterExpression reads and drops (nothing here scans with a filter).
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    original_scan = dynamodb_responses.DynamoHandler.scan
+
+    def scan(self):
+        result = original_scan(self)
+        body = result.result
+        if self.body.get("ReturnConsumedCapacity", "NONE") == "NONE" or self.body.get("IndexName") or "ConsumedCapacity" not in body:
+            return result
+        table = self.dynamodb_backend.get_table(self.body["TableName"])
+        read = 0
+        for item in body.get("Items", []):
+            hash_value = item.get(table.hash_key_attr)
+            range_value = item.get(table.range_key_attr) if table.range_key_attr else None
+            full = table.get_item(DynamoType(hash_value), DynamoType(range_value) if range_value else None) if hash_value else None
+            read += full.size() if full is not None else 0
+        units = -(-read // 4096) * (1.0 if self.body.get("ConsistentRead") else 0.5)
+        body["ConsumedCapacity"]["CapacityUnits"] = units
+        if "Table" in body["ConsumedCapacity"]:
+            body["ConsumedCapacity"]["Table"] = {"CapacityUnits": units}
+        return result
+
+    dynamodb_responses.DynamoHandler.scan = scan
 
 
 # A container image in an Amazon ECR private registry: ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY[:TAG][@DIGEST].

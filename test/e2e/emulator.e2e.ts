@@ -6,7 +6,7 @@
  * Lambda as the in-use discovery reads them: running tasks with the digests ECS resolved, image
  * functions with the digest Lambda resolved, their lists paged and their batch limits enforced.
  */
-import { BatchGetItemCommand, CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateRepositoryCommand,
   DescribeImageScanFindingsCommand,
@@ -289,6 +289,21 @@ describe('DynamoDB (the ledger) through the wrapper\'s faster paths', () => {
     const passed = (await Promise.all(Array.from({ length: 60 }, add))).filter(Boolean).length;
     expect(passed).toBe(25);
     expect((await dynamodb.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item?.n).toEqual({ N: '25' });
+    dynamodb.destroy();
+  });
+
+  test('Scan reports the read units DynamoDB charges: the items\' sizes, whatever the projection, per 4 KB, 0.5 eventually consistent', async () => {
+    const dynamodb = await client();
+    // Three items of 2 + 1 + 2 + 1 + 4 + 5,000 = 5,010 bytes each (names and values): 15,030 bytes, four 4 KB blocks.
+    for (const pk of ['a', 'b', 'c']) {
+      await dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, sk: { S: 'x' }, blob: { S: 'z'.repeat(5000) } } }));
+    }
+    const scan = async (consistent: boolean) =>
+      dynamodb.send(new ScanCommand({ TableName: table, ProjectionExpression: 'pk, sk', ReturnConsumedCapacity: 'TOTAL', ConsistentRead: consistent }));
+    const eventual = await scan(false);
+    expect(eventual.Items).toHaveLength(3);
+    expect(eventual.ConsumedCapacity?.CapacityUnits).toBe(2);
+    expect((await scan(true)).ConsumedCapacity?.CapacityUnits).toBe(4);
     dynamodb.destroy();
   });
 });

@@ -93,6 +93,10 @@ test('one summary message with the known figures, kind=summary; the next week\'s
 
   // Six images, the owner cache, the marker: every item read once.
   expect(result).toMatchObject({ itemsScanned: 8, messageId: expect.any(String) });
+  // The read units the Scan's pages report, as DynamoDB counts them (the emulator sizes each page's items): 8 small
+  // items are under 4 KB per segment, so each segment that read any costs 0.5.
+  expect(result.capacityUnits).toBeGreaterThanOrEqual(0.5);
+  expect(result.capacityUnits).toBeLessThanOrEqual(8 * 0.5);
   const notifications = await receiveNotifications(fixture().sqs, deployment.infrastructure.subscriberQueueUrl);
   expect(notifications).toHaveLength(1);
   const [notification] = notifications;
