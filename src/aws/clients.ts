@@ -4,7 +4,7 @@
  * uses the SDK's adaptive retry strategy: exponential back-off with jitter plus
  * a client-side rate limiter that slows down when throttled.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { ECRClient, ECRClientConfig } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -65,8 +65,8 @@ export function createSnsClient(): SNSClient {
 }
 
 /** The ledger's client: DynamoDB throttling and server errors are retried with back-off, as for SQS and SNS. */
-export function createDynamoDbClient(): DynamoDBClient {
-  return new DynamoDBClient({ retryMode: 'standard', maxAttempts: MAX_ATTEMPTS });
+export function createDynamoDbClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({ retryMode: 'standard', maxAttempts: MAX_ATTEMPTS, ...config });
 }
 
 /** The document client over `client` (plain JavaScript values in and out; undefined attributes left out). */

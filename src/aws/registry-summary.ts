@@ -7,7 +7,7 @@
  */
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { LedgerRecords } from './ledger-records';
-import { LedgerScanResult, scanLedger } from './ledger-scan';
+import { LedgerScanOptions, LedgerScanResult, scanLedger } from './ledger-scan';
 import { DiscoveryMarker } from '../decisions/in-use';
 import { IMAGE_ENTITY, LEDGER_TTL_ATTRIBUTE, parseLedgerItem, summaryKey } from '../decisions/ledger';
 import { PreviousSummary, RegistrySummary, SummaryBuilder, SummaryOptions } from '../decisions/summary';
@@ -20,10 +20,12 @@ export interface LedgerSummaryOptions {
   readonly segments?: number;
   /** The summary's options, but for what the ledger holds (the marker, the previous summary, the risks' records). */
   readonly summary: Omit<SummaryOptions, 'previous' | 'riskRecords' | 'inUse'> & { readonly inUse: { readonly discoveryOn: boolean; readonly holdMs: number } };
-  /** The owner tag key whose cached values count; other keys' caches are left out. */
+  /** The owner tag key whose cached values count; other keys' caches are left out. @default - any key's */
   readonly ownerTagKey?: string;
   /** Which repositories' images count (the patterns); the others are skipped. @default every repository */
   readonly selects?: (repositoryName: string) => boolean;
+  /** Called after each page of the Scan (the command line's progress). */
+  readonly onPage?: LedgerScanOptions['onPage'];
 }
 
 export interface LedgerSummary {
@@ -70,6 +72,7 @@ export async function summarizeLedger(client: DynamoDBDocumentClient, options: L
   const scan = await scanLedger(client, {
     tableName: options.tableName,
     segments: options.segments,
+    onPage: options.onPage,
     onItem: (item) => {
       switch (item.entity) {
         case IMAGE_ENTITY: {
@@ -80,7 +83,7 @@ export async function summarizeLedger(client: DynamoDBDocumentClient, options: L
           break;
         }
         case 'repository':
-          if (typeof item.repositoryName === 'string' && item.tagKey === options.ownerTagKey) {
+          if (typeof item.repositoryName === 'string' && (options.ownerTagKey === undefined || item.tagKey === options.ownerTagKey)) {
             builder.addOwnerTag(item.repositoryName, typeof item.owner === 'string' ? item.owner : undefined);
           }
           break;

@@ -13,7 +13,28 @@ import { DEFAULTS } from '../decisions/settings';
 
 export const PROGRAM = 'ecr-scan-reporter';
 
-export type Command = 'plan' | 'scan';
+export type Command = 'plan' | 'scan' | 'summary';
+
+/** The summary's output forms. */
+export const SUMMARY_FORMATS = ['text', 'json', 'markdown'] as const;
+export type SummaryFormat = (typeof SUMMARY_FORMATS)[number];
+
+/** The severities `--fail-on` takes, worst first. */
+export const GATE_LEVELS = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL'] as const;
+export type GateLevel = (typeof GATE_LEVELS)[number];
+
+/** What only `summary` takes. */
+export interface SummaryCommandOptions {
+  /** Read a deployed reporter's ledger (its table name) instead of ECR. */
+  readonly ledgerTable?: string;
+  readonly format: SummaryFormat;
+  /** Exit 3 when an in-scope image's highest severity is this or worse. */
+  readonly failOn?: GateLevel;
+  /** Also append the markdown form to the file $GITHUB_STEP_SUMMARY names. */
+  readonly githubStepSummary: boolean;
+  /** The period the "in the period" figures cover, ending now. */
+  readonly periodDays: number;
+}
 
 /** A mistake on the command line: the message is printed on stderr and the exit code is 2. */
 export class UsageError extends Error {
@@ -35,6 +56,8 @@ export const LIMITS = {
   pulledWithinDays: { min: 1, max: 3650 },
   /** Scans started (or planned) in one run, at most ECR's 100,000 a day per registry. */
   dailyScanBudget: { min: 1, max: DAILY_BASIC_SCAN_QUOTA },
+  /** The summary's period, as the construct's SummarySchedule allows (1 to 366 days). */
+  periodDays: { min: 1, max: 366 },
 } as const;
 
 /** The default window of --pulled-within-days. */
@@ -72,6 +95,8 @@ export interface RunOptions {
   readonly region?: string;
   /** --profile; absent: AWS_PROFILE or the default profile, as the SDK resolves it. */
   readonly profile?: string;
+  /** Present for `summary` only. */
+  readonly summary?: SummaryCommandOptions;
 }
 
 export type ParsedArgs =
@@ -89,6 +114,11 @@ const OPTIONS = {
   'pulled-within-days': { type: 'string' },
   'daily-scan-budget': { type: 'string' },
   'read-image-indexes': { type: 'boolean' },
+  'ledger-table': { type: 'string' },
+  'format': { type: 'string' },
+  'fail-on': { type: 'string' },
+  'github-step-summary': { type: 'boolean' },
+  'period-days': { type: 'string' },
   'region': { type: 'string' },
   'profile': { type: 'string' },
   'json': { type: 'boolean' },
@@ -102,11 +132,13 @@ const OPTIONS = {
 const COMMANDS = `Commands:
   plan    List every image digest with its last scan and what scan would do. Read-only.
   scan    Start the due scans (StartImageScan) and list what ECR started or refused.
-  help    Print a command's help: help plan, help scan.`;
+  summary Summarize the registry (text, JSON or markdown), from ECR or a deployed
+          reporter's ledger; --fail-on makes it a gate for CI. Read-only.
+  help    Print a command's help: help plan, help scan, help summary.`;
 
 const EXIT_STATUS = `Exit status: 0 done (ECR refusals such as quotas are reported, not failures),
 1 AWS or configuration error (credentials, region, permissions),
-2 invalid command line.`;
+2 invalid command line, 3 (summary --fail-on) the gate was reached.`;
 
 const PERMISSIONS = `AWS access: the standard SDK configuration applies (profiles, SSO, environment
 variables, AWS_ENDPOINT_URL). plan needs ecr:GetRegistryScanningConfiguration,
@@ -251,6 +283,45 @@ ecr:StartImageScan.
 
 ${EXIT_STATUS}
 `,
+
+  summary: `Usage: ${PROGRAM} summary [options]
+
+Summarizes the selected repositories as the deployed reporter's weekly summary does:
+images by highest severity, how many of the critical ones run, the top CVEs, the
+worst repositories, failed and unsupported scans, and (under enhanced scanning)
+the coverage gaps. Read-only. With --ledger-table it reads a deployed reporter's
+ledger (one Scan of the table: in use, news, fixes, CVEs, owners, trend need it);
+without, it reads ECR as plan does (highest severities, problems, coverage only).
+
+Options:
+  --ledger-table NAME       Read the ledger table of a deployed reporter (its
+                            ledgerTable), instead of ECR. Needs dynamodb:Scan,
+                            dynamodb:GetItem on it.
+  --format FORMAT           text (default), json (the summary's JSON document, as
+                            the topic carries it) or markdown (for a job summary).
+  --json                    The same as --format json.
+  --fail-on SEVERITY        Exit with status 3 when an in-scope image's highest
+                            severity is SEVERITY or worse (${GATE_LEVELS.join(', ')}):
+                            a gate for a pipeline.
+  --github-step-summary     Also append the markdown form to the file that
+                            GITHUB_STEP_SUMMARY names (a GitHub Actions job summary).
+  --period-days N           What "in the period" covers, ending now
+                            (${LIMITS.periodDays.min}-${LIMITS.periodDays.max}; default 7).
+  --repository-pattern RE, --exclude-pattern RE, --scan-expiry-days N,
+  --concurrency N, --pulled-within-days N, --region, --profile, --verbose, -h
+                            As for plan.
+
+Examples:
+  ${PROGRAM} summary --ledger-table MyStack-ScanReporterLedger-1ABC --format markdown
+      The deployed reporter's view of the registry, as markdown.
+  ${PROGRAM} summary --repository-pattern '^team-a/' --fail-on CRITICAL --github-step-summary
+      In CI: the job summary gets the markdown, and the job fails on a critical image.
+
+AWS access: without --ledger-table, as plan; with it, dynamodb:Scan and
+dynamodb:GetItem on the table (and kms:Decrypt with a customer managed key).
+
+${EXIT_STATUS}
+`,
 };
 
 /** A short hint appended to usage errors: the help of the command given, if any. */
@@ -260,7 +331,7 @@ export function usageHint(command?: Command): string {
 
 /** The command a command line names, if any: for the hint of a usage error, even one parseArgs raised. */
 export function commandIn(argv: readonly string[]): Command | undefined {
-  return argv.find((arg): arg is Command => arg === 'plan' || arg === 'scan');
+  return argv.find((arg): arg is Command => arg === 'plan' || arg === 'scan' || arg === 'summary');
 }
 
 /** Parses argv (without node and the script); throws UsageError. */
@@ -284,7 +355,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
   if (values.version) return { kind: 'version' };
 
   if (given === undefined) {
-    throw new UsageError('missing command: give plan (read-only) or scan (starts the due scans)');
+    throw new UsageError('missing command: give plan (read-only), scan (starts the due scans) or summary');
   }
   const command = knownCommand(given);
   if (extra.length > 0) {
@@ -341,14 +412,40 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
   if (options.onlyDue && options.summaryOnly) {
     problems.push('--only-due and --summary-only do not go together: --only-due chooses which rows to print, --summary-only prints none; give one');
   }
+  const summaryFlags = ['ledger-table', 'format', 'fail-on', 'github-step-summary', 'period-days'] as const;
+  const rowFlags = ['only-due', 'summary-only', 'daily-scan-budget', 'read-image-indexes'] as const;
+  let withSummary = options;
+  if (command === 'summary') {
+    for (const flag of rowFlags) if (values[flag] !== undefined) problems.push(`--${flag} is for plan and scan, not summary`);
+    const format = values.format ?? (values.json ? 'json' : 'text');
+    if (!(SUMMARY_FORMATS as readonly string[]).includes(format)) problems.push(`--format must be one of ${SUMMARY_FORMATS.join(', ')} (given ${JSON.stringify(format)})`);
+    if (values.json && values.format !== undefined && values.format !== 'json') problems.push(`--json and --format ${values.format} do not go together; give one`);
+    const failOn = values['fail-on'];
+    if (failOn !== undefined && !(GATE_LEVELS as readonly string[]).includes(failOn)) {
+      problems.push(`--fail-on must be one of ${GATE_LEVELS.join(', ')}, in capitals (given ${JSON.stringify(failOn)})`);
+    }
+    const ledgerTable = text('--ledger-table', values['ledger-table'], 'MyStack-ScanReporterLedger-1ABC');
+    withSummary = {
+      ...options,
+      summary: {
+        ...(ledgerTable !== undefined ? { ledgerTable } : {}),
+        format: format as SummaryFormat,
+        ...(failOn !== undefined ? { failOn: failOn as GateLevel } : {}),
+        githubStepSummary: values['github-step-summary'] ?? false,
+        periodDays: integer('--period-days', values['period-days'], 7, LIMITS.periodDays, ''),
+      },
+    };
+  } else {
+    for (const flag of summaryFlags) if (values[flag] !== undefined) problems.push(`--${flag} is for summary, not ${command}`);
+  }
   if (problems.length > 0) throw new UsageError(problems.join('; '), command);
-  return { kind: 'run', options, warnings };
+  return { kind: 'run', options: withSummary, warnings };
 }
 
-/** `plan` or `scan`; anything else is a usage error. */
+/** `plan`, `scan` or `summary`; anything else is a usage error. */
 function knownCommand(given: string): Command {
-  if (given === 'plan' || given === 'scan') return given;
-  throw new UsageError(`unknown command ${JSON.stringify(given)}: give plan (read-only) or scan (starts the due scans)`);
+  if (given === 'plan' || given === 'scan' || given === 'summary') return given;
+  throw new UsageError(`unknown command ${JSON.stringify(given)}: give plan (read-only), scan (starts the due scans) or summary`);
 }
 
 function parseWith(argv: readonly string[]) {

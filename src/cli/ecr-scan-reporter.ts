@@ -4,7 +4,7 @@
  * the logic is in main.ts and the modules it uses.
  */
 import { main, packageVersion } from './main';
-import { createEcrClient } from '../aws/clients';
+import { createDynamoDbClient, createEcrClient } from '../aws/clients';
 
 // The SDK inside this bundle is pinned at build time, so its notice that SDK releases after
 // January 2027 need Node 22 concerns this package's maintainers, not the person running the
@@ -19,6 +19,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 void main(process.argv.slice(2), {
   createEcrClient,
+  createDynamoDbClient,
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,

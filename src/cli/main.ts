@@ -4,17 +4,20 @@
  * process; src/cli/ecr-scan-reporter.ts wires it to the real process.
  *
  * Exit codes: 0 done, 1 a failure explained on stderr (AWS configuration or
- * error; a bug also prints its stack), 2 an invalid command line.
+ * error; a bug also prints its stack), 2 an invalid command line, 3 a summary's
+ * --fail-on gate reached.
  */
 import { readFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { COMMAND_USAGE, PROGRAM, USAGE, UsageError, parseCliArgs, usageHint } from './args';
 import { describeFailure } from './failures';
-import { CliDeps, run } from './run';
+import { run } from './run';
+import { SummaryDeps, runSummary } from './summary';
 
 export type { CliDeps } from './run';
+export type { SummaryDeps } from './summary';
 
-export async function main(argv: readonly string[], deps: CliDeps): Promise<number> {
+export async function main(argv: readonly string[], deps: SummaryDeps): Promise<number> {
   try {
     if (argv.length === 0) {
       deps.stderr.write(`${PROGRAM}: missing command\n\n${USAGE}`);
@@ -30,7 +33,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
         return 0;
       default:
         for (const warning of parsed.warnings) deps.stderr.write(`${PROGRAM}: warning: ${warning}\n`);
-        return await run(parsed.options, deps);
+        return parsed.options.command === 'summary' ? await runSummary(parsed.options, deps) : await run(parsed.options, deps);
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -148,10 +148,17 @@ export class SummaryBuilder {
   private readonly repositories = new Map<string, RepositoryTally>();
   private readonly ownerTags = new Map<string, string | undefined>();
   private readonly problems = { failed: 0, unsupported: 0, deferred: 0 };
+  private coverage: SummaryOptions['coverage'];
 
   constructor(private readonly options: SummaryOptions) {
+    this.coverage = options.coverage;
     this.from = options.now.getTime() - options.periodMs;
     this.top = options.top ?? 10;
+  }
+
+  /** Sets the coverage gaps, when the caller learns them while the entries stream in (the command line's walk). */
+  public setCoverage(coverage: NonNullable<SummaryOptions['coverage']>): void {
+    this.coverage = coverage;
   }
 
   /** Records a repository's owner tag as the ledger cached it (undefined: the repository has no such tag). */
@@ -247,11 +254,11 @@ export class SummaryBuilder {
       topCves,
       worstRepositories,
       problems: { ...this.problems },
-      ...(this.options.coverage
+      ...(this.coverage
         ? {
           coverage: {
-            repositoriesNotCovered: this.options.coverage.repositoriesNotCovered.slice(0, 50),
-            imagesNotMonitored: this.options.coverage.imagesNotMonitored,
+            repositoriesNotCovered: this.coverage.repositoriesNotCovered.slice(0, 50),
+            imagesNotMonitored: this.coverage.imagesNotMonitored,
           },
         }
         : {}),

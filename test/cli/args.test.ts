@@ -90,12 +90,39 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['plan', '--daily-scan-budget', '1'])).toMatchObject({ options: { dailyScanBudget: 1 } });
     expect(parseCliArgs(['scan', '--daily-scan-budget=100000'])).toMatchObject({ options: { dailyScanBudget: 100_000 } });
     expect(parseCliArgs(['plan'])).not.toHaveProperty('options.dailyScanBudget');
+    expect(parseCliArgs(['summary', '--period-days', '1'])).toMatchObject({ options: { summary: { periodDays: 1 } } });
+    expect(parseCliArgs(['summary', '--period-days=366'])).toMatchObject({ options: { summary: { periodDays: 366 } } });
     expect(LIMITS).toEqual({
       scanExpiryDays: { min: 1, max: 3650 },
       concurrency: { min: 1, max: 50 },
       pulledWithinDays: { min: 1, max: 3650 },
       dailyScanBudget: { min: 1, max: 100_000 },
+      periodDays: { min: 1, max: 366 },
     });
+  });
+
+  test('summary: its defaults and every flag of its own; plan and scan refuse them, and summary refuses theirs', () => {
+    expect(parseCliArgs(['summary'])).toMatchObject({ kind: 'run', options: { command: 'summary', summary: { format: 'text', githubStepSummary: false, periodDays: 7 } } });
+    expect(parseCliArgs(['summary']).kind === 'run' && (parseCliArgs(['summary']) as { options: { summary: object } }).options.summary).not.toHaveProperty('failOn');
+    expect(
+      parseCliArgs(['summary', '--ledger-table', 'T-1', '--format=markdown', '--fail-on', 'HIGH', '--github-step-summary', '--period-days', '14']),
+    ).toMatchObject({ options: { summary: { ledgerTable: 'T-1', format: 'markdown', failOn: 'HIGH', githubStepSummary: true, periodDays: 14 } } });
+    expect(parseCliArgs(['summary', '--json'])).toMatchObject({ options: { summary: { format: 'json' } } });
+    const usage = (argv: string[]) => {
+      try {
+        parseCliArgs(argv);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'no error';
+    };
+    expect(usage(['summary', '--format', 'html'])).toBe('--format must be one of text, json, markdown (given "html")');
+    expect(usage(['summary', '--fail-on', 'critical'])).toBe('--fail-on must be one of CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, in capitals (given "critical")');
+    expect(usage(['summary', '--json', '--format', 'text'])).toBe('--json and --format text do not go together; give one');
+    expect(usage(['summary', '--ledger-table='])).toMatch(/^--ledger-table must not be empty/);
+    expect(usage(['summary', '--only-due'])).toBe('--only-due is for plan and scan, not summary');
+    expect(usage(['plan', '--fail-on', 'CRITICAL'])).toBe('--fail-on is for summary, not plan');
+    expect(usage(['scan', '--ledger-table', 'T'])).toBe('--ledger-table is for summary, not scan');
   });
 
   test.each(['0', '100001', '5.5', '1e3'])('--daily-scan-budget %s is refused, with the quota named', (value) => {
@@ -128,9 +155,9 @@ describe('parseCliArgs', () => {
     [['plan', '--concurency', '3'], 'unknown option "--concurency"; did you mean --concurrency?'],
     [['plan', '--repository', 'x'], 'unknown option "--repository"; did you mean --repository-pattern?'],
     [['plan', '-x'], 'unknown option "-x"'],
-    [[], 'missing command: give plan (read-only) or scan (starts the due scans)'],
-    [['--json'], 'missing command: give plan (read-only) or scan (starts the due scans)'],
-    [['report'], 'unknown command "report": give plan (read-only) or scan (starts the due scans)'],
+    [[], 'missing command: give plan (read-only), scan (starts the due scans) or summary'],
+    [['--json'], 'missing command: give plan (read-only), scan (starts the due scans) or summary'],
+    [['report'], 'unknown command "report": give plan (read-only), scan (starts the due scans) or summary'],
     [['plan', 'scan'], 'unexpected argument "scan" after the command plan; options start with --'],
     [['plan', '--region'], '--region needs a value, e.g. --region VALUE or --region=VALUE; a value starting with - must be written --region=-VALUE'],
     [['plan', '--profile', '--json'], '--profile needs a value, e.g. --profile VALUE or --profile=VALUE; a value starting with - must be written --profile=-VALUE'],
@@ -155,8 +182,8 @@ describe('parseCliArgs', () => {
     [['plan', '--concurrency', ' 5'], '--concurrency must be a whole number from 1 to 50 (given " 5")'],
     [['plan', '--concurrency', 'five'], '--concurrency must be a whole number from 1 to 50 (given "five")'],
     [['plan', '--repository-pattern='], '--repository-pattern must not be empty; omit it to select every repository (given "")'],
-    [['help', 'deploy'], 'unknown command "deploy": give plan (read-only) or scan (starts the due scans)'],
-    [['deploy', '--help'], 'unknown command "deploy": give plan (read-only) or scan (starts the due scans)'],
+    [['help', 'deploy'], 'unknown command "deploy": give plan (read-only), scan (starts the due scans) or summary'],
+    [['deploy', '--help'], 'unknown command "deploy": give plan (read-only), scan (starts the due scans) or summary'],
     [['help', 'plan', 'scan'], 'unexpected argument "scan" after help plan'],
     [
       ['plan', '--only-due', '--summary-only'],

@@ -3,13 +3,14 @@
  * bundle) in a child process, configured only by the standard AWS environment variables,
  * against the emulator.
  */
-import { mkdtempSync } from 'fs';
+import { mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { useEmulator } from './harness';
 import { runCli } from '../../local/cli-process';
 import { SeededImage, seedRegistry } from '../../local/registry';
 import { SAMPLE_REGISTRY, SAMPLE_SETTINGS, SampleImage } from '../../local/sample-registry';
+import { SUMMARY_LEVELS, highestLevel } from '../../src/decisions/summary';
 
 const fixture = useEmulator();
 const DAY_MS = 86_400_000;
@@ -177,4 +178,39 @@ test('a bad pattern: exit 2 with the pattern quoted and the fix named, before an
   expect(result.stderr).toContain('"(shop"');
   expect(result.stderr).toMatch(/escape/);
   expect(await fixture().emulator.requests()).toEqual([]);
+});
+
+test('summary from ECR: the selected images by highest severity as JSON, text and markdown; --fail-on is a gate (exit 3); --github-step-summary appends the markdown', async () => {
+  const { seeded } = await seed();
+  const env = isolatedEnvironment(fixture().emulator.environment());
+
+  const json = await run(['summary', ...FILTER_ARGS, '--format', 'json'], env);
+
+  expect(json.code).toBe(0);
+  const summary = JSON.parse(json.stdout);
+  const expected: Record<string, number> = Object.fromEntries(SUMMARY_LEVELS.map((l) => [l, 0]));
+  for (const image of selected(seeded)) {
+    const scan = (image.seed as SampleImage).scan;
+    expected[scan.kind === 'complete' ? highestLevel(scan.severityCounts ?? {}) : 'UNSCANNED']++;
+  }
+  expect(summary.images.tracked).toBe(selected(seeded).length);
+  expect(summary.images.byHighestSeverity).toEqual(expected);
+  expect(json.stderr).toContain('summarized from ECR');
+  expect((await fixture().emulator.requests()).filter((r) => r.operation === 'StartImageScan')).toEqual([]);
+
+  const text = await run(['summary', ...FILTER_ARGS], env);
+  expect(text.code).toBe(0);
+  expect(text.stdout).toContain(`Images tracked:     ${selected(seeded).length}`);
+
+  // The gate: the sample has critical images among the selected ones.
+  expect(expected.CRITICAL).toBeGreaterThan(0);
+  const gate = await run(['summary', ...FILTER_ARGS, '--fail-on', 'CRITICAL'], env);
+  expect(gate.code).toBe(3);
+  expect(gate.stderr).toContain(`gate reached: ${expected.CRITICAL} image${expected.CRITICAL === 1 ? '' : 's'} with CRITICAL findings or worse`);
+
+  const stepSummary = join(mkdtempSync(join(tmpdir(), 'cli-e2e-step-')), 'summary.md');
+  const markdown = await run(['summary', ...FILTER_ARGS, '--format', 'markdown', '--github-step-summary'], { ...env, GITHUB_STEP_SUMMARY: stepSummary });
+  expect(markdown.code).toBe(0);
+  expect(markdown.stdout).toMatch(/^## ECR registry summary, /);
+  expect(readFileSync(stepSummary, 'utf8')).toBe(markdown.stdout);
 });

@@ -5,9 +5,13 @@
  * as its schedule runs it, and the one message the topic's subscriber receives, every figure checked;
  * then a second run a week later, whose trend compares with the first.
  */
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Deployment, deploy, useEmulator } from './harness';
+import { runCli } from '../../local/cli-process';
 import { lambdaContext, receiveNotifications } from '../../local/pipeline';
 import { LedgerRecords } from '../../src/aws/ledger-records';
 import { storedInUse } from '../../src/decisions/in-use';
@@ -121,6 +125,17 @@ test('one summary message with the known figures, kind=summary; the next week\'s
     { repositoryName: 'shop/web', owner: null, images: 2, critical: 0, high: 1, running: 1, trend: null },
   ]);
   expect(summary.problems).toEqual({ failed: 1, unsupported: 0, deferred: 0 });
+
+  // The command line reads the same ledger and computes the same figures (read-only: the record stays the function's).
+  const home = mkdtempSync(join(tmpdir(), 'summary-e2e-home-'));
+  const cli = await runCli(
+    ['summary', '--ledger-table', deployment.infrastructure.ledgerTableName, '--repository-pattern', '^shop/', '--format', 'json'],
+    { PATH: process.env.PATH, HOME: home, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...fixture().emulator.environment() },
+  );
+  expect(cli.code).toBe(0);
+  const fromCli = JSON.parse(cli.stdout);
+  for (const part of ['images', 'news', 'fixed', 'topCves', 'problems'] as const) expect([part, fromCli[part]]).toEqual([part, summary[part]]);
+  expect(fromCli.worstRepositories.map((r: { repositoryName: string; owner: string | null }) => [r.repositoryName, r.owner])).toEqual([['shop/api', 'payments'], ['shop/web', null]]);
 
   // A week later, one more critical image in shop/web: the trend against the record the first run kept.
   const client = documents();
