@@ -20,6 +20,7 @@ import { SeedScan, scanFindingsResponse } from './registry';
 import { SAMPLE_REGISTRY, SAMPLE_SETTINGS } from './sample-registry';
 import { deployService } from './service';
 import type { EcrScanReporterProps } from '../src';
+import { summaryMarkdown } from '../src/decisions/summary-message';
 
 const PROPS: EcrScanReporterProps = {
   repositoryPattern: SAMPLE_SETTINGS.repositoryPattern,
@@ -196,6 +197,21 @@ async function main(): Promise<void> {
     const again = (await emulator.requests()).filter((r) => r.operation === 'Publish');
     out(`\n   ${again.length} published: ${again.map((p) => p.params.Subject).join('; ')}. It begins:\n`);
     for (const line of (JSON.parse(again[0]?.params.Message ?? '{"email":""}').email as string).split('\n').slice(0, 3)) out(`   ${line}`);
+    await receiveNotifications(sqs, infrastructure.subscriberQueueUrl);
+
+    // 7. The weekly summary, from the ledger the cycle filled.
+    heading('7. Monday 08:00 UTC: the summary function reads the ledger and publishes one registry summary (kind=summary)');
+    await emulator.resetRequests();
+    await handlers.summary({ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('summary'));
+    const [summaryPublish] = (await emulator.requests()).filter((r) => r.operation === 'Publish');
+    const summaryMessage = JSON.parse(summaryPublish.params.Message) as { default: string; email: string };
+    out(`   Subject: ${summaryPublish.params.Subject}`);
+    out('   ' + '-'.repeat(100));
+    for (const line of summaryMessage.email.split('\n')) out(`   ${line}`);
+    out('   ' + '-'.repeat(100));
+    out('\n   The same as markdown, for a GitHub job summary (ecr-scan-reporter summary --format markdown):\n');
+    for (const line of summaryMarkdown(JSON.parse(summaryMessage.default)).split('\n')) out(`   ${line}`);
+    await receiveNotifications(sqs, infrastructure.subscriberQueueUrl);
     eventBridge.destroy();
     ecr.destroy();
     sqs.destroy();

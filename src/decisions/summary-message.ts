@@ -42,7 +42,8 @@ export function summaryText(summary: RegistrySummary): string {
   lines.push(`By highest finding: ${SUMMARY_LEVELS.map((l) => `${l} ${images.byHighestSeverity[l]}`).join(', ')}`);
   lines.push(`In use:             ${images.inUse.running} running, ${images.inUse.notRunning} not running, ${images.inUse.unknown} unknown; ${images.criticalRunning} running with CRITICAL findings`);
   lines.push(`New in the period:  ${plural(summary.news.digests, 'image')} gained findings; ${plural(summary.fixed.findings, 'finding')} fixed in ${plural(summary.fixed.digests, 'image')}`);
-  lines.push(`Problems:           ${summary.problems.failed} failed scans, ${summary.problems.unsupported} unsupported images, ${summary.problems.deferred} deferred by the daily scan budget`);
+  const { failed, unsupported, deferred } = summary.problems;
+  lines.push(`Problems:           ${plural(failed, 'failed scan')}, ${plural(unsupported, 'unsupported image')}, ${deferred} deferred by the daily scan budget`);
   if (summary.coverage) {
     const names = summary.coverage.repositoriesNotCovered;
     lines.push(`Coverage gaps:      ${plural(names.length, 'repository', 'repositories')} not covered${names.length > 0 ? ` (${names.slice(0, 10).join(', ')})` : ''}; ${summary.coverage.imagesNotMonitored} pulled images no longer monitored`);
