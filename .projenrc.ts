@@ -41,6 +41,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     mavenGroupId: 'io.github.cdk-ecr-scan-reporter',
     mavenArtifactId: 'cdk-ecr-scan-reporter',
   },
+  // Go: `package:go` builds dist/go; `test:consumers` builds it and proves it with test/consumers/go.
+  publishToGo: {
+    moduleName: 'github.com/cdk-ecr-scan-reporter/cdk-ecr-scan-reporter-go',
+  },
 
   // Handlers: `src/lambda/*.lambda.ts`, bundled by esbuild at build time with the
   // SDK v3 clients inside, so consumers need neither Docker nor esbuild.
@@ -55,6 +59,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   devDeps: [
+    // The Go package's go.mod names the Go modules of the JavaScript packages installed here. The Go module proxy
+    // serves cloud-assembly-schema-go v53.25.0 (what aws-cdk-go v2.257.0, the supported minimum, requires), not the
+    // v53.28.0 npm would install beside aws-cdk-lib 2.257.0 (which asks ^53.25.0): pinned, for the dev tree only.
+    '@aws-cdk/cloud-assembly-schema@53.25.0',
     `esbuild@${ESBUILD_VERSION}`,
     `@aws-sdk/client-ecr@${AWS_SDK_VERSION}`,
     `@aws-sdk/client-sqs@${AWS_SDK_VERSION}`,
@@ -109,6 +117,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // What ships is package.json's `files` allowlist (below), so no .npmignore.
   npmignoreEnabled: false,
 });
+
 
 // No task that rewrites snapshots: updating one is a deliberate, reviewed act
 // (`npx jest -u test/constructs/snapshot.test.ts`), never part of a routine task.
@@ -246,7 +255,7 @@ const buildIfMissing = project.addTask('compile:if-missing', {
   condition: 'node -e "const fs = require(\'fs\'); process.exit(fs.existsSync(\'.jsii\') && fs.existsSync(\'assets/lambda\') ? 1 : 0)"',
   steps: [{ spawn: project.preCompileTask.name }, { spawn: project.compileTask.name }, { spawn: project.postCompileTask.name }],
 });
-for (const name of ['package:js', 'package:python', 'package:java']) {
+for (const name of ['package:js', 'package:python', 'package:java', 'package:go']) {
   const task = project.tasks.tryFind(name);
   const index = task?.steps.findIndex((step) => step.execArgs?.[0] === 'jsii-pacmak') ?? -1;
   if (!task || index < 0) throw new Error(`projen's ${name} task no longer runs jsii-pacmak: update .projenrc.ts`);

@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
-# Proves the Python and Java packages with real consumer apps (`npx projen test:consumers`).
+# Proves the Python, Java and Go packages with real consumer apps (`npx projen test:consumers`).
 #
 # For each language: build the package with jsii-pacmak (`npx projen package:python`,
 # `npx projen package:java`), install it as a user would (the wheel into a virtual
 # environment with aws-cdk-lib and constructs from PyPI; the jar into a local Maven
-# repository next to aws-cdk-lib from Maven Central), synthesize the app in
+# repository next to aws-cdk-lib from Maven Central; the Go module by a replace directive,
+# next to aws-cdk-go from the Go module proxy), synthesize the app in
 # test/consumers/LANGUAGE, and check its template with check-template.ts.
 #
 # The apps run with a minimal environment whose PATH holds only the interpreter's, node's
 # and Maven's folders, behind a fake `docker` and `esbuild` that record any call and fail;
 # the check fails if either was called.
 #
-# Usage: test/consumers/run.sh [--no-package] [python] [java]   (no language: both)
+# Usage: test/consumers/run.sh [--no-package] [python] [java] [go]   (no language: all three)
 #   --no-package  use the packages already in dist/ (for example after `npx projen build`)
 # Requires a compiled library (.jsii, assets/): `npx projen build` or `npx projen compile`.
 #
-# Caches (pip's, the virtual environment, the Maven repository) live in CONSUMERS_CACHE_DIR,
+# Caches (pip's, the virtual environment, the Maven repository, Go's modules and builds) live in CONSUMERS_CACHE_DIR,
 # by default ~/.cache/cdk-ecr-scan-reporter/consumers: outside the clone, so a fresh clone on
 # the same machine reuses it, and never packed into the npm package. Delete it to start cold.
 set -euo pipefail
@@ -30,11 +31,11 @@ languages=()
 for arg in "$@"; do
   case "$arg" in
     --no-package) package=false ;;
-    python | java) languages+=("$arg") ;;
-    *) echo "usage: $0 [--no-package] [python] [java]" >&2; exit 2 ;;
+    python | java | go) languages+=("$arg") ;;
+    *) echo "usage: $0 [--no-package] [python] [java] [go]" >&2; exit 2 ;;
   esac
 done
-[ ${#languages[@]} -gt 0 ] || languages=(python java)
+[ ${#languages[@]} -gt 0 ] || languages=(python java go)
 
 if [ ! -f .jsii ] || [ ! -d assets/lambda ]; then
   echo "No compiled library here (.jsii, assets/lambda): run 'npx projen build' first." >&2
@@ -135,6 +136,27 @@ java_consumer() {
     mvn --batch-mode --quiet -Dstyle.color=never -f "$app/pom.xml" -Dmaven.repo.local="$repo" \
     -Dcdk-ecr-scan-reporter.version="$VERSION" compile exec:java
   step "java: check the template" check "$out" EcrScanReporterJava "$tool_log"
+}
+
+go_consumer() {
+  local app="$ROOT/test/consumers/go"
+  # Go's module and build caches in the consumers' cache; -modcacherw so that deleting it just works.
+  local goenv=(GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-modcacherw GOTOOLCHAIN=local)
+  if $package; then
+    # pacmak's Go build (go mod tidy, go build) fetches aws-cdk-go and its modules from the Go module proxy.
+    step "package:go" env "${goenv[@]}" npx projen package:go
+  fi
+  [ -f dist/go/cdkecrscanreporter/go.mod ] || { echo "no Go module in dist/go/cdkecrscanreporter: run without --no-package" >&2; exit 1; }
+
+  local out="$app/cdk.out" tool_log
+  tool_log="$(mktemp -u)"
+  rm -rf "$out"
+  local path="$FAKE_BIN:$(dirname "$(command -v go)"):$NODE_DIR"
+  # go.mod replaces the package's module path by dist/go/cdkecrscanreporter; go.sum pins the rest.
+  run_go() { cd "$app" && minimal_env "$path" "$out" "$tool_log" "$(command -v env)" "${goenv[@]}" go run .; }
+  step "go: compile and synthesize test/consumers/go" run_go
+  cd "$ROOT"
+  step "go: check the template" check "$out" EcrScanReporterGo "$tool_log"
 }
 
 for language in "${languages[@]}"; do
