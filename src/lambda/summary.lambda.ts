@@ -3,8 +3,9 @@
  * ../aws/registry-summary.ts), computes the registry summary (../decisions/summary.ts) and publishes
  * one message to the topic: the JSON document by default, the text for email, the chat form for HTTPS
  * subscribers with `chatNotifications`, attribute `kind` = `summary`. Then it keeps what the next
- * summary's trend compares with. A failure fails the invocation: EventBridge retries it, then sends the
- * event to the event dead-letter queue; a summary is never half-published (one Publish).
+ * summary's trend compares with. A failure before the Publish fails the invocation: EventBridge retries
+ * it, then sends the event to the event dead-letter queue; one after it (the trend record) is logged and
+ * counted, so that a summary is never published twice for one run.
  */
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
@@ -42,6 +43,7 @@ export const handler = async (_event: unknown, context?: Context): Promise<Summa
   let published = 0;
   let itemsScanned = 0;
   let itemsIgnored = 0;
+  let ledgerWriteFailures = 0;
   try {
     const settings = readSummarySettings(process.env);
     const now = new Date();
@@ -67,7 +69,15 @@ export const handler = async (_event: unknown, context?: Context): Promise<Summa
       new PublishCommand({ TopicArn: settings.topicArn, Subject: message.subject, Message: message.snsMessage, MessageStructure: 'json', MessageAttributes: message.attributes }),
     );
     published = 1;
-    await writeSummaryRecord(dynamodb, settings.ledger.tableName, result.next, settings.ledger.ttlSeconds);
+    // After the Publish, a failure must not fail the invocation: EventBridge's retry would publish the summary again.
+    try {
+      await writeSummaryRecord(dynamodb, settings.ledger.tableName, result.next, settings.ledger.ttlSeconds);
+    } catch (error) {
+      ledgerWriteFailures++;
+      logger.warn('Ledger write of the summary\'s record failed: the next summary\'s trend compares with the one before', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
     const outcome: SummaryResult = {
       ...(response.MessageId ? { messageId: response.MessageId } : {}),
       itemsScanned,
@@ -87,6 +97,7 @@ export const handler = async (_event: unknown, context?: Context): Promise<Summa
       [METRIC.SUMMARIES_PUBLISHED]: published,
       [METRIC.LEDGER_ITEMS_SCANNED]: itemsScanned,
       [METRIC.LEDGER_ENTRIES_IGNORED]: itemsIgnored,
+      [METRIC.LEDGER_WRITE_FAILURES]: ledgerWriteFailures,
       [METRIC.AWS_RETRIES]: retries.total - retriesBefore,
     });
     metrics.publishStoredMetrics();
