@@ -11,6 +11,7 @@ import {
   LEDGER_TTL_ATTRIBUTE,
   LedgerKey,
   acceptedRiskRecordKey,
+  coverageKey,
   discoveryKey,
   imageKey,
   repositoryKey,
@@ -108,6 +109,24 @@ export class LedgerRecords {
         TableName: this.options.tableName,
         Key: imageKey(image.repositoryName, image.imageDigest),
         ...bareEntryUpdate(image, { inUse: storedInUse(places) }, this.ttl(now)),
+      }),
+    );
+  }
+
+  /**
+   * Records, under enhanced scanning, how many of a repository's images the walk found no longer monitored: the
+   * first part of a walk sets the count, a continuation's part adds to it. For the registry summary.
+   */
+  public async writeCoverage(repositoryName: string, imagesNotMonitored: number, firstPart: boolean, now: Date): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: coverageKey(repositoryName),
+        UpdateExpression: firstPart
+          ? 'SET #entity = :entity, #repositoryName = :repositoryName, #n = :n, #at = :at, #ttl = :ttl'
+          : 'SET #entity = :entity, #repositoryName = :repositoryName, #at = :at, #ttl = :ttl ADD #n :n',
+        ExpressionAttributeNames: { '#entity': 'entity', '#repositoryName': 'repositoryName', '#n': 'imagesNotMonitored', '#at': 'at', '#ttl': LEDGER_TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':entity': 'coverage', ':repositoryName': repositoryName, ':n': imagesNotMonitored, ':at': now.toISOString(), ':ttl': this.ttl(now) },
       }),
     );
   }

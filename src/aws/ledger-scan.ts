@@ -13,7 +13,7 @@ import { LEDGER_TTL_ATTRIBUTE } from '../decisions/ledger';
 /** The attributes the summary reads, of every kind of item. */
 export const SUMMARY_VIEW = [
   'pk', 'sk', 'entity', 'schemaVersion', 'repositoryName', 'imageDigest', 'imageTags', 'scan', 'lastReport', 'inUse', 'deferredOn', 'index', 'children', 'version',
-  LEDGER_TTL_ATTRIBUTE, 'tagKey', 'owner', 'readAt', 'riskKey', 'lastMatchedAt', 'firstCheckedAt',
+  LEDGER_TTL_ATTRIBUTE, 'tagKey', 'owner', 'readAt', 'riskKey', 'lastMatchedAt', 'firstCheckedAt', 'imagesNotMonitored',
 ];
 
 export interface LedgerScanOptions {

@@ -26,6 +26,12 @@ export interface LedgerSummaryOptions {
   readonly selects?: (repositoryName: string) => boolean;
   /** Called after each page of the Scan (the command line's progress). */
   readonly onPage?: LedgerScanOptions['onPage'];
+  /**
+   * Under enhanced scanning, the selected repositories no scanning filter covers (read from ECR by the caller): the
+   * summary then has coverage gaps, with the images no longer monitored that the rescan walks recorded.
+   * @default - no coverage section
+   */
+  readonly repositoriesNotCovered?: readonly string[];
 }
 
 export interface LedgerSummary {
@@ -69,6 +75,7 @@ export async function summarizeLedger(client: DynamoDBDocumentClient, options: L
     riskRecords,
   });
   let itemsIgnored = 0;
+  let imagesNotMonitored = 0;
   const scan = await scanLedger(client, {
     tableName: options.tableName,
     segments: options.segments,
@@ -87,17 +94,23 @@ export async function summarizeLedger(client: DynamoDBDocumentClient, options: L
             builder.addOwnerTag(item.repositoryName, typeof item.owner === 'string' ? item.owner : undefined);
           }
           break;
+        case 'coverage':
+          if (typeof item.repositoryName === 'string' && (!options.selects || options.selects(item.repositoryName)) && Number.isInteger(item.imagesNotMonitored)) {
+            imagesNotMonitored += item.imagesNotMonitored as number;
+          }
+          break;
         case 'accepted-risk':
           if (typeof item.riskKey === 'string') {
             riskRecords.set(item.riskKey, { lastMatchedAt: isoDate(item.lastMatchedAt), firstCheckedAt: isoDate(item.firstCheckedAt) });
           }
           break;
         default:
-          // The discovery marker, the scan budget's days, this record: not part of the figures.
+          // The discovery marker, the scan budget's days, the summary's record: not part of the figures.
           break;
       }
     },
   });
+  if (options.repositoriesNotCovered) builder.setCoverage({ repositoriesNotCovered: options.repositoriesNotCovered, imagesNotMonitored });
   return { summary: builder.build(), next: builder.previousForNext(), scan, itemsIgnored };
 }
 

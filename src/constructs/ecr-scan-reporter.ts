@@ -734,6 +734,7 @@ export class EcrScanReporter extends Construct {
         ledger,
         logRetention,
         eventDeadLetterQueue: this.eventDeadLetterQueue,
+        scanningConfiguration,
       });
       this.summaryFunction = summary.summaryFunction;
       this.summaryRule = summary.summaryRule;
@@ -772,6 +773,7 @@ export class EcrScanReporter extends Construct {
       reportFunction: this.reportFunction,
       discoverFunction: this.discoverFunction,
       inspectorReportFunction: this.inspectorReportFunction,
+      summaryFunction: this.summaryFunction,
       eventDeadLetterQueue: this.eventDeadLetterQueue,
     });
   }

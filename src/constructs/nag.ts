@@ -14,6 +14,7 @@ export interface AcknowledgedResources {
   readonly reportFunction: lambda.Function;
   readonly discoverFunction?: lambda.Function;
   readonly inspectorReportFunction?: lambda.Function;
+  readonly summaryFunction?: lambda.Function;
   readonly eventDeadLetterQueue: sqs.Queue;
 }
 
@@ -51,6 +52,13 @@ export function acknowledgeNagRules(scope: Construct, r: AcknowledgedResources):
     const inspector = repositories(r.inspectorReportFunction, selected);
     acknowledge(policyOf(r.inspectorReportFunction), 'AwsSolutions-IAM5', `${inspector.reason} ${noWildcardAction}`, inspector.findings);
   }
+  if (r.summaryFunction) {
+    const summary = repositories(
+      r.summaryFunction,
+      'ecr:DescribeRepositories lists the whole registry, and the summary applies repositoryPattern and excludePattern to the names listed (under enhanced scanning, to name the repositories no filter covers)',
+    );
+    acknowledge(policyOf(r.summaryFunction), 'AwsSolutions-IAM5', `${summary.reason} ${registryLevel} ${noWildcardAction}`, [...summary.findings, 'Resource::*']);
+  }
   if (r.discoverFunction) {
     const discover = repositories(
       r.discoverFunction,
@@ -68,7 +76,7 @@ export function acknowledgeNagRules(scope: Construct, r: AcknowledgedResources):
   acknowledge(
     r.eventDeadLetterQueue,
     'AwsSolutions-SQS3',
-    'This queue is itself a dead-letter queue: the on-failure destination of the dispatch and report functions, the dead-letter queue of their EventBridge targets, ' +
+    'This queue is itself a dead-letter queue: the on-failure destination of the dispatch, report, discovery and summary functions, the dead-letter queue of their EventBridge targets, ' +
       'and that of the Inspector event queue and its rules\' targets.',
   );
 }

@@ -1,13 +1,24 @@
 /**
  * The registry summary: on its own schedule, a function reads the whole ledger (a parallel Scan)
  * and publishes one summary message to the topic (../lambda/summary.lambda.ts). It reads the
- * report function's settings (topic, owners, accepted risks, chat, in use) and the ledger; it calls
- * no ECR API. Built in the reporter's scope, as the other parts are.
+ * report function's settings (topic, owners, accepted risks, chat, in use) and the ledger; under
+ * enhanced scanning it also lists the repositories and reads their scanning configurations, to name
+ * those no filter covers. Built in the reporter's scope, as the other parts are.
  */
-import { Duration, Tokenization, aws_events as events, aws_events_targets as targets, aws_logs as logs, aws_sns as sns, aws_sqs as sqs } from 'aws-cdk-lib';
+import {
+  Duration,
+  Tokenization,
+  aws_events as events,
+  aws_events_targets as targets,
+  aws_iam as iam,
+  aws_logs as logs,
+  aws_sns as sns,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { asyncFailureHandling, handlerFunctionOptions } from './handler-function';
 import { LedgerTable } from './ledger';
+import { ALL_REPOSITORIES, grantOnRepositories, selectedRepositoryNames } from './repository-grants';
 import { eventTargetOptions } from './rescan-pipeline';
 import { ENV } from '../decisions/settings';
 import { SummaryFunction } from '../lambda/summary-function';
@@ -21,6 +32,8 @@ export interface RegistrySummaryOptions {
   readonly ledger: LedgerTable;
   readonly logRetention: logs.RetentionDays;
   readonly eventDeadLetterQueue: sqs.IQueue;
+  /** The registry-level statement (ecr:GetRegistryScanningConfiguration). */
+  readonly scanningConfiguration: iam.PolicyStatement;
 }
 
 /** The summary reads every item (Scan), keeps its trend record (PutItem), and reads the marker and that record (GetItem). */
@@ -66,6 +79,11 @@ export class RegistrySummary {
       memorySize: 1024,
     });
     options.topic.grantPublish(this.summaryFunction);
+    // Under enhanced scanning, the coverage gaps, as dispatch finds them: the listing is of the whole registry, the
+    // scanning configurations of the selected repositories only.
+    this.summaryFunction.addToRolePolicy(options.scanningConfiguration);
+    grantOnRepositories(this.summaryFunction, ['ecr:DescribeRepositories'], [ALL_REPOSITORIES]);
+    grantOnRepositories(this.summaryFunction, ['ecr:BatchGetRepositoryScanningConfiguration'], selectedRepositoryNames(options.environment[ENV.REPOSITORY_PATTERN]));
     options.ledger.grant(this.summaryFunction, SUMMARY_LEDGER_ACTIONS);
     this.summaryRule = new events.Rule(scope, 'SummaryRule', {
       description: 'Publishes the ECR registry summary',

@@ -63,6 +63,11 @@ export function budgetKey(day: string): LedgerKey {
   return { pk: `scan-budget#${day}`, sk: 'scan-budget' };
 }
 
+/** Under enhanced scanning, a repository's images whose monitoring expired at its last walk (coverage.ts), for the summary. */
+export function coverageKey(repositoryName: string): LedgerKey {
+  return { pk: `coverage#${repositoryName}`, sk: 'coverage' };
+}
+
 /** What the last registry summary kept for the next one's trend (summary.ts): one item per reporter. */
 export function summaryKey(): LedgerKey {
   return { pk: 'summary', sk: 'summary' };

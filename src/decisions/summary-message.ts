@@ -46,7 +46,7 @@ export function summaryText(summary: RegistrySummary): string {
   lines.push(`Problems:           ${plural(failed, 'failed scan')}, ${plural(unsupported, 'unsupported image')}, ${deferred} deferred by the daily scan budget`);
   if (summary.coverage) {
     const names = summary.coverage.repositoriesNotCovered;
-    lines.push(`Coverage gaps:      ${plural(names.length, 'repository', 'repositories')} not covered${names.length > 0 ? ` (${names.slice(0, 10).join(', ')})` : ''}; ${summary.coverage.imagesNotMonitored} pulled images no longer monitored`);
+    lines.push(`Coverage gaps:      ${plural(names.length, 'repository', 'repositories')} not covered${names.length > 0 ? ` (${names.slice(0, 10).join(', ')})` : ''}; ${plural(summary.coverage.imagesNotMonitored, 'pulled image')} no longer monitored`);
   }
   if (summary.news.latest.length > 0) {
     lines.push('', 'Latest news:');

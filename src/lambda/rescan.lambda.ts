@@ -164,7 +164,20 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
             shouldStop: () => budget.exhausted(),
           });
           const { continuation: next, ...counts } = result;
-          totals.imagesNotMonitored += gaps.flush(repositoryName);
+          const notMonitored = gaps.flush(repositoryName);
+          totals.imagesNotMonitored += notMonitored;
+          if (registryScanType === 'ENHANCED') {
+            // For the registry summary: a walk's first part sets the repository's count, its continuations add to it.
+            try {
+              await new LedgerRecords(dynamodb, settings.ledger).writeCoverage(repositoryName, notMonitored, !continuation, now);
+            } catch (error) {
+              totals.ledgerWriteFailures++;
+              logger.warn('Ledger write of the coverage count failed: the next summary counts this repository as of its last walk', {
+                errorName: errorName(error),
+                error: errorMessage(error),
+              });
+            }
+          }
           totals.imagesEvaluated += counts.imagesEvaluated;
           totals.scansStarted += counts.scansStarted;
           totals.quotaHits += counts.quotaExceeded;

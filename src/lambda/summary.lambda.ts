@@ -12,8 +12,10 @@ import type { Context } from 'aws-lambda';
 import { createLogger } from './logger';
 import { METRIC } from './metric-names';
 import { addCounts, createMetrics } from './metrics';
-import { RetryCounter, createDynamoDbClient, createSnsClient, documentClient } from '../aws/clients';
+import { RetryCounter, createDynamoDbClient, createEcrClient, createSnsClient, documentClient } from '../aws/clients';
+import { SCANNING_CONFIGURATION_NAMES_PER_CALL, getRegistryScanType, repositoryNamePages, repositoryScanningConfigurations } from '../aws/ecr';
 import { summarizeLedger, writeSummaryRecord } from '../aws/registry-summary';
+import { repositoryCoverageGap } from '../decisions/coverage';
 import { readSummarySettings } from '../decisions/settings';
 import { buildSummaryMessage } from '../decisions/summary-message';
 
@@ -21,6 +23,7 @@ const logger = createLogger();
 const metrics = createMetrics();
 const retries = new RetryCounter();
 const sns = retries.attach(createSnsClient());
+const ecr = retries.attach(createEcrClient());
 const dynamodb = documentClient(retries.attach(createDynamoDbClient()));
 
 export interface SummaryResult {
@@ -47,11 +50,24 @@ export const handler = async (_event: unknown, context?: Context): Promise<Summa
   try {
     const settings = readSummarySettings(process.env);
     const now = new Date();
+    // Under enhanced scanning the summary names the coverage gaps: the selected repositories no scanning filter covers.
+    let repositoriesNotCovered: string[] | undefined;
+    if ((await getRegistryScanType(ecr)) === 'ENHANCED') {
+      const selected: string[] = [];
+      for await (const names of repositoryNamePages(ecr)) selected.push(...names.filter((name) => settings.filter.matches(name)));
+      repositoriesNotCovered = [];
+      for (let start = 0; start < selected.length; start += SCANNING_CONFIGURATION_NAMES_PER_CALL) {
+        for (const facts of await repositoryScanningConfigurations(ecr, selected.slice(start, start + SCANNING_CONFIGURATION_NAMES_PER_CALL))) {
+          if (repositoryCoverageGap(facts, 'ENHANCED')) repositoriesNotCovered.push(facts.repositoryName);
+        }
+      }
+    }
     const result = await summarizeLedger(dynamodb, {
       tableName: settings.ledger.tableName,
       ttlSeconds: settings.ledger.ttlSeconds,
       ownerTagKey: settings.ownerTagKey,
       selects: (name) => settings.filter.matches(name),
+      ...(repositoriesNotCovered ? { repositoriesNotCovered } : {}),
       summary: {
         now,
         periodMs: settings.periodMs,

@@ -24,7 +24,7 @@ function ecrGrants(stack: Stack): Record<string, Record<string, unknown>> {
   const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy') as Record<string, Policy>;
   const grants: Record<string, Record<string, unknown>> = {};
   for (const [id, policy] of Object.entries(policies)) {
-    const role = /(Dispatch|Rescan|Report|Discover)Role/.exec(id)?.[1] ?? id;
+    const role = /(Dispatch|Rescan|Report|Discover|Summary)Role/.exec(id)?.[1] ?? id;
     for (const statement of policy.Properties.PolicyDocument.Statement) {
       for (const action of ([] as string[]).concat(statement.Action).filter((a) => a.startsWith('ecr:'))) {
         grants[role] = { ...grants[role], [action]: statement.Resource };
@@ -34,7 +34,7 @@ function ecrGrants(stack: Stack): Record<string, Record<string, unknown>> {
   return grants;
 }
 
-/** The grants when the selected repositories are on `selected`: only dispatch's listing and the discovery's reads stay on every repository. */
+/** The grants when the selected repositories are on `selected`: only the listings (dispatch's, the summary's) and the discovery's reads stay on every repository. */
 function expectedGrants(selected: unknown) {
   return {
     Dispatch: { 'ecr:GetRegistryScanningConfiguration': '*', 'ecr:DescribeRepositories': ALL, 'ecr:BatchGetRepositoryScanningConfiguration': selected },
@@ -47,6 +47,8 @@ function expectedGrants(selected: unknown) {
     },
     Report: { 'ecr:DescribeImageScanFindings': selected, 'ecr:DescribeImages': selected, 'ecr:ListTagsForResource': selected },
     Discover: { 'ecr:DescribeImages': ALL },
+    // Under enhanced scanning the summary names the uncovered repositories, as dispatch does.
+    Summary: { 'ecr:GetRegistryScanningConfiguration': '*', 'ecr:DescribeRepositories': ALL, 'ecr:BatchGetRepositoryScanningConfiguration': selected },
   };
 }
 
@@ -72,14 +74,14 @@ describe('ECR statements about the selected repositories are on the prefixes of 
     expect(ecrGrants(stack)).toEqual(expectedGrants(repository('team-a/*')));
   });
 
-  test('^team-a/: repository/* is left only on dispatch\'s listing and the discovery\'s reads', () => {
+  test('^team-a/: repository/* is left only on the listings (dispatch\'s, the summary\'s) and the discovery\'s reads', () => {
     const { stack } = build({ repositoryPattern: '^team-a/', ownerTagKey: 'owner' });
     const wide = Object.entries(ecrGrants(stack)).flatMap(([role, actions]) =>
       Object.entries(actions)
         .filter(([, resource]) => JSON.stringify(resource).includes(':repository/*'))
         .map(([action]) => `${role} ${action}`),
     );
-    expect(wide.sort()).toEqual(['Discover ecr:DescribeImages', 'Dispatch ecr:DescribeRepositories']);
+    expect(wide.sort()).toEqual(['Discover ecr:DescribeImages', 'Dispatch ecr:DescribeRepositories', 'Summary ecr:DescribeRepositories']);
   });
 
   test('two prefixes give two ARNs, in the pattern\'s order', () => {

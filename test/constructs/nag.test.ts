@@ -58,6 +58,8 @@ describe('cdk-nag AwsSolutions', () => {
       `Acks/ScanReporter/ReportRole/DefaultPolicy ${repositories}`,
       `Acks/ScanReporter/RescanRole/DefaultPolicy ${repositories}`,
       'Acks/ScanReporter/RescanRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      `Acks/ScanReporter/SummaryRole/DefaultPolicy ${repositories}`,
+      'Acks/ScanReporter/SummaryRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
     ].sort());
     for (const ack of acks) expect(ack.reason.length).toBeGreaterThan(40);
   });

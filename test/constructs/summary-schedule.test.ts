@@ -12,7 +12,7 @@ const summaryRule = (template: Template) =>
   Object.values(template.findResources('AWS::Events::Rule', { Properties: { Description: 'Publishes the ECR registry summary' } })) as { Properties: { ScheduleExpression: string } }[];
 
 describe('SummarySchedule', () => {
-  test('the default: weekly, Monday 08:00 UTC, of the week before; the function reads and writes the ledger and publishes, and calls no ECR API', () => {
+  test('the default: weekly, Monday 08:00 UTC, of the week before; the function reads and writes the ledger, publishes, and reads only the registry\'s scanning configuration', () => {
     const { reporter, template } = synth();
     expect(summaryRule(template).map((r) => r.Properties.ScheduleExpression)).toEqual(['cron(0 8 ? * MON *)']);
     const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: 'Publishes a summary of the ECR registry from the ledger' } }))[0] as {
@@ -24,7 +24,16 @@ describe('SummarySchedule', () => {
     expect(fn.Properties.Timeout).toBe(900);
     const policy = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) => /SummaryRole/.test(id))?.[1] as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } };
     const actions = policy.Properties.PolicyDocument.Statement.flatMap((s) => ([] as string[]).concat(s.Action)).sort();
-    expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('sqs:'))).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'sns:Publish']);
+    expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('sqs:'))).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Scan',
+      // Under enhanced scanning, the repositories no scanning filter covers (read-only).
+      'ecr:BatchGetRepositoryScanningConfiguration',
+      'ecr:DescribeRepositories',
+      'ecr:GetRegistryScanningConfiguration',
+      'sns:Publish',
+    ]);
     // Lambda's on-failure destination: the event dead-letter queue.
     expect(actions.filter((a) => a.startsWith('sqs:'))).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
     expect(reporter.summaryFunction).toBeDefined();

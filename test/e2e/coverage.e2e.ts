@@ -17,6 +17,8 @@ import {
 import { Duration } from 'aws-cdk-lib';
 import { deploy, rescanCycle, useEmulator } from './harness';
 import { runCli } from '../../local/cli-process';
+import { lambdaContext, receiveNotifications } from '../../local/pipeline';
+import { summaryText } from '../../src/decisions/summary-message';
 import { emfMetrics } from '../aws/helpers';
 
 const fixture = useEmulator();
@@ -139,4 +141,10 @@ test('the deployed service names the same gaps each cycle: dispatch the uncovere
   expect(sums.get('ImagesNotMonitored')).toBe(1);
   expect(sums.get('RepositoriesNotCovered')).toBe(1);
   expect(sums.get('ScansStarted')).toBe(0);
+
+  // The weekly summary names the same gaps: the uncovered repository from ECR, the expired image from the walk's record.
+  await fixture().handlers.summary({}, lambdaContext('summary'));
+  const [summary] = await receiveNotifications(fixture().sqs, deployment.infrastructure.subscriberQueueUrl);
+  expect(JSON.parse(summary.Message).coverage).toEqual({ repositoriesNotCovered: ['tools/ci-runner'], imagesNotMonitored: 1 });
+  expect(summaryText(JSON.parse(summary.Message))).toContain('Coverage gaps:      1 repository not covered (tools/ci-runner); 1 pulled image no longer monitored');
 });

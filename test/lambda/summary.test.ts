@@ -3,6 +3,7 @@
  * per segment, a failed Publish (nothing kept, the invocation fails for EventBridge to retry), and a
  * trend record that cannot be written after the Publish (logged and counted; no second summary).
  */
+import { ECRClient, GetRegistryScanningConfigurationCommand } from '@aws-sdk/client-ecr';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -17,6 +18,7 @@ const BASE_ENV = { ...process.env };
 const TABLE = 'EcrScanReporter-Ledger-1ABC';
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:Reports';
 const snsMock = mockClient(SNSClient);
+const ecrMock = mockClient(ECRClient);
 const ledgerMock = mockClient(DynamoDBDocumentClient);
 
 type HandlerModule = typeof import('../../src/lambda/summary.lambda');
@@ -43,6 +45,9 @@ const image = (n: number, repositoryName = 'team-a/api') => ({
 beforeEach(() => {
   process.env = { ...BASE_ENV, TOPIC_ARN, LEDGER_TABLE_NAME: TABLE, REPOSITORY_PATTERN: '^team-a/', SCAN_EXPIRY_SECONDS: '604800' };
   snsMock.reset();
+  ecrMock.reset();
+  // Basic scanning: no coverage section, and no repository listed.
+  ecrMock.on(GetRegistryScanningConfigurationCommand).resolves({ scanningConfiguration: { scanType: 'BASIC', rules: [] } });
   ledgerMock.reset();
   ledgerMock.on(GetCommand).resolves({});
   // Segment 0 has two pages; the other segments one image each, and one of another repository.
