@@ -16,7 +16,7 @@ import {
   paginateDescribeImages,
   paginateDescribeRepositories,
 } from '@aws-sdk/client-ecr';
-import type { RepositoryScanningFacts } from '../decisions/coverage';
+import { RepositoryScanningFacts, repositoryCoverageGap } from '../decisions/coverage';
 import { Finding, fromBasicFinding, fromEnhancedFinding } from '../decisions/findings';
 import { INDEX_MEDIA_TYPES } from '../decisions/image-format';
 import { ImageScanState, RegistryScanType } from '../decisions/rescan';
@@ -202,6 +202,11 @@ export async function batchGetIndexManifests(
   }
   for (const digest of imageDigests) if (!manifests.has(digest) && !failures.has(digest)) failures.set(digest, 'not returned');
   return { manifests, failures };
+}
+
+/** Under enhanced scanning, the names among `repositoryNames` that no scanning filter of the registry covers (coverage.ts). */
+export async function uncoveredRepositories(ecr: ECRClient, repositoryNames: readonly string[]): Promise<string[]> {
+  return (await repositoryScanningConfigurations(ecr, repositoryNames)).filter((facts) => repositoryCoverageGap(facts, 'ENHANCED')).map((f) => f.repositoryName);
 }
 
 function nonEmptyCounts(counts: Record<string, number> | undefined): Record<string, number> | undefined {

@@ -83,6 +83,27 @@ export function stderrLog(writeLine: (line: string) => void, verbose: boolean): 
   return { debug: verbose ? at('debug') : drop, info: verbose ? at('info') : drop, warn: at('warning'), error: at('error') };
 }
 
+/**
+ * The AWS configuration, checked before any request so that its problems are told as such: the region (a valid
+ * name), then the credentials. `track` receives the failure context at each step, for the caller's message if one
+ * fails. Returns the region.
+ */
+export async function checkAwsConfiguration(
+  ecr: ECRClient,
+  regionSource: string,
+  context: FailureContext,
+  track: (context: FailureContext) => void,
+): Promise<string> {
+  track({ ...context, during: 'resolving the region' });
+  const region = await ecr.config.region();
+  if (!isRegionName(region)) throw new CliFailure(invalidRegionMessage(region, regionSource));
+  const loading: FailureContext = { ...context, region, during: 'loading the credentials', resolvingCredentials: true };
+  track(loading);
+  await ecr.config.credentials();
+  track({ ...loading, resolvingCredentials: false });
+  return region;
+}
+
 /** Waits until stdout's buffer has drained (or the stream closed), so a slow reader cannot make memory grow. */
 async function drained(stdout: StdoutStream): Promise<void> {
   const { once, removeListener } = stdout;
@@ -130,12 +151,8 @@ export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
 
   try {
     // The configuration first, so its problems are told as such rather than as a failed request.
-    context = { ...context, during: 'resolving the region' };
-    const region = await ecr.config.region();
-    if (!isRegionName(region)) throw new CliFailure(invalidRegionMessage(region, regionChoice.source));
-    context = { ...context, region, during: 'loading the credentials', resolvingCredentials: true };
-    await ecr.config.credentials();
-    context = { ...context, during: 'reading the registry scanning configuration', resolvingCredentials: false };
+    await checkAwsConfiguration(ecr, regionChoice.source, context, (at) => (context = at));
+    context = { ...context, during: 'reading the registry scanning configuration' };
     const registryScanType = await getRegistryScanType(ecr);
     const totals = emptySummary(options.command, registryScanType, options.scanExpiryDays);
     summary = totals;

@@ -9,15 +9,14 @@
 import { appendFileSync } from 'fs';
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { GATE_LEVELS, PROGRAM, RunOptions, SummaryCommandOptions } from './args';
-import { CliFailure, FailureContext, describeFailure, invalidRegionMessage, isRegionName } from './failures';
+import { CliFailure, FailureContext, describeFailure } from './failures';
 import { countOf, formatCount } from './format';
 import { Progress } from './progress';
-import { CliDeps, chooseRegion, stderrLog } from './run';
+import { CliDeps, checkAwsConfiguration, chooseRegion, stderrLog } from './run';
 import { documentClient } from '../aws/clients';
-import { SCANNING_CONFIGURATION_NAMES_PER_CALL, getRegistryScanType, repositoryNamePages, repositoryScanningConfigurations } from '../aws/ecr';
+import { getRegistryScanType, repositoryNamePages, uncoveredRepositories } from '../aws/ecr';
 import { summarizeLedger } from '../aws/registry-summary';
 import { rescanRepository } from '../aws/rescan-repository';
-import { repositoryCoverageGap } from '../decisions/coverage';
 import type { LedgerEntry } from '../decisions/ledger';
 import { RepositoryFilter } from '../decisions/repository-filter';
 import { DEFAULTS } from '../decisions/settings';
@@ -63,12 +62,7 @@ export async function runSummary(options: RunOptions, deps: SummaryDeps): Promis
   let context: FailureContext = { regionSource: regionChoice.source, profile: options.profile, endpointUrl: deps.env.AWS_ENDPOINT_URL };
   const ecr = deps.createEcrClient({ region: regionChoice.region, profile: options.profile });
   try {
-    context = { ...context, during: 'resolving the region' };
-    const region = await ecr.config.region();
-    if (!isRegionName(region)) throw new CliFailure(invalidRegionMessage(region, regionChoice.source));
-    context = { ...context, region, during: 'loading the credentials', resolvingCredentials: true };
-    await ecr.config.credentials();
-    context = { ...context, resolvingCredentials: false };
+    const region = await checkAwsConfiguration(ecr, regionChoice.source, context, (at) => (context = at));
     const now = deps.now();
     const periodMs = command.periodDays * 86_400_000;
     let summary: RegistrySummary;
@@ -101,14 +95,10 @@ export async function runSummary(options: RunOptions, deps: SummaryDeps): Promis
       const selected: string[] = [];
       for await (const names of repositoryNamePages(ecr)) selected.push(...names.filter((name) => filter.matches(name)));
       const coverage = registryScanType === 'ENHANCED' ? { now, pulledWithinMs: options.pulledWithinDays * 86_400_000 } : undefined;
-      const notCovered: string[] = [];
+      let notCovered: string[] = [];
       if (coverage) {
         context = { ...context, during: 'reading the repositories\' scanning configurations' };
-        for (let start = 0; start < selected.length; start += SCANNING_CONFIGURATION_NAMES_PER_CALL) {
-          for (const facts of await repositoryScanningConfigurations(ecr, selected.slice(start, start + SCANNING_CONFIGURATION_NAMES_PER_CALL))) {
-            if (repositoryCoverageGap(facts, registryScanType)) notCovered.push(facts.repositoryName);
-          }
-        }
+        notCovered = await uncoveredRepositories(ecr, selected);
       }
       let notMonitored = 0;
       let images = 0;

@@ -18,11 +18,10 @@ import { METRIC } from './metric-names';
 import { addCounts, createMetrics } from './metrics';
 import { TimeBudget } from './time-budget';
 import { RetryCounter, createDynamoDbClient, createEcrClient, createLambdaClient, createSqsClient, documentClient } from '../aws/clients';
-import { errorMessage, errorName, getRegistryScanType, repositoryPagesFrom, repositoryScanningConfigurations } from '../aws/ecr';
+import { errorMessage, errorName, getRegistryScanType, repositoryPagesFrom, uncoveredRepositories } from '../aws/ecr';
 import { LedgerRecords } from '../aws/ledger-records';
 import { sendMessages } from '../aws/queue';
 import { acceptedRiskKey, expiryOf, unmatchedForACycle } from '../decisions/accepted-risks';
-import { repositoryCoverageGap } from '../decisions/coverage';
 import { DispatchContinuation, MAX_CONTINUATION_PARTS, parseDispatchEvent, rescanMessageBody } from '../decisions/inputs';
 import { DispatchSettings, readDispatchSettings } from '../decisions/settings';
 
@@ -114,15 +113,15 @@ export const handler = async (event: unknown, context?: Context): Promise<Dispat
       totals.selected += selected.length;
       if (registryScanType === 'ENHANCED') {
         // Coverage gaps (../decisions/coverage.ts): a selected repository no rule of the registry covers is not scanned at all.
-        const notCovered = (await repositoryScanningConfigurations(ecr, selected)).filter((facts) => repositoryCoverageGap(facts, registryScanType));
+        const notCovered = await uncoveredRepositories(ecr, selected);
         totals.notCovered += notCovered.length;
         if (notCovered.length > 0) {
           logger.warn('Repositories not covered: no enhanced scanning filter of the registry applies, so Amazon Inspector does not scan them', {
-            repositories: notCovered.map((f) => f.repositoryName),
+            repositories: notCovered,
           });
         }
         // The covered ones: the rescan function reads the status of their recently pulled images (coverage.ts), never starting a scan.
-        const uncovered = new Set(notCovered.map((f) => f.repositoryName));
+        const uncovered = new Set(notCovered);
         const covered = selected.filter((name) => !uncovered.has(name));
         totals.sent += await sendMessages(sqs, settings.queueUrl, covered.map((repositoryName) => rescanMessageBody({ repositoryName })));
       } else {

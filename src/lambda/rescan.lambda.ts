@@ -90,6 +90,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     const settings = readRescanSettings(process.env);
     const registryScanType = await getRegistryScanType(ecr);
     const ledger = new Ledger(dynamodb, settings.ledger);
+    const records = new LedgerRecords(dynamodb, settings.ledger);
     // The daily scan budget's counters, in the ledger; one budget per UTC day (an invocation may straddle midnight).
     const counters = new LedgerBudgetCounters(dynamodb, settings.ledger.tableName);
     let scanBudget: ScanBudget | undefined;
@@ -106,7 +107,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       let markerRead = true;
       if (settings.inUse.discoveryOn) {
         try {
-          marker = await new LedgerRecords(dynamodb, settings.ledger).readDiscoveryMarker();
+          marker = await records.readDiscoveryMarker();
         } catch (error) {
           markerRead = false;
           totals.ledgerReadFailures++;
@@ -169,7 +170,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
           if (registryScanType === 'ENHANCED') {
             // For the registry summary: a walk's first part sets the repository's count, its continuations add to it.
             try {
-              await new LedgerRecords(dynamodb, settings.ledger).writeCoverage(repositoryName, notMonitored, !continuation, now);
+              await records.writeCoverage(repositoryName, notMonitored, !continuation, now);
             } catch (error) {
               totals.ledgerWriteFailures++;
               logger.warn('Ledger write of the coverage count failed: the next summary counts this repository as of its last walk', {

@@ -13,9 +13,8 @@ import { createLogger } from './logger';
 import { METRIC } from './metric-names';
 import { addCounts, createMetrics } from './metrics';
 import { RetryCounter, createDynamoDbClient, createEcrClient, createSnsClient, documentClient } from '../aws/clients';
-import { SCANNING_CONFIGURATION_NAMES_PER_CALL, getRegistryScanType, repositoryNamePages, repositoryScanningConfigurations } from '../aws/ecr';
+import { getRegistryScanType, repositoryNamePages, uncoveredRepositories } from '../aws/ecr';
 import { summarizeLedger, writeSummaryRecord } from '../aws/registry-summary';
-import { repositoryCoverageGap } from '../decisions/coverage';
 import { readSummarySettings } from '../decisions/settings';
 import { buildSummaryMessage } from '../decisions/summary-message';
 
@@ -55,12 +54,7 @@ export const handler = async (_event: unknown, context?: Context): Promise<Summa
     if ((await getRegistryScanType(ecr)) === 'ENHANCED') {
       const selected: string[] = [];
       for await (const names of repositoryNamePages(ecr)) selected.push(...names.filter((name) => settings.filter.matches(name)));
-      repositoriesNotCovered = [];
-      for (let start = 0; start < selected.length; start += SCANNING_CONFIGURATION_NAMES_PER_CALL) {
-        for (const facts of await repositoryScanningConfigurations(ecr, selected.slice(start, start + SCANNING_CONFIGURATION_NAMES_PER_CALL))) {
-          if (repositoryCoverageGap(facts, 'ENHANCED')) repositoriesNotCovered.push(facts.repositoryName);
-        }
-      }
+      repositoriesNotCovered = await uncoveredRepositories(ecr, selected);
     }
     const result = await summarizeLedger(dynamodb, {
       tableName: settings.ledger.tableName,

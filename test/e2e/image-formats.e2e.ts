@@ -8,6 +8,7 @@
 import { BatchGetImageCommand, DescribeImagesCommand, DescribeImageScanFindingsCommand, ImageDetail, StartImageScanCommand, UpdateImageStorageClassCommand } from '@aws-sdk/client-ecr';
 import { DOCKER_CONFIG, DOCKER_MANIFEST, HELM_CONFIG, NOTATION, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, REPOSITORY, pushRegistry as pushTo, sha256 } from './buildx-registry';
 import { useEmulator } from './harness';
+import { EmulatorRequest } from '../../local/emulator/emulator';
 import { ImageEvaluation, RescanOptions, rescanRepository } from '../../src/aws/rescan-repository';
 
 const fixture = useEmulator();
@@ -122,6 +123,13 @@ describe('the emulator answers as ECR does for an index\'s manifest and an attes
   });
 });
 
+/** The digests of the requests of one operation, sorted. */
+const digestsOf = (requests: readonly EmulatorRequest[], operation: string) =>
+  requests
+    .filter((r) => r.operation === operation)
+    .map((r) => (r.params as { imageId: { imageDigest: string } }).imageId.imageDigest)
+    .sort();
+
 describe('the rescan walk over today\'s formats', () => {
   const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
   /** The command-line tool's walk (no ledger) of the repository under basic scanning, with a 7-day expiry. */
@@ -136,16 +144,11 @@ describe('the rescan walk over today\'s formats', () => {
     const counts = await walk({ onImage: (e) => evaluations.push(e) });
 
     const requests = await fixture().emulator.requests();
-    const digestsOf = (operation: string) =>
-      requests
-        .filter((r) => r.operation === operation)
-        .map((r) => (r.params as { imageId: { imageDigest: string } }).imageId.imageDigest)
-        .sort();
     // Without index reads, the attestation manifest is scanned too: DescribeImages cannot tell it from an image
     // (only the index says what it is), and ECR takes the scan and fails it. The next test reads the index.
     const scanned = [pushed.amd64, pushed.arm64, pushed.attestation, pushed.plain].sort();
-    expect(digestsOf('StartImageScan')).toEqual(scanned);
-    expect(digestsOf('DescribeImageScanFindings')).toEqual(scanned);
+    expect(digestsOf(requests, 'StartImageScan')).toEqual(scanned);
+    expect(digestsOf(requests, 'DescribeImageScanFindings')).toEqual(scanned);
     // No refused call: the only 400s are the status reads of never-scanned images (ScanNotFoundException).
     expect(requests.filter((r) => r.status >= 400 && r.operation !== 'DescribeImageScanFindings')).toEqual([]);
     expect(requests.filter((r) => r.operation === 'StartImageScan').every((r) => r.status === 200)).toBe(true);
@@ -172,14 +175,9 @@ describe('the rescan walk over today\'s formats', () => {
     const counts = await walk({ readImageIndexes: true, onImage: (e) => evaluations.set(e.imageDigest, e) });
 
     const requests = await fixture().emulator.requests();
-    const digestsOf = (operation: string) =>
-      requests
-        .filter((r) => r.operation === operation)
-        .map((r) => (r.params as { imageId: { imageDigest: string } }).imageId.imageDigest)
-        .sort();
     const scanned = [pushed.amd64, pushed.arm64, pushed.plain].sort();
-    expect(digestsOf('StartImageScan')).toEqual(scanned);
-    expect(digestsOf('DescribeImageScanFindings')).toEqual(scanned);
+    expect(digestsOf(requests, 'StartImageScan')).toEqual(scanned);
+    expect(digestsOf(requests, 'DescribeImageScanFindings')).toEqual(scanned);
     const reads = requests.filter((r) => r.operation === 'BatchGetImage');
     expect(reads.map((r) => r.params)).toEqual([{ repositoryName: REPOSITORY, imageIds: [{ imageDigest: pushed.index }], acceptedMediaTypes: [OCI_INDEX, 'application/vnd.docker.distribution.manifest.list.v2+json'] }]);
     expect(counts).toMatchObject({ imagesEvaluated: 8, due: 3, scansStarted: 3, indexManifestsRead: 1, indexManifestsUnread: 0 });
