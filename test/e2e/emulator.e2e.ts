@@ -306,6 +306,25 @@ describe('DynamoDB (the ledger) through the wrapper\'s faster paths', () => {
     expect((await scan(true)).ConsumedCapacity?.CapacityUnits).toBe(4);
     dynamodb.destroy();
   });
+
+  test('items are sized by DynamoDB\'s rule: a List or Map 3 bytes plus 1 per element, a number 1 byte per two significant digits plus 1', async () => {
+    const dynamodb = await client();
+    const scanUnits = async () => (await dynamodb.send(new ScanCommand({ TableName: table, ReturnConsumedCapacity: 'TOTAL', ConsistentRead: true }))).ConsumedCapacity?.CapacityUnits;
+    // pk and sk: 2 + 1 + 2 + 1 = 6 bytes. A list of 1,362 two-letter strings: 1 (name) + 3 + 1,362 x (1 + 2) = 4,090.
+    // 4,096 bytes in all: one 4 KB block by DynamoDB's rule (moto's own counted 2,731).
+    const list = { L: Array.from({ length: 1362 }, () => ({ S: 'ab' })) };
+    await dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'a' }, sk: { S: 'x' }, l: list } }));
+    expect(await scanUnits()).toBe(1);
+    // One element more is 4,099 bytes: two blocks.
+    await dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'a' }, sk: { S: 'x' }, l: { L: [...list.L, { S: 'ab' }] } } }));
+    expect(await scanUnits()).toBe(2);
+    // A map of 1,000 numbers 1000000 (digits "1" once zeros are trimmed: 2 bytes), names k000 to k999:
+    // 1 + 3 + 1,000 x (1 + 4 + 2) = 7,004, plus 6: two blocks (moto's own counted 11,007: three).
+    const map = { M: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${String(i).padStart(3, '0')}`, { N: '1000000' }])) };
+    await dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'a' }, sk: { S: 'x' }, m: map } }));
+    expect(await scanUnits()).toBe(2);
+    dynamodb.destroy();
+  });
 });
 
 describe('ECS and Lambda as the in-use discovery reads them', () => {
