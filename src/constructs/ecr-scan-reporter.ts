@@ -249,8 +249,9 @@ export interface EcrScanReporterProps {
    * A function reads the whole ledger once (a parallel Scan) and publishes one message: images by
    * highest severity, in use, what was new and what was fixed in the period, the top CVEs, the worst
    * repositories with their owners and trend, failed, unsupported and deferred scans, and accepted
-   * risks that expire soon or match nothing. Message attribute `kind` is `summary`, so a filter
-   * policy can select it or leave it out. `SummarySchedule.off()` creates no function.
+   * risks that expire soon or match nothing. Message attribute `kind` is `summary` (a report's is
+   * `report`), so a filter policy can select it or leave it out. `SummarySchedule.off()` creates no
+   * function.
    * @default SummarySchedule.weekly() (Monday 08:00 UTC, the week before)
    */
   readonly summary?: SummarySchedule;

@@ -21,6 +21,7 @@
  *
  * | attribute | type | values |
  * |---|---|---|
+ * | `kind` | String | `report`; the registry summary (summary-message.ts) publishes `summary` to the same topic |
  * | `repository` | String | the repository name |
  * | `scanStatus` | String | `COMPLETE` or `FAILED`; `UNKNOWN` when the event had none (SNS takes no empty value) |
  * | `highestSeverity` | String | `CRITICAL`, `HIGH`, `MEDIUM`, `LOW`, `INFORMATIONAL`, `UNDEFINED`; `NONE` when a COMPLETE scan found nothing; `UNKNOWN` when the scan FAILED |
@@ -31,7 +32,8 @@
  *
  * So `{"highestSeverity": ["CRITICAL", "HIGH"]}` and `{"newFindings": [{"numeric": [">", 0]}]}` let no
  * failure through; `{"scanStatus": ["FAILED"]}` selects the failures, and
- * `{"highestSeverity": [{"anything-but": ["NONE"]}]}` passes them with the findings.
+ * `{"highestSeverity": [{"anything-but": ["NONE"]}]}` passes them with the findings. Every report has
+ * `kind`, so `{"kind": ["report"]}` leaves the weekly summary out and `{"kind": ["summary"]}` takes only it.
  */
 import { buildChatNotification } from './chat-message';
 import { Finding, compareFindings } from './findings';
@@ -129,6 +131,8 @@ export interface ReportMessage {
 export interface ReportDocument {
   readonly version: 1;
   readonly source: 'cdk-ecr-scan-reporter';
+  /** `report`; the registry summary's document says `summary`. Added after version 1 was first published. */
+  readonly kind: 'report';
   readonly reason: string;
   readonly repositoryName: string;
   readonly imageDigest: string;
@@ -456,6 +460,7 @@ export function buildReportMessage(input: ReportMessageInput, options: ReportMes
   const subject = buildSubject(input);
   const highestSeverity = failed ? 'UNKNOWN' : input.decision.highestSeverity;
   const attributes: Record<string, MessageAttribute> = {
+    kind: { DataType: 'String', StringValue: 'report' },
     repository: { DataType: 'String', StringValue: input.repositoryName },
     highestSeverity: { DataType: 'String', StringValue: highestSeverity },
     scanStatus: { DataType: 'String', StringValue: input.scanStatus || 'UNKNOWN' },
@@ -480,6 +485,7 @@ export function buildReportMessage(input: ReportMessageInput, options: ReportMes
     const document: ReportDocument = {
       version: 1,
       source: 'cdk-ecr-scan-reporter',
+      kind: 'report',
       reason: input.decision.reason,
       repositoryName: input.repositoryName,
       imageDigest: input.imageDigest,

@@ -498,9 +498,10 @@ describe('JSON form and SNS message', () => {
     expect(inner.findings).toHaveLength(4);
   });
 
-  test('attributes for subscription filter policies: repository, highestSeverity, scanStatus', () => {
+  test('attributes for subscription filter policies: kind, repository, highestSeverity, scanStatus', () => {
     const message = buildReportMessage(fromEvent(completeEvent), { maxFindings: 20 });
     expect(message.attributes).toEqual({
+      kind: { DataType: 'String', StringValue: 'report' },
       repository: { DataType: 'String', StringValue: 'team/payments-api' },
       highestSeverity: { DataType: 'String', StringValue: 'CRITICAL' },
       scanStatus: { DataType: 'String', StringValue: 'COMPLETE' },
@@ -534,6 +535,7 @@ describe('JSON form and SNS message', () => {
     expect(numbers(received).sort()).toEqual(['imageTagsOmitted', 'thresholds.CRITICAL', 'thresholds.HIGH', 'version']);
     expect(received).toMatchObject({ severityCounts: null, evaluations: null, totalFindings: null, findingsOmitted: null });
     expect(message.attributes).toEqual({
+      kind: { DataType: 'String', StringValue: 'report' },
       repository: { DataType: 'String', StringValue: 'batch-worker' },
       highestSeverity: { DataType: 'String', StringValue: 'UNKNOWN' },
       scanStatus: { DataType: 'String', StringValue: 'FAILED' },
@@ -556,6 +558,7 @@ describe('JSON form and SNS message', () => {
     expect(numbers(JSON.parse(JSON.parse(message.snsMessage).default)).sort()).toEqual(['imageTagsOmitted', 'thresholds.CRITICAL', 'thresholds.HIGH', 'version']);
     // No `newFindings` 0 for filter policies on a count: nothing is known to be new, or not.
     expect(message.attributes).toEqual({
+      kind: { DataType: 'String', StringValue: 'report' },
       repository: { DataType: 'String', StringValue: 'batch-worker' },
       highestSeverity: { DataType: 'String', StringValue: 'UNKNOWN' },
       scanStatus: { DataType: 'String', StringValue: 'FAILED' },
@@ -794,7 +797,7 @@ describe('what is new (the ledger\'s news)', () => {
 
   test('without news (a report built without the ledger), nothing of it appears', () => {
     const message = build({ counts: { CRITICAL: 1, HIGH: 3, MEDIUM: 1 }, findings });
-    expect(Object.keys(message.attributes).sort()).toEqual(['highestSeverity', 'repository', 'scanStatus']);
+    expect(Object.keys(message.attributes).sort()).toEqual(['highestSeverity', 'kind', 'repository', 'scanStatus']);
     expect(message.document.news).toBeUndefined();
     expect(message.document.newFindings).toBeUndefined();
   });

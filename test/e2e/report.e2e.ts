@@ -74,6 +74,7 @@ test('a scan above the thresholds reaches the subscriber with subject, JSON form
   // The digest's first report: every finding at a reached severity (1 CRITICAL, 3 HIGH) is new, and named.
   const reached = seededFindings(deployment, 'shop/web', 'v1.3.0').filter((f) => ['CRITICAL', 'HIGH'].includes(f.severity));
   expect(notification.MessageAttributes).toEqual({
+    kind: { Type: 'String', Value: 'report' },
     repository: { Type: 'String', Value: 'shop/web' },
     highestSeverity: { Type: 'String', Value: 'CRITICAL' },
     scanStatus: { Type: 'String', Value: 'COMPLETE' },

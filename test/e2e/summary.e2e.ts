@@ -9,6 +9,8 @@ import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Deployment, deploy, useEmulator } from './harness';
 import { runCli } from '../../local/cli-process';
@@ -29,6 +31,17 @@ interface Seed {
   readonly running?: boolean;
   readonly reportedDaysAgo?: number;
   readonly status?: string;
+}
+
+/** A queue subscribed to the topic with a filter policy; its URL. */
+async function filteredQueue(deployment: Deployment, name: string, policy: Record<string, unknown>): Promise<string> {
+  const { sqs, emulator } = fixture();
+  const url = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
+  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn;
+  const sns = new SNSClient(emulator.clientConfig());
+  await sns.send(new SubscribeCommand({ TopicArn: deployment.infrastructure.topicArn, Protocol: 'sqs', Endpoint: queueArn, Attributes: { FilterPolicy: JSON.stringify(policy) } }));
+  sns.destroy();
+  return url;
 }
 
 function documents(): DynamoDBDocumentClient {
@@ -92,6 +105,9 @@ test('one summary message with the known figures, kind=summary; the next week\'s
   const deployment = await deploy(fixture(), { repositoryPattern: '^shop/', ownerTagKey: 'team' }, [], now);
   expect(deployment.environment.SUMMARY_PERIOD_SECONDS).toBe(String(7 * 86_400));
   await seedLedger(deployment, now, SEEDS);
+  // Filter policies on `kind`: reports say `report`, so a policy can take the summary alone or leave it out.
+  const summariesOnly = await filteredQueue(deployment, 'summaries-only', { kind: ['summary'] });
+  const reportsOnly = await filteredQueue(deployment, 'reports-only', { kind: ['report'] });
 
   const result = await fixture().handlers.summary({ 'source': 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext('summary'));
 
@@ -105,6 +121,8 @@ test('one summary message with the known figures, kind=summary; the next week\'s
   expect(notifications).toHaveLength(1);
   const [notification] = notifications;
   expect(notification.MessageAttributes?.kind).toEqual({ Type: 'String', Value: 'summary' });
+  expect(await receiveNotifications(fixture().sqs, summariesOnly)).toHaveLength(1);
+  expect(await receiveNotifications(fixture().sqs, reportsOnly)).toEqual([]);
   expect(notification.Subject).toMatch(/^ECR summary \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}: 2 critical images, 1 running, 2 new$/);
   const summary = JSON.parse(notification.Message);
   expect(summary.images).toEqual({

@@ -110,6 +110,7 @@ describe('report handler', () => {
     expect(input.Subject).toBe('ECR scan: CRITICAL 1, HIGH 4 in team-a/service-01:v1.4.2');
     expect((input.Subject as string).length).toBeLessThan(100);
     expect(input.MessageAttributes).toEqual({
+      kind: { DataType: 'String', StringValue: 'report' },
       repository: { DataType: 'String', StringValue: REPOSITORY },
       highestSeverity: { DataType: 'String', StringValue: 'CRITICAL' },
       scanStatus: { DataType: 'String', StringValue: 'COMPLETE' },
@@ -229,6 +230,7 @@ describe('report handler', () => {
     expect(input.Subject).toBe(`ECR scan: scan FAILED in ${REPOSITORY}@${DIGESTS.report.slice(0, 19)}`);
     // Neither NONE nor a new-findings count of 0: a failed scan has no counts.
     expect(input.MessageAttributes).toEqual({
+      kind: { DataType: 'String', StringValue: 'report' },
       repository: { DataType: 'String', StringValue: REPOSITORY },
       highestSeverity: { DataType: 'String', StringValue: 'UNKNOWN' },
       scanStatus: { DataType: 'String', StringValue: 'FAILED' },
