@@ -2,7 +2,7 @@
  * One function's execution environment in a child process (local/lambda-worker.js): the
  * deployed bundle, warm across invocations as Lambda keeps it, with each invocation's
  * duration, peak heap (after a garbage collection before it) and the process's peak RSS.
- * The scale test uses it to report what an invocation of the rescan function really holds.
+ * The scale tests use it to report what an invocation of the rescan and summary functions really holds.
  */
 import { ChildProcess, fork } from 'child_process';
 import { join } from 'path';
@@ -11,6 +11,8 @@ import { jsonLines } from './json-lines';
 
 export interface InvocationStats {
   readonly durationMs: number;
+  /** User and system CPU time of the process during the invocation (the emulator's time is not in it). */
+  readonly cpuMs: number;
   /** Heap in use before the invocation, after a full garbage collection. */
   readonly heapBeforeBytes: number;
   /** The largest heap in use seen during the invocation (sampled every 2 ms). */
@@ -26,7 +28,7 @@ interface Reply extends InvocationStats {
 }
 
 export class LambdaProcess {
-  public static async start(name: 'dispatch' | 'rescan' | 'report', env: Record<string, string | undefined>): Promise<LambdaProcess> {
+  public static async start(name: 'dispatch' | 'rescan' | 'report' | 'summary', env: Record<string, string | undefined>): Promise<LambdaProcess> {
     const bundle = join(REPO_ROOT, 'assets', 'lambda', `${name}.lambda`, 'index.js');
     const child = fork(join(__dirname, 'lambda-worker.js'), [bundle, name], {
       env: env as NodeJS.ProcessEnv,
@@ -68,8 +70,8 @@ export class LambdaProcess {
       this.pending.set(id, { resolve, reject });
       this.child.send({ id, event, timeoutMs: timeoutSeconds * 1000 });
     });
-    const { durationMs, heapBeforeBytes, peakHeapBytes, maxRssKb } = reply;
-    this.stats.push({ durationMs, heapBeforeBytes, peakHeapBytes, maxRssKb });
+    const { durationMs, cpuMs, heapBeforeBytes, peakHeapBytes, maxRssKb } = reply;
+    this.stats.push({ durationMs, cpuMs, heapBeforeBytes, peakHeapBytes, maxRssKb });
     if (reply.error) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
     return reply.result as R;
   }

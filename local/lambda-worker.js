@@ -2,7 +2,8 @@
 // invocations really use: loads one handler bundle (assets/lambda/NAME/index.js), then runs
 // each event the parent sends over IPC with a Lambda-like context whose deadline is
 // `timeoutMs` away. Before each invocation it collects garbage (node --expose-gc) and then
-// samples the heap every 2 ms, so the reported peak is what the invocation itself held.
+// samples the heap every 2 ms, so the reported peak is what the invocation itself held; its CPU
+// time is the process's user and system time during it.
 // Logs and EMF metric lines go to stdout as in Lambda. Used by local/lambda-process.ts.
 'use strict';
 const { randomUUID } = require('crypto');
@@ -19,6 +20,7 @@ process.on('message', async ({ id, event, timeoutMs }) => {
     peak = Math.max(peak, process.memoryUsage().heapUsed);
   }, 2);
   const started = Date.now();
+  const cpuBefore = process.cpuUsage();
   const deadline = started + timeoutMs;
   const context = {
     callbackWaitsForEmptyEventLoop: false,
@@ -39,10 +41,12 @@ process.on('message', async ({ id, event, timeoutMs }) => {
     reply = { id, error: { name: error && error.name, message: error && error.message } };
   }
   clearInterval(sampler);
+  const cpu = process.cpuUsage(cpuBefore);
   peak = Math.max(peak, process.memoryUsage().heapUsed);
   process.send({
     ...reply,
     durationMs: Date.now() - started,
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     heapBeforeBytes: before,
     peakHeapBytes: peak,
     maxRssKb: process.resourceUsage().maxRSS,
