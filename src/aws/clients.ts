@@ -164,3 +164,20 @@ export class LostAnswerCounter {
     return client;
   }
 }
+
+/**
+ * The clients of the two report functions (ECR's basic scan events and Inspector's), with their
+ * counters: retries on every client, and answers lost on SNS Publish, where a retry may deliver a
+ * report twice.
+ */
+export function createReportClients() {
+  const retries = new RetryCounter();
+  const lostAnswers = new LostAnswerCounter();
+  return {
+    retries,
+    lostAnswers,
+    ecr: retries.attach(createEcrClient()),
+    sns: lostAnswers.attach(retries.attach(createSnsClient())),
+    dynamodb: documentClient(retries.attach(createDynamoDbClient())),
+  };
+}

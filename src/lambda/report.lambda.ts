@@ -9,7 +9,7 @@ import { randomUUID } from 'crypto';
 import type { Context } from 'aws-lambda';
 import { createLogger } from './logger';
 import { createMetrics, publishReportMetrics } from './metrics';
-import { LostAnswerCounter, RetryCounter, createDynamoDbClient, createEcrClient, createSnsClient, documentClient } from '../aws/clients';
+import { createReportClients } from '../aws/clients';
 import { errorMessage } from '../aws/ecr';
 import { Ledger } from '../aws/ledger';
 import { LedgerRecords } from '../aws/ledger-records';
@@ -19,11 +19,7 @@ import { readReportSettings } from '../decisions/settings';
 
 const logger = createLogger();
 const metrics = createMetrics();
-const retries = new RetryCounter();
-const lostAnswers = new LostAnswerCounter();
-const ecr = retries.attach(createEcrClient());
-const sns = lostAnswers.attach(retries.attach(createSnsClient()));
-const dynamodb = documentClient(retries.attach(createDynamoDbClient()));
+const { retries, lostAnswers, ecr, sns, dynamodb } = createReportClients();
 
 export { FINDINGS_READ_LIMIT } from '../aws/report-scan';
 
