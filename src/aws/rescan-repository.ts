@@ -110,6 +110,12 @@ export interface RescanOptions {
   readonly log: Log;
   /** Called once per digest, in page order. */
   readonly onImage?: (evaluation: ImageEvaluation) => void;
+  /**
+   * Awaited after each group of `onImage` calls (100 digests; a whole page under a daily scan budget), before the walk asks ECR for more: the
+   * command line waits there for stdout to drain, so a slow reader holds the walk back rather than filling memory,
+   * and a reader that left (`| head`) is noticed before the next request. @default - the walk does not wait
+   */
+  readonly afterImages?: () => Promise<void>;
   /** Where to resume a walk that stopped early. @default - the first page */
   readonly position?: WalkPosition;
   /**
@@ -581,6 +587,7 @@ export async function rescanRepository(ecr: ECRClient, repositoryName: string, o
       for (const [digest, evaluation] of await startOrDefer(dues)) done.set(digest, evaluation);
       const onImage = options.onImage;
       if (onImage) slice.slice(0, decidedInSlice).forEach((image) => onImage(done.get(image.imageDigest as string) as ImageEvaluation));
+      if (onImage && options.afterImages && decidedInSlice > 0) await options.afterImages();
       decidedCount += decidedInSlice;
       if (decidedInSlice < slice.length) break;
     }

@@ -30,6 +30,8 @@ export interface StdoutStream extends Output {
   readonly writableNeedDrain?: boolean;
   /** Set by the write that failed, at once; its 'error' event comes a tick later. */
   readonly errored?: Error | null;
+  /** True once the stream is closed (after an error too): no 'drain' comes any more. */
+  readonly destroyed?: boolean;
   on?(event: 'error', listener: (error: Error) => void): unknown;
   once?(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
   removeListener?(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
@@ -107,7 +109,8 @@ export async function checkAwsConfiguration(
 /** Waits until stdout's buffer has drained (or the stream closed), so a slow reader cannot make memory grow. */
 async function drained(stdout: StdoutStream): Promise<void> {
   const { once, removeListener } = stdout;
-  if (!stdout.writableNeedDrain || !once || !removeListener) return;
+  // A stream that failed or closed emits no more 'drain' (nor, once past, 'close'): nothing to wait for.
+  if (!stdout.writableNeedDrain || stdout.errored || stdout.destroyed || !once || !removeListener) return;
   await new Promise<void>((resolve) => {
     const done = (): void => {
       for (const event of ['drain', 'close', 'error'] as const) removeListener.call(stdout, event, done);
@@ -232,6 +235,9 @@ export async function run(options: RunOptions, deps: CliDeps): Promise<number> {
           dryRun: options.command === 'plan',
           log,
           onImage,
+          // Node.js queues what a pipe cannot take yet: without this wait a walk answered from memory would write a
+          // whole page, and ask for the next, before a reader that left (`| head`) could be noticed.
+          afterImages: () => drained(deps.stdout),
           shouldStop: outputClosed,
           coverage,
           budget,

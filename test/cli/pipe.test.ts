@@ -17,8 +17,10 @@ let home: string;
 
 beforeAll(async () => {
   // 2 x 40,000 images with their scans in the DescribeImages entries, so the walk asks nothing else, in
-  // pages of 10,000 (ECR's hold at most 1,000): a page's rows (1.5 MB) overflow any pipe buffer, so the
-  // reader is gone before the first page is written whole, whatever the timing. 8 pages for a whole walk.
+  // pages of 10,000 (ECR's hold at most 1,000): a page's rows (1.5 MB) overflow any pipe buffer. Node.js
+  // would queue what the pipe cannot take, but the command waits for stdout to drain after each 100 rows,
+  // so the reader is gone before the first page is written whole, whatever the timing (before that wait,
+  // a loaded machine could let the walk queue the whole page and ask for the next). 8 pages for a whole walk.
   server = await startFakeEcr({ repositories: { 'big/one': 40_000, 'big/two': 40_000 }, scanned: true, pageSize: 10_000 });
   home = mkdtempSync(join(tmpdir(), 'cli-pipe-home-'));
 });

@@ -954,7 +954,7 @@ describe('stdout', () => {
     expect(() => onError?.(Object.assign(new Error('disk full'), { code: 'ENOSPC' }))).toThrow('disk full');
   });
 
-  test('a slow reader: the run waits for stdout to drain after each repository, and leaves no listener behind', async () => {
+  test('a slow reader: the walk waits for stdout to drain after each group of rows, and leaves no listener behind', async () => {
     mockRegistry(ecrMock);
     const chunks: string[] = [];
     let waits = 0;
@@ -982,9 +982,42 @@ describe('stdout', () => {
     await new Promise<void>((resolve) => stdout.end(resolve));
 
     expect(code).toBe(0);
-    expect(waits).toBe(3);
+    // One wait per group of rows, here one per page (team-a/api has two, the other repositories one): the buffer is
+    // drained when each repository ends, so the wait between repositories has nothing left to wait for.
+    expect(ecrMock.commandCalls(DescribeImagesCommand)).toHaveLength(4);
+    expect(waits).toBe(4);
     expect(JSON.parse(chunks.join('')).images).toHaveLength(9);
     for (const event of ['drain', 'close']) expect(stdout.listenerCount(event)).toBe(0);
+  });
+
+  test('a reader that stops reading holds the walk back: no next page is asked for while stdout is full', async () => {
+    // Every state is in the listing, so the walk needs no I/O of its own between pages: only stdout can hold it.
+    mockLargeRegistry(ecrMock, { 'big/one': 3_000 }, true);
+    let reading = false;
+    const held: (() => void)[] = [];
+    const chunks: string[] = [];
+    const stdout = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk.toString());
+        if (reading) setImmediate(callback);
+        else held.push(callback);
+      },
+    });
+    const stderr: string[] = [];
+    const run = main(['plan'], quietDeps(stdout, stderr));
+
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The first page of 1,000 was listed; its first rows filled the buffer; the walk waits.
+    expect(ecrMock.commandCalls(DescribeImagesCommand)).toHaveLength(1);
+    expect(held.length).toBe(1);
+
+    reading = true;
+    held.splice(0).forEach((callback) => callback());
+    expect(await run).toBe(0);
+    expect(stderr).toEqual([]);
+    expect(ecrMock.commandCalls(DescribeImagesCommand)).toHaveLength(3);
+    expect(chunks.join('').split('\n').filter((line) => line.startsWith('big/one'))).toHaveLength(3_000);
   });
 
   test('repository names in the JSON are as listed, whatever the input paging', async () => {
