@@ -111,9 +111,10 @@ export interface RescanOptions {
   /** Called once per digest, in page order. */
   readonly onImage?: (evaluation: ImageEvaluation) => void;
   /**
-   * Awaited after each group of `onImage` calls (100 digests; a whole page under a daily scan budget), before the walk asks ECR for more: the
-   * command line waits there for stdout to drain, so a slow reader holds the walk back rather than filling memory,
-   * and a reader that left (`| head`) is noticed before the next request. @default - the walk does not wait
+   * Awaited after each group of `onImage` calls (100 digests; a whole page under a daily scan budget),
+   * before the walk asks ECR for more: the command line waits there for stdout to drain, so a slow
+   * reader holds the walk back rather than filling memory, and a reader that left (`| head`) is
+   * noticed before the next request. @default - the walk does not wait
    */
   readonly afterImages?: () => Promise<void>;
   /** Where to resume a walk that stopped early. @default - the first page */

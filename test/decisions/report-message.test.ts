@@ -789,6 +789,12 @@ describe('what is new (the ledger\'s news)', () => {
     expect(message.attributes.newFindingIds).toEqual({ DataType: 'String.Array', StringValue: '["CVE-2026-1001","CVE-2026-1002"]' });
   });
 
+  test('every attribute at once is 8, within the 10 an SQS subscription with raw message delivery takes (SNS drops a message with more)', () => {
+    const running: ReportInUse = { status: 'running', places: [{ kind: 'lambda', name: 'resize-images' }], placesOmitted: 0, summary: 'Running in: Lambda resize-images' };
+    const message = withNews(newFindings(LAST_WEEK), { owner: 'team-payments', inUse: running });
+    expect(Object.keys(message.attributes).sort()).toEqual(['highestSeverity', 'inUse', 'kind', 'newFindingIds', 'newFindings', 'owner', 'repository', 'scanStatus']);
+  });
+
   test('no new id listed: no newFindingIds attribute (SNS takes no empty value), the count still given', () => {
     const message = withNews(newFindings(LAST_WEEK), {}, { maxFindings: 0 });
     expect(message.attributes.newFindingIds).toBeUndefined();
